@@ -1,0 +1,27 @@
+# Tessera: the two commands a new user needs are `make run` and `make test`.
+# Both install what is missing first (scripts/bootstrap.sh), and skip what is already there.
+
+.PHONY: run test build release bench fmt clean
+
+## Build (release) and serve on SQLite in ./data; prints the URL.
+run:
+	@scripts/run.sh
+
+## Every test: formatting, lints, the WASM dependency check, Rust unit and integration tests
+## (SQLite, and PostgreSQL when reachable; required when CI=true), and the Playwright browser suite.
+test:
+	@scripts/test.sh
+
+## Debug build of the server binary and the site (wasm, js, css).
+build:
+	@scripts/bootstrap.sh && cargo leptos build
+
+## Release build; prints the size of the WebAssembly bundle.
+release:
+	@scripts/release.sh
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean

@@ -1,0 +1,216 @@
+//! One database handle for SQLite and PostgreSQL.
+//!
+//! Queries are written once, in the SQL both engines share, with `$1`-style parameters and instants as
+//! BIGINT unix milliseconds. The only differences live here: connection settings, migrations, and how a
+//! write transaction starts.
+
+use sqlx::{
+    AnyPool, Executor, Transaction,
+    any::{Any, AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+};
+use std::{str::FromStr, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails with 503.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: the server cancels statements that run longer.
+    pub statement_timeout: Duration,
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database URL must start with sqlite: or postgres:// (got \"{0}\")")]
+    UnsupportedUrl(String),
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+}
+
+impl Db {
+    pub async fn connect(options: &DbOptions) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let connect_options = AnyConnectOptions::from_str(&options.url).map_err(DbError::Connect)?;
+        let statement_timeout_ms = options.statement_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            // A connection that died with the database server is noticed before it is handed out.
+            .test_before_acquire(true)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            // WAL lets readers run beside the single writer; FULL makes every
+                            // acknowledged commit survive a crash; busy_timeout makes writers queue
+                            // instead of failing with "database is locked".
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute(format!("SET statement_timeout = {statement_timeout_ms}").as_str()).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options)
+            .await
+            .map_err(DbError::Connect)?;
+        Ok(Self { pool, backend, url: options.url.clone() })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A transaction for read-then-write work. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with SQLITE_BUSY
+    /// when another writer got there first, and no busy timeout helps with that.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Is the database usable right now? Reads a real table, and on SQLite through a fresh connection,
+    /// so a file that was replaced or damaged underneath a pooled connection's cache is noticed.
+    pub async fn is_ready(&self) -> bool {
+        const PROBE: &str = "SELECT COUNT(*) FROM instance_settings";
+        let probe = async {
+            match self.backend {
+                Backend::Sqlite => {
+                    use sqlx::Connection;
+                    let mut conn = sqlx::AnyConnection::connect(&self.url.replace("mode=rwc", "mode=rw")).await?;
+                    let n: i64 = sqlx::query_scalar(PROBE).fetch_one(&mut conn).await?;
+                    let _ = conn.close().await;
+                    Ok::<_, sqlx::Error>(n >= 0)
+                }
+                Backend::Postgres => {
+                    let n: i64 = sqlx::query_scalar(PROBE).fetch_one(&self.pool).await?;
+                    Ok(n >= 0)
+                }
+            }
+        };
+        matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Ok(true)))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The SQLite URL for a database file, created if missing.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// A database URL fit for logs and error messages: any password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Is this error a unique-constraint violation (the same on both engines)?
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation() || db.code().is_some_and(|c| c == "2067" || c == "1555" || c == "23505")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@db:5432/x"), "postgres://u:***@db:5432/x");
+        assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact_url("sqlite://data/t.db"), "sqlite://data/t.db");
+    }
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+}

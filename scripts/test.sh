@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what is missing first. With CI=true, an unreachable PostgreSQL is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+# The same flags cargo-leptos uses for debug builds, so `cargo test` reuses its build instead of redoing it.
+export RUSTFLAGS="--cfg erase_components"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+
+started=$(date +%s)
+step() {
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  "$@"
+  printf '\033[2m    %s: %ss\033[0m\n' "$name" "$(( $(date +%s) - t0 ))"
+}
+
+step "install missing tools" scripts/bootstrap.sh test
+
+pg_url="${TESSERA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_hostport=$(sed -E 's#^[a-z]+://([^@/]*@)?([^/?]+).*#\2#' <<<"$pg_url")
+pg_host=${pg_hostport%:*}; pg_port=${pg_hostport##*:}; [ "$pg_port" = "$pg_hostport" ] && pg_port=5432
+if (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
+  export TESSERA_TEST_POSTGRES_URL="$pg_url"
+  echo "PostgreSQL at $pg_host:$pg_port: the database tests run on SQLite and PostgreSQL"
+elif [ "${CI:-}" = "true" ]; then
+  echo "FAIL: PostgreSQL is not reachable at $pg_host:$pg_port, and CI=true requires the PostgreSQL tests" >&2
+  exit 1
+else
+  unset TESSERA_TEST_POSTGRES_URL
+  echo "warning: PostgreSQL is not reachable at $pg_host:$pg_port; its tests are SKIPPED (CI=true makes this an error)" >&2
+fi
+
+step "formatting" cargo fmt --all --check
+step "wasm bundle holds no server-only crate" scripts/check-wasm-deps.sh
+step "... and that check can fail" scripts/check-wasm-deps.sh --self-test
+step "build (cargo leptos build)" cargo leptos build
+step "lints" cargo clippy --locked -p server --tests -- -D warnings
+step "lints (browser build)" cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+step "unit tests" cargo test --locked -p app --features ssr
+step "integration tests" cargo test --locked -p server
+step "browser tests (Playwright, Debian Chromium)" \
+  env TESSERA_BIN="$target_dir/debug/tessera" TESSERA_SITE_ROOT="$PWD/target/site" \
+  bash -c 'cd end2end && npx playwright test'
+
+printf '\n\033[1mall tests passed in %ss\033[0m\n' "$(( $(date +%s) - started ))"

@@ -1,0 +1,195 @@
+//! Command line and environment: every flag can also be set with a `TESSERA_*` variable.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Organization-scoped API tokens, with a web dashboard",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Without a command, `tessera` serves (same as `tessera serve`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// Where the data lives. Shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Directory for the SQLite database and the server key; created on first start.
+    #[arg(long, env = "TESSERA_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// `postgres://user:password@host/db` for PostgreSQL; default: the SQLite file tessera.db in the data directory.
+    #[arg(long, env = "TESSERA_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log format.
+    #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "TESSERA_DB_POOL_SIZE", default_value_t = 10, global = true)]
+    pub db_pool_size: u32,
+    /// Seconds to wait for a free database connection before answering 503.
+    #[arg(long, env = "TESSERA_DB_ACQUIRE_TIMEOUT", default_value_t = 5, global = true)]
+    pub db_acquire_timeout: u64,
+    /// PostgreSQL only: seconds after which a statement is cancelled.
+    #[arg(long, env = "TESSERA_DB_STATEMENT_TIMEOUT", default_value_t = 10, global = true)]
+    pub db_statement_timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "TESSERA_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// The URL people use to reach Tessera, e.g. https://tessera.example.com. Cross-site checks compare
+    /// against it; when it is https, cookies are Secure.
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Directory holding the built site (pkg/, favicon.ico).
+    #[arg(long, env = "TESSERA_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// A configuration mistake, reported as one line that says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the data directory {path} is not usable ({reason}); choose another with --data-dir or TESSERA_DATA_DIR")]
+    DataDir { path: String, reason: String },
+    #[error(
+        "the database URL {url} is not valid: {reason}; set --database-url or TESSERA_DATABASE_URL to sqlite://path/to/file.db or postgres://user@host/db"
+    )]
+    DatabaseUrl { url: String, reason: String },
+    #[error(
+        "--public-url {0} must be an absolute http:// or https:// URL without a path, like https://tessera.example.com"
+    )]
+    PublicUrl(String),
+}
+
+impl CommonArgs {
+    /// Creates the data directory if needed and checks that it can be written.
+    pub fn prepare_data_dir(&self) -> Result<PathBuf, ConfigError> {
+        let path = &self.data_dir;
+        let fail = |reason: String| ConfigError::DataDir { path: path.display().to_string(), reason };
+        std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
+        let probe = path.join(format!(".write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"").map_err(|e| fail(format!("cannot write: {e}")))?;
+        let _ = std::fs::remove_file(probe);
+        Ok(path.clone())
+    }
+
+    /// The database URL: the one given, or the SQLite file in the data directory.
+    pub fn database_url(&self, data_dir: &std::path::Path) -> Result<String, ConfigError> {
+        let url = match &self.database_url {
+            Some(url) => url.trim().to_owned(),
+            None => return Ok(app::platform::db::sqlite_url(&data_dir.join("tessera.db"))),
+        };
+        let fail = |reason: &str| ConfigError::DatabaseUrl {
+            url: app::platform::db::redact_url(&url),
+            reason: reason.to_owned(),
+        };
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            if path.is_empty() || path.starts_with('?') {
+                return Err(fail("it names no file"));
+            }
+        } else if let Some(rest) = url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://")) {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            let host = host.split(['/', '?']).next().unwrap_or("");
+            if host.is_empty() {
+                return Err(fail("it names no host"));
+            }
+            if let Some((_, port)) = host.rsplit_once(':')
+                && port.parse::<u16>().is_err()
+            {
+                return Err(fail("its port is not a number"));
+            }
+        } else {
+            return Err(fail("only sqlite: and postgres:// are supported"));
+        }
+        Ok(url)
+    }
+
+    pub fn db_options(&self, url: String) -> app::platform::db::DbOptions {
+        use std::time::Duration;
+        app::platform::db::DbOptions {
+            url,
+            max_connections: self.db_pool_size.max(1),
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout.max(1)),
+            statement_timeout: Duration::from_secs(self.db_statement_timeout.max(1)),
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The public origin (`scheme://host[:port]`), validated.
+    pub fn public_origin(&self) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = &self.public_url else { return Ok(None) };
+        let url = raw.trim().trim_end_matches('/');
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        match rest {
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => Ok(Some(url.to_owned())),
+            _ => Err(ConfigError::PublicUrl(raw.clone())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn common(url: Option<&str>) -> CommonArgs {
+        CommonArgs {
+            data_dir: "./data".into(),
+            database_url: url.map(Into::into),
+            log_format: LogFormat::Human,
+            db_pool_size: 10,
+            db_acquire_timeout: 5,
+            db_statement_timeout: 10,
+        }
+    }
+
+    #[test]
+    fn database_urls() {
+        let dir = std::path::Path::new("/tmp/x");
+        assert_eq!(common(None).database_url(dir).unwrap(), "sqlite:///tmp/x/tessera.db?mode=rwc");
+        assert!(common(Some("postgres://u@localhost:5432/db")).database_url(dir).is_ok());
+        for bad in ["mysql://h/db", "postgres://", "postgres://h:port/db", "sqlite:", "not a url"] {
+            assert!(common(Some(bad)).database_url(dir).is_err(), "{bad} accepted");
+        }
+        let err = common(Some("postgres://u:hunter2@h:x/db")).database_url(dir).unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn public_urls() {
+        let args = |u: &str| ServeArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_url: Some(u.into()),
+            site_root: "x".into(),
+        };
+        assert_eq!(args("https://t.example.com/").public_origin().unwrap().unwrap(), "https://t.example.com");
+        assert!(args("ftp://x").public_origin().is_err());
+        assert!(args("https://x/path").public_origin().is_err());
+    }
+}

@@ -1,0 +1,45 @@
+use app::platform::clock::Clock;
+use clap::Parser;
+use std::process::ExitCode;
+use tessera::{
+    config::{Cli, Command},
+    startup::{self, Application, ServerConfig},
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.common.log_format, std::io::IsTerminal::is_terminal(&std::io::stdout()), std::io::stdout);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Every failure comes back as one line that says what to fix.
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        None => serve(&cli.common, &cli.serve).await,
+        Some(Command::Serve(args)) => serve(&cli.common, &args).await,
+        Some(Command::Migrate) => {
+            let data_dir = cli.common.prepare_data_dir().map_err(|e| e.to_string())?;
+            let url = cli.common.database_url(&data_dir).map_err(|e| e.to_string())?;
+            startup::open_database(&cli.common.db_options(url)).await.map_err(|e| e.to_string())?;
+            println!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(common: &tessera::config::CommonArgs, args: &tessera::config::ServeArgs) -> Result<(), String> {
+    let config = ServerConfig::from_args(common, args).map_err(|e| e.to_string())?;
+    let app = Application::build(config, Clock::system()).await.map_err(|e| e.to_string())?;
+    let url = format!("http://{}", app.local_addr());
+    tracing::info!(%url, "Tessera is listening");
+    println!("Tessera is running at {url}");
+    app.run_until(startup::shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))
+}

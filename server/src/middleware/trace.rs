@@ -1,0 +1,21 @@
+//! One log line per request: method, path (never the query string, which could carry a secret),
+//! status and latency.
+
+use axum::{body::Body, http::Request};
+use tower_http::{
+    classify::{ServerErrorsAsFailures, SharedClassifier},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::{Level, Span};
+
+pub fn trace_layer()
+-> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> Span, (), DefaultOnResponse> {
+    TraceLayer::new_for_http()
+        .make_span_with(make_span as fn(&Request<Body>) -> Span)
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+}
+
+fn make_span(request: &Request<Body>) -> Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+}
