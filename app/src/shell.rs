@@ -34,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::provide_session_context();
+    ui::provide_hydrated();
 
     // Runs only in the browser, after hydration: end-to-end tests wait for this marker.
     Effect::new(|_| {

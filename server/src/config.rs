@@ -26,6 +26,49 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage accounts (passwords are read from standard input, or asked for at a terminal).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Creating any account completes first-run setup.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password for an account; its sessions end.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization owned by an existing account.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Email of the owner (an existing account).
+        #[arg(long)]
+        owner: String,
+    },
+    /// Add an existing account to an organization.
+    AddMember {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// owner, admin, member or viewer.
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
 }
 
 /// Where the data lives. Shared by every command.
@@ -63,6 +106,16 @@ pub struct ServeArgs {
     /// Directory holding the built site (pkg/, favicon.ico).
     #[arg(long, env = "TESSERA_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+    /// Number of reverse proxies in front of Tessera that append to X-Forwarded-For. 0 (the default)
+    /// ignores the header: the client address is the connection's.
+    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: u8,
+    /// Minutes without a request after which a browser session ends.
+    #[arg(long, env = "TESSERA_SESSION_IDLE_MINUTES", default_value_t = 24 * 60)]
+    pub session_idle_minutes: u32,
+    /// Hours after sign-in after which a browser session ends, active or not.
+    #[arg(long, env = "TESSERA_SESSION_MAX_HOURS", default_value_t = 7 * 24)]
+    pub session_max_hours: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -187,6 +240,9 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: Some(u.into()),
             site_root: "x".into(),
+            trusted_proxies: 0,
+            session_idle_minutes: 1,
+            session_max_hours: 1,
         };
         assert_eq!(args("https://t.example.com/").public_origin().unwrap().unwrap(), "https://t.example.com");
         assert!(args("ftp://x").public_origin().is_err());

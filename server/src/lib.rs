@@ -1,6 +1,7 @@
 //! The Tessera server: configuration, start-up, HTTP routes and middleware, and the admin CLI.
 //! Business rules live in the `app` crate (feature `ssr`), shared with the dashboard's server functions.
 
+pub mod cli;
 pub mod config;
 pub mod middleware;
 pub mod routes;

@@ -2,6 +2,7 @@ use app::platform::clock::Clock;
 use clap::Parser;
 use std::process::ExitCode;
 use tessera::{
+    cli,
     config::{Cli, Command},
     startup::{self, Application, ServerConfig},
     telemetry,
@@ -32,6 +33,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied");
             Ok(())
         }
+        Some(Command::User(command)) => cli::user(&cli.common, command).await,
+        Some(Command::Org(command)) => cli::org(&cli.common, command).await,
     }
 }
 

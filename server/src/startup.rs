@@ -4,13 +4,24 @@ use crate::{
     config::{CommonArgs, ConfigError, ServeArgs},
     routes,
 };
-use app::platform::{
-    clock::Clock,
-    db::{Db, DbError, DbOptions, redact_url},
-    state::{AppState, Settings},
+use app::{
+    auth::password::PasswordHasher,
+    platform::{
+        clock::Clock,
+        db::{Db, DbError, DbOptions, redact_url},
+        keys::{self, KeyError},
+        state::{AppState, Settings},
+    },
+    time::{HOUR_MS, MINUTE_MS},
 };
 use leptos::prelude::LeptosOptions;
-use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
 use tokio::net::TcpListener;
 
 /// Everything the server needs to start, already validated.
@@ -19,8 +30,10 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub database: DbOptions,
     pub listen: SocketAddr,
-    pub public_origin: Option<String>,
     pub site_root: PathBuf,
+    /// `TESSERA_SECRET_KEY`; without it the key file in the data directory is used.
+    pub secret_key: Option<String>,
+    pub settings: Settings,
 }
 
 impl ServerConfig {
@@ -31,8 +44,14 @@ impl ServerConfig {
             database: common.db_options(url),
             data_dir,
             listen: serve.listen,
-            public_origin: serve.public_origin()?,
             site_root: serve.site_root.clone(),
+            secret_key: secret_key_from_env(),
+            settings: Settings {
+                public_origin: serve.public_origin()?,
+                trusted_proxy_hops: serve.trusted_proxies,
+                session_idle_ms: i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS,
+                session_absolute_ms: i64::from(serve.session_max_hours.max(1)) * HOUR_MS,
+            },
         })
     }
 
@@ -42,10 +61,21 @@ impl ServerConfig {
             data_dir,
             database: DbOptions::new(database_url),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            public_origin: None,
             site_root: PathBuf::from("target/site"),
+            secret_key: None,
+            settings: Settings::default(),
         }
     }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
+    }
+}
+
+/// The server key is read from the environment only, never from a command-line flag (which other users
+/// of the machine could read in the process list).
+pub fn secret_key_from_env() -> Option<String> {
+    std::env::var("TESSERA_SECRET_KEY").ok().filter(|k| !k.trim().is_empty())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +84,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("{}; check --database-url or TESSERA_DATABASE_URL ({url})", .source)]
     Database { url: String, source: DbError },
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error("cannot listen on {addr}: {source}; choose another address with --listen or TESSERA_LISTEN")]
     Listen { addr: SocketAddr, source: std::io::Error },
 }
@@ -66,6 +98,27 @@ pub async fn open_database(options: &DbOptions) -> Result<Db, StartupError> {
     Ok(db)
 }
 
+/// The shared state: database (migrated), server key (checked against the database), hasher, settings.
+pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketAddr) -> Result<AppState, StartupError> {
+    let db = open_database(&config.database).await?;
+    let key = keys::load(&db, config.secret_key.as_deref(), &config.key_file()).await?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name(env!("LEPTOS_OUTPUT_NAME"))
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .build();
+    Ok(AppState {
+        leptos_options,
+        db,
+        clock,
+        settings: Arc::new(config.settings.clone()),
+        key: Arc::new(key),
+        passwords: PasswordHasher::for_this_machine(),
+        setup_complete: Arc::new(AtomicBool::new(false)),
+    })
+}
+
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
@@ -74,22 +127,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: ServerConfig, clock: Clock) -> Result<Self, StartupError> {
-        let db = open_database(&config.database).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartupError::Listen { addr: config.listen, source })?;
-        let leptos_options = LeptosOptions::builder()
-            .output_name(env!("LEPTOS_OUTPUT_NAME"))
-            .site_root(config.site_root.display().to_string())
-            .site_pkg_dir("pkg")
-            .site_addr(listener.local_addr().map_err(|source| StartupError::Listen { addr: config.listen, source })?)
-            .build();
-        let state = AppState {
-            leptos_options,
-            db,
-            clock,
-            settings: Arc::new(Settings { public_origin: config.public_origin.clone() }),
-        };
+        let addr = listener.local_addr().map_err(|source| StartupError::Listen { addr: config.listen, source })?;
+        let state = build_state(&config, clock, addr).await?;
         let router = routes::router(state.clone());
         Ok(Self { listener, router, state })
     }
@@ -104,10 +146,25 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        housekeeping.abort();
         self.state.db.close().await;
         result
+    }
+}
+
+/// Periodic clean-up: expired sessions.
+async fn housekeeping(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match app::auth::session::purge_expired(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
     }
 }
 

@@ -4,4 +4,6 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod headers;
+pub mod keys;
+pub mod request;
 pub mod state;

@@ -1,10 +1,10 @@
 //! What every request handler and server function can reach.
 
-use super::{clock::Clock, db::Db};
-use crate::error::AppError;
+use super::{clock::Clock, crypto::ServerKey, db::Db};
+use crate::{auth::password::PasswordHasher, error::AppError, time::HOUR_MS};
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, atomic::AtomicBool};
 
 /// Settings the features read at run time. The server's configuration builds this once at start-up.
 #[derive(Debug, Clone)]
@@ -12,6 +12,24 @@ pub struct Settings {
     /// `https://tessera.example.com`: the origin browsers show. Cross-site checks compare against it;
     /// when it is https, cookies are `Secure` and carry the `__Host-` prefix.
     pub public_origin: Option<String>,
+    /// How many reverse proxies in front of Tessera append to `X-Forwarded-For`. 0: the header is ignored
+    /// and the client address is the TCP peer.
+    pub trusted_proxy_hops: u8,
+    /// A session ends after this long without a request...
+    pub session_idle_ms: i64,
+    /// ...and this long after sign-in, whatever happens.
+    pub session_absolute_ms: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_origin: None,
+            trusted_proxy_hops: 0,
+            session_idle_ms: 24 * HOUR_MS,
+            session_absolute_ms: 7 * 24 * HOUR_MS,
+        }
+    }
 }
 
 impl Settings {
@@ -26,6 +44,10 @@ pub struct AppState {
     pub db: Db,
     pub clock: Clock,
     pub settings: Arc<Settings>,
+    pub key: Arc<ServerKey>,
+    pub passwords: PasswordHasher,
+    /// Set once the first account exists; never unset (setup happens once).
+    pub setup_complete: Arc<AtomicBool>,
 }
 
 /// The state, from inside a server function or a page being rendered.

@@ -1,8 +1,11 @@
 //! API tokens.
 
+mod copy;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod secret;
+
+pub use copy::CopyButton;
 
 use leptos::prelude::*;
 

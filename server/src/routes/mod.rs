@@ -1,12 +1,21 @@
-//! The HTTP surface: pages and server functions (Leptos), health checks, and the middleware around them.
+//! The HTTP surface: pages and server functions (Leptos), plain-form posts, health checks, and the
+//! middleware around them.
 
+mod forms;
 mod health;
 
 use crate::middleware;
-use app::{App, platform::state::AppState, shell};
-use axum::{Router, routing::get};
+use app::{App, orgs::AddMember, platform::state::AppState, shell};
+use axum::{
+    Router,
+    routing::{get, post},
+};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Nothing Tessera accepts is larger: forms and JSON bodies are a few kilobytes at most.
+const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let page_routes = generate_route_list(App);
@@ -22,8 +31,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/app/settings/members", post(forms::post::<AddMember>))
         .leptos_routes_with_context(&state, page_routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::page_gates))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(middleware::trace_layer())
         .with_state(state)

@@ -4,6 +4,7 @@ use app::{
     platform::{clock::Clock, state::AppState},
     time::Timestamp,
 };
+use reqwest::StatusCode;
 use std::{
     io::Write,
     net::SocketAddr,
@@ -200,22 +201,110 @@ impl TestApp {
         self.client.get(self.at(path)).send().await.expect("request")
     }
 
+    /// Calls a server function the way the dashboard's JavaScript does (form-encoded in, JSON out).
+    pub async fn rpc(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        rpc_with(&self.client, &self.at(path), form).await
+    }
+
+    /// First-run setup as a browser does it; the client is signed in afterwards.
+    pub async fn setup(&self, email: &str, password: &str, org: &str) -> reqwest::Response {
+        self.rpc("/rpc/auth/setup", &[("email", email), ("password", password), ("organization", org)]).await
+    }
+
+    /// Setup with the standard owner, asserting success.
+    pub async fn setup_owner(&self) -> Person {
+        let response = self.setup(OWNER, PASSWORD, "Acme").await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+        Person { email: OWNER.into(), client: self.client.clone() }
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        rpc_with(client, &self.at("/rpc/auth/login"), &[("email", email), ("password", password)]).await
+    }
+
+    /// A person with an account (created as the admin CLI does) and their own signed-in browser.
+    pub async fn person(&self, email: &str) -> Person {
+        let state = &self.state;
+        let user = app::auth::service::create_user(
+            state,
+            &app::auth::domain::Email::parse(email).unwrap(),
+            &app::auth::domain::Password::parse(PASSWORD.into()).unwrap(),
+        )
+        .await
+        .unwrap();
+        let _ = user;
+        let client = client();
+        let response = self.login(&client, email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+        Person { email: email.into(), client }
+    }
+
+    /// A person who is a member of the owner's organization with `role`, signed in.
+    pub async fn member(&self, email: &str, role: &str) -> Person {
+        let person = self.person(email).await;
+        let state = &self.state;
+        let org = app::orgs::service::find_org(state, "Acme").await.unwrap();
+        let user =
+            app::auth::service::find_user(state, &app::auth::domain::Email::parse(email).unwrap()).await.unwrap();
+        app::orgs::service::add_member_as_admin(state, org, user, role.parse().unwrap()).await.unwrap();
+        person
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.state.db.pool()).await.unwrap()
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) -> TestDatabase {
+        self.shutdown_now().await;
+        let TestApp { db, .. } = self;
+        db
+    }
+
+    async fn shutdown_now(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
-        let TestApp { db, .. } = self;
-        db
     }
+}
+
+pub const OWNER: &str = "owner@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Someone with a browser of their own.
+pub struct Person {
+    pub email: String,
+    pub client: reqwest::Client,
+}
+
+/// The request is built at once, so the returned future borrows nothing.
+pub fn rpc_with(
+    client: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> impl std::future::Future<Output = reqwest::Response> + Send + 'static {
+    let request = client.post(url).header("accept", "application/json").form(form);
+    async move { request.send().await.expect("request") }
+}
+
+/// The JSON error body of a failed server function call.
+pub async fn error_of(response: reqwest::Response) -> (StatusCode, serde_json::Value) {
+    let status = response.status();
+    let body = response.json::<serde_json::Value>().await.expect("JSON error body");
+    (status, body)
 }
 
 /// A client that keeps cookies and does not follow redirects (tests look at them).
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A hung test fails after two minutes instead of stalling the whole run.
+pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(std::time::Duration::from_secs(120), test).await.expect("test took over two minutes");
 }
 
 /// Runs each named test function (`async fn name(app: TestApp)`) once on SQLite and once on PostgreSQL.
@@ -226,7 +315,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
-                    super::$name(app).await;
+                    crate::helpers::within_time_limit(super::$name(app)).await;
                 }
             )*
         }
@@ -235,7 +324,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     match crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await {
-                        Some(app) => super::$name(app).await,
+                        Some(app) => crate::helpers::within_time_limit(super::$name(app)).await,
                         None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
                     }
                 }

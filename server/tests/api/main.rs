@@ -4,5 +4,8 @@
 #[macro_use]
 mod helpers;
 
+mod accounts;
 mod health;
+mod members;
 mod startup_errors;
+mod web_security;
