@@ -33,7 +33,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    auth::provide_session_context();
     ui::provide_hydrated();
 
     // Runs only in the browser, after hydration: end-to-end tests wait for this marker.
@@ -48,6 +47,17 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" href="/favicon.ico" />
         <Title formatter=|title: String| if title.is_empty() { "Tessera".to_owned() } else { format!("{title} · Tessera") } />
         <Router>
+            <Frame />
+        </Router>
+    }
+}
+
+/// Everything inside the router: the session (its actions read errors that plain-HTML form posts left
+/// in the URL, which the router provides), the header and the page.
+#[component]
+fn Frame() -> impl IntoView {
+    auth::provide_session_context();
+    view! {
             <ui::Header />
             <main class="page" id="main">
                 <Routes fallback=ui::NotFound>
@@ -61,6 +71,5 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/app/settings/members") view=orgs::MembersPage ssr=SsrMode::Async />
                 </Routes>
             </main>
-        </Router>
     }
 }

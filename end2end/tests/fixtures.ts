@@ -71,15 +71,25 @@ export async function hydrated(page: Page) {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
-export const test = base.extend<{}, { tessera: Tessera }>({
-  tessera: [
-    async ({}, use) => {
-      const { tessera, stop } = await startTessera();
-      await use(tessera);
-      await stop();
-    },
-    { scope: 'worker' },
-  ],
+export const OWNER = 'owner@example.com';
+export const PASSWORD = 'correct horse battery staple';
+
+/** Completes first-run setup over HTTP in the page's browser context, which is signed in afterwards. */
+export async function setUp(page: Page, email = OWNER, organization = 'Acme') {
+  const response = await page.request.post('/rpc/auth/setup', {
+    form: { email, password: PASSWORD, organization },
+    headers: { accept: 'application/json' },
+  });
+  expect(response.status()).toBe(200);
+}
+
+/** Every test gets its own server and database: nothing leaks between tests. */
+export const test = base.extend<{ tessera: Tessera }>({
+  tessera: async ({}, use) => {
+    const { tessera, stop } = await startTessera();
+    await use(tessera);
+    await stop();
+  },
   baseURL: async ({ tessera }, use) => use(tessera.url),
 });
 

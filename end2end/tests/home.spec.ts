@@ -1,10 +1,11 @@
-import { test, expect, watchConsole, hydrated } from './fixtures';
+import { test, expect, watchConsole, hydrated, setUp } from './fixtures';
 
 test.describe('home page', () => {
   test('is server-rendered: content is there with JavaScript disabled', async ({ browser, tessera }) => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL: tessera.url });
     const page = await context.newPage();
-    const response = await page.goto(`${tessera.url}/`);
+    await setUp(page);
+    const response = await page.goto('/');
     expect(response?.status()).toBe(200);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('API tokens for your organization');
     await expect(page.getByTestId('quickstart-code')).toContainText('X-ZeroPath-API-Token-Id');
@@ -14,6 +15,7 @@ test.describe('home page', () => {
 
   test('hydrates, with no console errors, and the client tabs work', async ({ page }) => {
     const errors = watchConsole(page);
+    await setUp(page);
     await page.goto('/');
     await hydrated(page);
     const code = page.getByTestId('quickstart-code');

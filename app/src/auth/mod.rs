@@ -43,17 +43,28 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Who is signed in; `None` for nobody (not an error: the header asks on every page).
 #[server(prefix = "/rpc", endpoint = "auth/session")]
-pub async fn get_session() -> Result<SessionInfo, AppError> {
+pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     use crate::{orgs::service::organizations_of, platform::request::respond};
     respond(
         async {
-            let (state, session) = session::require_session().await?;
+            let state = crate::platform::state::app_state()?;
+            let parts = crate::platform::request::parts()?;
+            let Some(session) = session::from_headers(&state, &parts.headers).await? else {
+                return Ok(None);
+            };
             let orgs = organizations_of(&state, session.user_id).await?;
             let current = crate::orgs::service::current_membership(&state, &session)
                 .await?
                 .and_then(|m| orgs.iter().find(|o| o.id == m.org_id).cloned());
-            Ok(SessionInfo { user_id: session.user_id, email: session.email, orgs, current, now: state.clock.now() })
+            Ok(Some(SessionInfo {
+                user_id: session.user_id,
+                email: session.email,
+                orgs,
+                current,
+                now: state.clock.now(),
+            }))
         }
         .await,
     )
@@ -182,7 +193,7 @@ async fn sign_in_browser(
 /// The signed-in state every page shares, and the actions that change it.
 #[derive(Clone, Copy)]
 pub struct SessionContext {
-    pub info: Resource<Result<SessionInfo, AppError>>,
+    pub info: Resource<Result<Option<SessionInfo>, AppError>>,
     pub login: ServerAction<Login>,
     pub setup: ServerAction<Setup>,
     pub accept: ServerAction<AcceptInvitation>,
@@ -198,11 +209,12 @@ impl SessionContext {
 }
 
 pub fn provide_session_context() {
-    let login = ServerAction::<Login>::new();
-    let setup = ServerAction::<Setup>::new();
-    let accept = ServerAction::<AcceptInvitation>::new();
-    let logout = ServerAction::<Logout>::new();
-    let switch_org = ServerAction::<SwitchOrg>::new();
+    use crate::ui::page_action;
+    let login = page_action::<Login>();
+    let setup = page_action::<Setup>();
+    let accept = page_action::<AcceptInvitation>();
+    let logout = page_action::<Logout>();
+    let switch_org = page_action::<SwitchOrg>();
     let info = Resource::new(
         move || {
             (

@@ -33,8 +33,8 @@ pub fn MembersPage() -> impl IntoView {
 fn Members() -> impl IntoView {
     let session = use_session();
     let add = page_action::<AddMember>();
-    let change = ServerAction::<ChangeRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let change = page_action::<ChangeRole>();
+    let remove = page_action::<RemoveMember>();
     let members = Resource::new(
         move || (session.org_version(), add.version().get(), change.version().get(), remove.version().get()),
         |_| list_members(),

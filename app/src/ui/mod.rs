@@ -46,8 +46,8 @@ pub fn Header() -> impl IntoView {
                         .info
                         .get()
                         .map(|info| match info {
-                            Ok(info) => Either::Left(view! { <SignedInControls info /> }),
-                            Err(_) => Either::Right(view! {
+                            Ok(Some(info)) => Either::Left(view! { <SignedInControls info /> }),
+                            _ => Either::Right(view! {
                                 <div class="topbar-end">
                                     <A href="/login" attr:class="button small">"Sign in"</A>
                                 </div>
@@ -158,7 +158,8 @@ pub fn with_organization<V: IntoView + 'static>(
                     .info
                     .get()
                     .map(|info| match info {
-                        Ok(info) => match info.current.clone() {
+                        Ok(None) => view! { <SignInPrompt error=AppError::Unauthorized /> }.into_any(),
+                        Ok(Some(info)) => match info.current.clone() {
                             Some(org) => signed_in(info, org).into_any(),
                             None => view! {
                                 <div class="empty">
@@ -307,18 +308,28 @@ pub struct PostedOutcome {
     pub json: String,
 }
 
-/// A server action whose first value can come from a plain-form post the server already handled (see
-/// [`PostedOutcome`]); the browser receives the same value with the page, so hydration agrees.
+/// A server action that also shows the outcome of a plain-HTML (no JavaScript) submission of its form:
+/// either a post to a page the server rendered with the outcome in it ([`PostedOutcome`]), or a post to
+/// the server function itself, which redirects back with the error in the URL (`?__path=…&__err=…`).
+/// The browser gets the same value with the page, so hydration agrees.
 pub fn page_action<S>() -> ServerAction<S>
 where
     S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
 {
     let action = ServerAction::<S>::new();
-    let posted = leptos::prelude::SharedValue::new(|| {
-        use_context::<PostedOutcome>()
+    let query = leptos_router::hooks::use_query_map();
+    let posted = leptos::prelude::SharedValue::new(move || {
+        let from_page = use_context::<PostedOutcome>()
             .filter(|p| p.fn_path == S::PATH)
-            .and_then(|p| serde_json::from_str::<Result<S::Output, AppError>>(&p.json).ok())
+            .and_then(|p| serde_json::from_str::<Result<S::Output, AppError>>(&p.json).ok());
+        let from_url = query.with_untracked(|q| match (q.get_str("__path"), q.get_str("__err")) {
+            (Some(path), Some(err)) if path == S::PATH => {
+                Some(Err(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(err)))
+            }
+            _ => None,
+        });
+        from_page.or(from_url)
     });
     if let Some(outcome) = posted.into_inner() {
         action.value().set(Some(outcome));

@@ -94,8 +94,10 @@ async fn bad_setup_input_is_explained_and_stores_nothing(app: TestApp) {
 async fn sign_in_and_sign_out(app: TestApp) {
     app.setup_owner().await;
     let browser = client();
-    let unauthenticated = browser.post(app.at("/rpc/auth/session")).send().await.unwrap();
+    let unauthenticated = browser.post(app.at("/rpc/orgs/members")).send().await.unwrap();
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+    let nobody = browser.post(app.at("/rpc/auth/session")).send().await.unwrap();
+    assert_eq!(nobody.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
 
     let login = app.login(&browser, OWNER, PASSWORD).await;
     assert_eq!(login.status(), StatusCode::OK);
@@ -112,7 +114,7 @@ async fn sign_in_and_sign_out(app: TestApp) {
     assert!(set_cookies(&logout).iter().any(|c| c.starts_with("tessera_session=;") && c.contains("Max-Age=0")));
     // The old id is dead everywhere, even if a copy of the cookie is replayed.
     let replay =
-        client().post(app.at("/rpc/auth/session")).header(header::COOKIE, format!("tessera_session={cookie}")).send();
+        client().post(app.at("/rpc/orgs/members")).header(header::COOKIE, format!("tessera_session={cookie}")).send();
     assert_eq!(replay.await.unwrap().status(), StatusCode::UNAUTHORIZED);
     let hash = app::platform::crypto::sha256_hex(cookie.as_bytes());
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_hash = $1")
@@ -154,9 +156,9 @@ async fn a_new_session_id_at_every_sign_in(app: TestApp) {
     let second = session_cookie(&app.login(&browser, OWNER, PASSWORD).await);
     assert_ne!(first, second);
     // Signing in again from the same browser ends the session it had.
-    let old = client().post(app.at("/rpc/auth/session")).header(header::COOKIE, format!("tessera_session={first}"));
+    let old = client().post(app.at("/rpc/orgs/members")).header(header::COOKIE, format!("tessera_session={first}"));
     assert_eq!(old.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let new = client().post(app.at("/rpc/auth/session")).header(header::COOKIE, format!("tessera_session={second}"));
+    let new = client().post(app.at("/rpc/orgs/members")).header(header::COOKIE, format!("tessera_session={second}"));
     assert_eq!(new.send().await.unwrap().status(), StatusCode::OK);
 }
 
@@ -176,7 +178,7 @@ async fn idle_and_absolute_timeouts(app: TestApp) {
     app.setup_owner().await;
     let browser = client();
     app.login(&browser, OWNER, PASSWORD).await;
-    let alive = || async { browser.post(app.at("/rpc/auth/session")).send().await.unwrap().status() };
+    let alive = || async { browser.post(app.at("/rpc/orgs/members")).send().await.unwrap().status() };
     // Active every 23 hours (idle limit 24 h) keeps the session until the 7-day absolute limit.
     for _ in 0..7 {
         app.clock.advance_ms(23 * HOUR_MS);
@@ -188,7 +190,7 @@ async fn idle_and_absolute_timeouts(app: TestApp) {
     let browser = client();
     app.login(&browser, OWNER, PASSWORD).await;
     app.clock.advance_ms(24 * HOUR_MS + MINUTE_MS);
-    assert_eq!(browser.post(app.at("/rpc/auth/session")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.post(app.at("/rpc/orgs/members")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn failed_sign_ins_are_limited_per_client_address(app: TestApp) {

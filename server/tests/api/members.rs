@@ -286,6 +286,6 @@ async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
 
     let (ok, out) = cli(&["user", "reset-password", "--email", "cli@example.com"], "new cli password\n");
     assert!(ok, "{out}");
-    assert_eq!(rpc_with(&browser, &app.at("/rpc/auth/session"), &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(rpc_with(&browser, &app.at("/rpc/orgs/members"), &[]).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.login(&client(), "cli@example.com", "new cli password").await.status(), StatusCode::OK);
 }

@@ -11,8 +11,10 @@ on_both_backends!(
     cookies_are_secure_and_host_only_behind_https,
 );
 
-/// Called before anyone is signed in: first run, sign-in, and invitation links (the link is the credential).
-const PUBLIC: [&str; 4] = ["/rpc/auth/setup", "/rpc/auth/login", "/rpc/auth/invitation", "/rpc/auth/accept-invitation"];
+/// Called before anyone is signed in: first run, sign-in, invitation links (the link is the credential),
+/// and "who is signed in", which answers `null` for nobody.
+const PUBLIC: [&str; 5] =
+    ["/rpc/auth/setup", "/rpc/auth/login", "/rpc/auth/invitation", "/rpc/auth/accept-invitation", "/rpc/auth/session"];
 
 async fn every_server_function_needs_a_session_except_the_public_ones(app: TestApp) {
     app.setup_owner().await;
