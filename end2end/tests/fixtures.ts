@@ -94,3 +94,4 @@ export const test = base.extend<{ tessera: Tessera }>({
 });
 
 export { expect };
+export type { Page };

@@ -116,6 +116,10 @@ pub struct ServeArgs {
     /// Hours after sign-in after which a browser session ends, active or not.
     #[arg(long, env = "TESSERA_SESSION_MAX_HOURS", default_value_t = 7 * 24)]
     pub session_max_hours: u32,
+    /// The prefix of token secrets (`tsr_…`): 1 to 16 lowercase letters or digits. Changing it makes
+    /// existing tokens unusable.
+    #[arg(long, env = "TESSERA_TOKEN_PREFIX", default_value = "tsr")]
+    pub token_prefix: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,6 +141,8 @@ pub enum ConfigError {
         "--public-url {0} must be an absolute http:// or https:// URL without a path, like https://tessera.example.com"
     )]
     PublicUrl(String),
+    #[error("--token-prefix / TESSERA_TOKEN_PREFIX: {0}")]
+    TokenPrefix(String),
 }
 
 impl CommonArgs {
@@ -243,6 +249,7 @@ mod tests {
             trusted_proxies: 0,
             session_idle_minutes: 1,
             session_max_hours: 1,
+            token_prefix: "tsr".into(),
         };
         assert_eq!(args("https://t.example.com/").public_origin().unwrap().unwrap(), "https://t.example.com");
         assert!(args("ftp://x").public_origin().is_err());

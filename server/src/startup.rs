@@ -13,6 +13,7 @@ use app::{
         state::{AppState, Settings},
     },
     time::{HOUR_MS, MINUTE_MS},
+    tokens::secret::TokenPrefix,
 };
 use leptos::prelude::LeptosOptions;
 use std::{
@@ -51,6 +52,7 @@ impl ServerConfig {
                 trusted_proxy_hops: serve.trusted_proxies,
                 session_idle_ms: i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS,
                 session_absolute_ms: i64::from(serve.session_max_hours.max(1)) * HOUR_MS,
+                token_prefix: TokenPrefix::parse(&serve.token_prefix).map_err(ConfigError::TokenPrefix)?,
             },
         })
     }

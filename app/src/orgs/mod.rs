@@ -107,15 +107,9 @@ pub async fn add_member(
             let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
             let role = parse_role(&role)?;
             let added = service::add_member(&state, &member, &email, role).await?;
-            let origin = match &state.settings.public_origin {
-                Some(origin) => origin.clone(),
-                None => request::parts()?
-                    .headers
-                    .get("host")
-                    .and_then(|h| h.to_str().ok())
-                    .map(|host| format!("http://{host}"))
-                    .unwrap_or_default(),
-            };
+            let origin = request::public_base_url(&request::parts()?, &state.settings);
+            // The response may carry a one-time invitation link.
+            request::no_store();
             Ok(AddedMember {
                 email: email.to_string(),
                 role,

@@ -124,7 +124,7 @@ fn MembersView(
                                 <input type="hidden" name="user_id" value=member.user_id.to_string() />
                                 <div class="actions end">
                                     <A href=MEMBERS_URL attr:class="button">"Cancel"</A>
-                                    <button type="submit" class="danger" autofocus>
+                                    <button type="submit" class="danger">
                                         {if leaving { "Leave" } else { "Remove" }}
                                     </button>
                                 </div>
@@ -245,7 +245,7 @@ fn MemberRow(member: MemberView, you: Role, change: ServerAction<ChangeRole>) ->
                     .then(|| {
                         let label = if member.is_you { "Leave".to_owned() } else { format!("Remove {}", member.email) };
                         view! {
-                            <leptos_router::components::Form method="GET" action="">
+                            <leptos_router::components::Form method="GET" action=MEMBERS_URL>
                                 <input type="hidden" name="remove" value=id.clone() />
                                 <button type="submit" class="small danger-outline" aria-label=label>
                                     {if member.is_you { "Leave" } else { "Remove" }}

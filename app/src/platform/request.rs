@@ -68,6 +68,24 @@ pub fn append_set_cookie(value: &str) {
     }
 }
 
+/// Marks the response as never to be stored by browsers or proxies (it carries a secret shown once).
+pub fn no_store() {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// Where this Tessera is reached: the configured public URL, or else the host the request was sent to.
+pub fn public_base_url(parts: &Parts, settings: &Settings) -> String {
+    match &settings.public_origin {
+        Some(origin) => origin.clone(),
+        None => {
+            let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    }
+}
+
 /// Did a browser submit a plain HTML form (no JavaScript)? Those get redirects, not JSON.
 pub fn is_plain_form(parts: &Parts) -> bool {
     parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))

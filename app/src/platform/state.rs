@@ -1,7 +1,7 @@
 //! What every request handler and server function can reach.
 
 use super::{clock::Clock, crypto::ServerKey, db::Db};
-use crate::{auth::password::PasswordHasher, error::AppError, time::HOUR_MS};
+use crate::{auth::password::PasswordHasher, error::AppError, time::HOUR_MS, tokens::secret::TokenPrefix};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::{Arc, atomic::AtomicBool};
@@ -19,6 +19,8 @@ pub struct Settings {
     pub session_idle_ms: i64,
     /// ...and this long after sign-in, whatever happens.
     pub session_absolute_ms: i64,
+    /// The part of every token secret before the underscore (`tsr_…`), so secret scanners can find them.
+    pub token_prefix: TokenPrefix,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             trusted_proxy_hops: 0,
             session_idle_ms: 24 * HOUR_MS,
             session_absolute_ms: 7 * 24 * HOUR_MS,
+            token_prefix: TokenPrefix::default(),
         }
     }
 }

@@ -382,6 +382,13 @@ where
 pub fn ConfirmDialog(title: String, #[prop(into)] cancel_href: String, children: Children) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let escape_href = cancel_href.clone();
+    // Focus moves into the dialog when it opens, so Tab walks its buttons and Escape closes it.
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            let _ = dialog.focus();
+        }
+    });
     view! {
         <div class="dialog-backdrop">
             <div
@@ -390,6 +397,8 @@ pub fn ConfirmDialog(title: String, #[prop(into)] cancel_href: String, children:
                 aria-modal="true"
                 aria-labelledby="confirm-title"
                 data-testid="confirm-dialog"
+                tabindex="-1"
+                node_ref=dialog
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
                         navigate(&escape_href, Default::default());

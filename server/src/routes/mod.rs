@@ -5,7 +5,7 @@ mod forms;
 mod health;
 
 use crate::middleware;
-use app::{App, orgs::AddMember, platform::state::AppState, shell};
+use app::{App, orgs::AddMember, platform::state::AppState, shell, tokens::CreateToken};
 use axum::{
     Router,
     routing::{get, post},
@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/app/settings/members", post(forms::post::<AddMember>))
+        .route("/app/settings/api", post(forms::post::<CreateToken>))
         .leptos_routes_with_context(&state, page_routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::page_gates))
