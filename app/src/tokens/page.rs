@@ -381,7 +381,9 @@ fn TokenRows(list: TokenList, expired: bool, paging: &'static str) -> impl IntoV
 #[component]
 fn TokenRow(token: TokenView, now: Timestamp, expired: bool) -> impl IntoView {
     let name = token.name.clone();
-    let label = name.clone().unwrap_or_else(|| "Unnamed".to_owned());
+    // What the Delete button says to screen readers: the token's name, or for an unnamed one its id's
+    // start (not the word "Unnamed", which would also match a search for the "Name" field).
+    let label = name.clone().unwrap_or_else(|| format!("token {}", &token.id.to_string()[..8]));
     let days_left = token.expires_at.days_after(now);
     let expiring = !expired && days_left <= WARN_DAYS;
     let last_used = match (token.last_used_at, &token.last_used_ip) {

@@ -7,7 +7,6 @@ use app::{
 use reqwest::StatusCode;
 use std::{
     io::Write,
-    net::SocketAddr,
     path::PathBuf,
     sync::{Mutex, OnceLock},
 };
@@ -144,7 +143,6 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 pub struct TestApp {
-    pub addr: SocketAddr,
     pub url: String,
     pub client: reqwest::Client,
     pub clock: Clock,
@@ -182,7 +180,6 @@ impl TestApp {
                 .expect("server runs");
         });
         Self {
-            addr,
             url: format!("http://{addr}"),
             client: client(),
             clock,
@@ -215,7 +212,7 @@ impl TestApp {
     pub async fn setup_owner(&self) -> Person {
         let response = self.setup(OWNER, PASSWORD, "Acme").await;
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
-        Person { email: OWNER.into(), client: self.client.clone() }
+        Person { client: self.client.clone() }
     }
 
     pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
@@ -236,7 +233,7 @@ impl TestApp {
         let client = client();
         let response = self.login(&client, email, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
-        Person { email: email.into(), client }
+        Person { client }
     }
 
     /// A person who is a member of the owner's organization with `role`, signed in.
@@ -276,7 +273,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Someone with a browser of their own.
 pub struct Person {
-    pub email: String,
     pub client: reqwest::Client,
 }
 

@@ -8,4 +8,5 @@ mod accounts;
 mod health;
 mod members;
 mod startup_errors;
+mod tokens;
 mod web_security;
