@@ -2,7 +2,7 @@
 //! running). Passwords come from standard input or a terminal prompt, never from arguments.
 
 use crate::{
-    config::{CommonArgs, OrgCommand, UserCommand},
+    config::{ApiCall, CommonArgs, OrgCommand, UserCommand},
     startup::{ServerConfig, build_state, secret_key_from_env},
 };
 use app::{
@@ -80,6 +80,44 @@ pub async fn org(common: &CommonArgs, command: OrgCommand) -> Result<(), String>
             orgs::add_member_as_admin(&state, org_id, user, role).await.map_err(|e| e.to_string())?;
             println!("added {raw} to {org} as {role}");
         }
+    }
+    Ok(())
+}
+
+/// Calls the API with the token from the environment and prints the answer.
+pub async fn api(url: &str, call: ApiCall) -> Result<(), String> {
+    let id = std::env::var("TESSERA_TOKEN_ID").map_err(|_| "set TESSERA_TOKEN_ID to the Token ID".to_owned())?;
+    let secret =
+        std::env::var("TESSERA_TOKEN_SECRET").map_err(|_| "set TESSERA_TOKEN_SECRET to the Token Secret".to_owned())?;
+    let base = url.trim_end_matches('/');
+    let client = reqwest::Client::new();
+    let request = match call {
+        ApiCall::Whoami => client.get(format!("{base}/api/v1/whoami")),
+        ApiCall::Revoke => client.delete(format!("{base}/api/v1/tokens/current")),
+    };
+    let response = request
+        .header("X-ZeroPath-API-Token-Id", id.trim())
+        .header("X-ZeroPath-API-Token-Secret", secret.trim())
+        .header("User-Agent", concat!("tessera-cli/", env!("CARGO_PKG_VERSION")))
+        .send()
+        .await
+        .map_err(|e| format!("could not reach {base}: {e}"))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or(body);
+        return Err(format!("the API answered {status}: {message}"));
+    }
+    match call {
+        ApiCall::Whoami => {
+            let value: serde_json::Value =
+                serde_json::from_str(&body).map_err(|e| format!("unexpected answer: {e}"))?;
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or(body));
+        }
+        ApiCall::Revoke => println!("the token is deleted and no longer works"),
     }
     Ok(())
 }

@@ -32,6 +32,23 @@ pub enum Command {
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Call a Tessera API the way an integration does. The token comes from TESSERA_TOKEN_ID and
+    /// TESSERA_TOKEN_SECRET (never from arguments, which others on the machine could read).
+    Api {
+        /// The Tessera to call.
+        #[arg(long, env = "TESSERA_API_URL", default_value = "http://127.0.0.1:3000")]
+        url: String,
+        #[command(subcommand)]
+        call: ApiCall,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum ApiCall {
+    /// Who the token acts as: its organization, creator and role.
+    Whoami,
+    /// Delete the token itself (when it has leaked).
+    Revoke,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +137,27 @@ pub struct ServeArgs {
     /// existing tokens unusable.
     #[arg(long, env = "TESSERA_TOKEN_PREFIX", default_value = "tsr")]
     pub token_prefix: String,
+    /// The request header carrying the Token ID.
+    #[arg(long, env = "TESSERA_TOKEN_ID_HEADER", default_value = "X-ZeroPath-API-Token-Id")]
+    pub token_id_header: String,
+    /// The request header carrying the Token Secret.
+    #[arg(long, env = "TESSERA_TOKEN_SECRET_HEADER", default_value = "X-ZeroPath-API-Token-Secret")]
+    pub token_secret_header: String,
+    /// Failed API authentications allowed per client address per minute before answering 429 (0: no limit).
+    #[arg(long, env = "TESSERA_API_FAILURES_PER_MINUTE", default_value_t = 30)]
+    pub api_failures_per_minute: u32,
+    /// Keep verified tokens in memory: `auto` (on for SQLite; on PostgreSQL off, as several instances may
+    /// share the database), `on` (on PostgreSQL, instances tell each other of changes with LISTEN/NOTIFY),
+    /// or `off` (every request checks the database).
+    #[arg(long, env = "TESSERA_TOKEN_CACHE", value_enum, default_value_t = TokenCache::Auto)]
+    pub token_cache: TokenCache,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenCache {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -143,6 +181,8 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("--token-prefix / TESSERA_TOKEN_PREFIX: {0}")]
     TokenPrefix(String),
+    #[error("{0} is not a valid HTTP header name; choose one like X-Api-Token-Id")]
+    HeaderName(String),
 }
 
 impl CommonArgs {
@@ -201,6 +241,14 @@ impl CommonArgs {
 }
 
 impl ServeArgs {
+    pub fn header_names(&self) -> Result<(axum::http::HeaderName, axum::http::HeaderName), ConfigError> {
+        let parse = |raw: &str| {
+            axum::http::HeaderName::from_bytes(raw.trim().as_bytes())
+                .map_err(|_| ConfigError::HeaderName(raw.to_owned()))
+        };
+        Ok((parse(&self.token_id_header)?, parse(&self.token_secret_header)?))
+    }
+
     /// The public origin (`scheme://host[:port]`), validated.
     pub fn public_origin(&self) -> Result<Option<String>, ConfigError> {
         let Some(raw) = &self.public_url else { return Ok(None) };
@@ -250,6 +298,10 @@ mod tests {
             session_idle_minutes: 1,
             session_max_hours: 1,
             token_prefix: "tsr".into(),
+            token_id_header: "X-ZeroPath-API-Token-Id".into(),
+            token_secret_header: "X-ZeroPath-API-Token-Secret".into(),
+            api_failures_per_minute: 30,
+            token_cache: TokenCache::Auto,
         };
         assert_eq!(args("https://t.example.com/").public_origin().unwrap().unwrap(), "https://t.example.com");
         assert!(args("ftp://x").public_origin().is_err());

@@ -35,6 +35,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::User(command)) => cli::user(&cli.common, command).await,
         Some(Command::Org(command)) => cli::org(&cli.common, command).await,
+        Some(Command::Api { url, call }) => cli::api(&url, call).await,
     }
 }
 

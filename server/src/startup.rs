@@ -1,19 +1,19 @@
 //! Start-up: configuration in, a listening server out.
 
 use crate::{
-    config::{CommonArgs, ConfigError, ServeArgs},
+    config::{CommonArgs, ConfigError, ServeArgs, TokenCache},
     routes,
 };
 use app::{
     auth::password::PasswordHasher,
     platform::{
         clock::Clock,
-        db::{Db, DbError, DbOptions, redact_url},
+        db::{Backend, Db, DbError, DbOptions, redact_url},
         keys::{self, KeyError},
         state::{AppState, Settings},
     },
     time::{HOUR_MS, MINUTE_MS},
-    tokens::secret::TokenPrefix,
+    tokens::{auth::TokenAuth, secret::TokenPrefix},
 };
 use leptos::prelude::LeptosOptions;
 use std::{
@@ -35,12 +35,14 @@ pub struct ServerConfig {
     /// `TESSERA_SECRET_KEY`; without it the key file in the data directory is used.
     pub secret_key: Option<String>,
     pub settings: Settings,
+    pub token_cache: TokenCache,
 }
 
 impl ServerConfig {
     pub fn from_args(common: &CommonArgs, serve: &ServeArgs) -> Result<Self, ConfigError> {
         let data_dir = common.prepare_data_dir()?;
         let url = common.database_url(&data_dir)?;
+        let (token_id_header, token_secret_header) = serve.header_names()?;
         Ok(Self {
             database: common.db_options(url),
             data_dir,
@@ -53,7 +55,11 @@ impl ServerConfig {
                 session_idle_ms: i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS,
                 session_absolute_ms: i64::from(serve.session_max_hours.max(1)) * HOUR_MS,
                 token_prefix: TokenPrefix::parse(&serve.token_prefix).map_err(ConfigError::TokenPrefix)?,
+                token_id_header,
+                token_secret_header,
+                api_failures_per_minute: serve.api_failures_per_minute,
             },
+            token_cache: serve.token_cache,
         })
     }
 
@@ -66,6 +72,7 @@ impl ServerConfig {
             site_root: PathBuf::from("target/site"),
             secret_key: None,
             settings: Settings::default(),
+            token_cache: TokenCache::Auto,
         }
     }
 
@@ -104,6 +111,11 @@ pub async fn open_database(options: &DbOptions) -> Result<Db, StartupError> {
 pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketAddr) -> Result<AppState, StartupError> {
     let db = open_database(&config.database).await?;
     let key = keys::load(&db, config.secret_key.as_deref(), &config.key_file()).await?;
+    let cache_tokens = match config.token_cache {
+        TokenCache::On => true,
+        TokenCache::Off => false,
+        TokenCache::Auto => db.backend() == Backend::Sqlite,
+    };
     let leptos_options = LeptosOptions::builder()
         .output_name(env!("LEPTOS_OUTPUT_NAME"))
         .site_root(config.site_root.display().to_string())
@@ -118,6 +130,7 @@ pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketA
         key: Arc::new(key),
         passwords: PasswordHasher::for_this_machine(),
         setup_complete: Arc::new(AtomicBool::new(false)),
+        token_auth: Arc::new(TokenAuth::new(cache_tokens)),
     })
 }
 
@@ -149,9 +162,14 @@ impl Application {
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        // Last-used records are written by one task, off the requests' path.
+        let (usage, records) = tokio::sync::mpsc::channel(4096);
+        self.state.token_auth.set_usage_sink(usage);
+        let recorder = tokio::spawn(app::tokens::auth::record_usage(self.state.clone(), records));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         housekeeping.abort();
+        recorder.abort();
         self.state.db.close().await;
         result
     }

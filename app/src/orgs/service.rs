@@ -213,6 +213,8 @@ pub async fn change_role(state: &AppState, actor: &Member, target: UserId, role:
         .await
         .map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
+    // Tokens carry their creator's role: cached copies must not outlive the change.
+    state.token_auth.invalidate_all();
     tracing::info!(org = %actor.org_id, by = %actor.user_id, user = %target, from = %from, to = %role, "role changed");
     Ok(())
 }
@@ -239,6 +241,7 @@ pub async fn remove_member(state: &AppState, actor: &Member, target: UserId) -> 
         .await
         .map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
+    state.token_auth.invalidate_all();
     tracing::info!(org = %actor.org_id, by = %actor.user_id, user = %target, "member removed");
     Ok(())
 }

@@ -1,10 +1,18 @@
 //! What every request handler and server function can reach.
 
 use super::{clock::Clock, crypto::ServerKey, db::Db};
-use crate::{auth::password::PasswordHasher, error::AppError, time::HOUR_MS, tokens::secret::TokenPrefix};
+use crate::{
+    auth::password::PasswordHasher,
+    error::AppError,
+    time::HOUR_MS,
+    tokens::{auth::TokenAuth, secret::TokenPrefix},
+};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::{Arc, atomic::AtomicBool};
+
+pub const DEFAULT_TOKEN_ID_HEADER: &str = "x-zeropath-api-token-id";
+pub const DEFAULT_TOKEN_SECRET_HEADER: &str = "x-zeropath-api-token-secret";
 
 /// Settings the features read at run time. The server's configuration builds this once at start-up.
 #[derive(Debug, Clone)]
@@ -21,6 +29,11 @@ pub struct Settings {
     pub session_absolute_ms: i64,
     /// The part of every token secret before the underscore (`tsr_…`), so secret scanners can find them.
     pub token_prefix: TokenPrefix,
+    /// The request headers that carry a token (ZeroPath's names by default).
+    pub token_id_header: axum::http::HeaderName,
+    pub token_secret_header: axum::http::HeaderName,
+    /// Failed API authentications allowed per client address per minute before 429; 0 turns the limit off.
+    pub api_failures_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -31,6 +44,9 @@ impl Default for Settings {
             session_idle_ms: 24 * HOUR_MS,
             session_absolute_ms: 7 * 24 * HOUR_MS,
             token_prefix: TokenPrefix::default(),
+            token_id_header: axum::http::HeaderName::from_static(DEFAULT_TOKEN_ID_HEADER),
+            token_secret_header: axum::http::HeaderName::from_static(DEFAULT_TOKEN_SECRET_HEADER),
+            api_failures_per_minute: 30,
         }
     }
 }
@@ -51,6 +67,8 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     /// Set once the first account exists; never unset (setup happens once).
     pub setup_complete: Arc<AtomicBool>,
+    /// API token verification: the verified-token cache and last-used bookkeeping.
+    pub token_auth: Arc<TokenAuth>,
 }
 
 /// The state, from inside a server function or a page being rendered.

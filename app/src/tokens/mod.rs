@@ -1,5 +1,7 @@
 //! API tokens: what they look like on the wire, the dashboard's server functions, and the page.
 
+#[cfg(feature = "ssr")]
+pub mod auth;
 mod copy;
 pub mod domain;
 mod page;

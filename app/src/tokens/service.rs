@@ -169,6 +169,19 @@ pub fn token_not_found() -> AppError {
 
 /// Deletes a token: own tokens for members, any for admins and owners. It stops working at once.
 pub async fn delete(state: &AppState, actor: &Member, id: TokenId) -> Result<(), AppError> {
+    let creator = creator_of(state, actor, id).await?;
+    actor.require(action_for_token_delete(creator == actor.user_id.to_string()))?;
+    mark_deleted(state, actor, id).await
+}
+
+/// A token deleting itself (leak response): allowed whatever the role, as it only takes access away.
+pub async fn revoke_self(state: &AppState, actor: &Member, id: TokenId) -> Result<(), AppError> {
+    creator_of(state, actor, id).await?;
+    actor.require(Action::RevokeCurrentToken)?;
+    mark_deleted(state, actor, id).await
+}
+
+async fn creator_of(state: &AppState, actor: &Member, id: TokenId) -> Result<String, AppError> {
     let creator: Option<String> =
         sqlx::query_scalar("SELECT created_by FROM api_tokens WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
             .bind(id.to_string())
@@ -176,8 +189,10 @@ pub async fn delete(state: &AppState, actor: &Member, id: TokenId) -> Result<(),
             .fetch_optional(state.db.pool())
             .await
             .map_err(db_error)?;
-    let creator = creator.ok_or_else(token_not_found)?;
-    actor.require(action_for_token_delete(creator == actor.user_id.to_string()))?;
+    creator.ok_or_else(token_not_found)
+}
+
+async fn mark_deleted(state: &AppState, actor: &Member, id: TokenId) -> Result<(), AppError> {
     let deleted = sqlx::query(
         "UPDATE api_tokens SET deleted_at = $1, deleted_by = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
     )
@@ -191,6 +206,8 @@ pub async fn delete(state: &AppState, actor: &Member, id: TokenId) -> Result<(),
     if deleted.rows_affected() == 0 {
         return Err(token_not_found());
     }
+    // Before this is acknowledged, no cached copy may accept the token again.
+    state.token_auth.invalidate(id);
     tracing::info!(token = %id, org = %actor.org_id, by = %actor.user_id, "API token deleted");
     Ok(())
 }

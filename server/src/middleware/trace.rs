@@ -16,6 +16,13 @@ pub fn trace_layer()
         .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
 
+/// API requests fill in `token` (the Token ID, never the secret) and `auth` (the outcome).
 fn make_span(request: &Request<Body>) -> Span {
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        token = tracing::field::Empty,
+        auth = tracing::field::Empty,
+    )
 }

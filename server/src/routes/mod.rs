@@ -4,7 +4,7 @@
 mod forms;
 mod health;
 
-use crate::middleware;
+use crate::{api, metrics, middleware};
 use app::{App, orgs::AddMember, platform::state::AppState, shell, tokens::CreateToken};
 use axum::{
     Router,
@@ -12,6 +12,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// Nothing Tessera accepts is larger: forms and JSON bodies are a few kilobytes at most.
@@ -28,13 +29,19 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
 
+    let metrics = Arc::new(metrics::Metrics::default());
+
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::serve))
+        .merge(api::router(state.clone(), metrics.clone()))
         .route("/app/settings/members", post(forms::post::<AddMember>))
         .route("/app/settings/api", post(forms::post::<CreateToken>))
         .leptos_routes_with_context(&state, page_routes, context.clone(), render)
+        .route_layer(axum::middleware::from_fn_with_state(metrics.clone(), metrics::track))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::Extension(metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::page_gates))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

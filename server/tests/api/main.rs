@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod health;
 mod members;
+mod rest;
 mod startup_errors;
 mod tokens;
 mod web_security;

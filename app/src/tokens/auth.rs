@@ -1,0 +1,282 @@
+//! Authenticating API requests by token: the hot path of every `/api/v1` call.
+//!
+//! Shape and checksum are checked first, touching nothing. Then the token is found (in the in-process
+//! cache, or in the database), its secret compared in constant time with the stored HMAC, and its expiry,
+//! deletion and the creator's CURRENT membership checked. No argon2 anywhere on this path.
+//!
+//! The cache holds only tokens that were valid when read, with their creator's role. Every change that
+//! can affect a token empties the matching entries synchronously, before the change is acknowledged:
+//! deleting a token removes it, and any membership change (role, removal) empties the whole cache.
+//! Expiry is checked on every use against the clock, so it needs no invalidation. A generation counter
+//! stops a lookup that started before an invalidation from putting stale data back afterwards.
+
+use super::secret::{MalformedSecret, TokenSecret};
+use crate::{
+    auth::session::parse_id,
+    ids::{OrgId, TokenId, UserId},
+    orgs::{domain::Role, service::Member},
+    platform::{request::db_error, state::AppState},
+    time::{MINUTE_MS, Timestamp},
+};
+use parking_lot::{Mutex, RwLock};
+use sqlx::Row;
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+/// Who is calling: the token, and its creator as a member of the token's organization right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiIdentity {
+    pub token_id: TokenId,
+    pub token_name: Option<String>,
+    pub expires_at: Timestamp,
+    pub member: Member,
+}
+
+/// Why a request was refused. Logged and counted; the caller always gets the same 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("token headers missing")]
+    Missing,
+    #[error("malformed token id")]
+    MalformedId,
+    #[error("malformed token secret: {0}")]
+    MalformedSecret(MalformedSecret),
+    #[error("unknown token id")]
+    UnknownId,
+    #[error("wrong secret")]
+    WrongSecret,
+    #[error("token expired")]
+    Expired,
+    #[error("token deleted")]
+    Deleted,
+    #[error("token creator is no longer a member of its organization")]
+    NotMember,
+    #[error("database unavailable")]
+    Unavailable,
+}
+
+impl AuthFailure {
+    /// A short label for metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "missing",
+            AuthFailure::MalformedId | AuthFailure::MalformedSecret(_) => "malformed",
+            AuthFailure::UnknownId => "unknown",
+            AuthFailure::WrongSecret => "wrong_secret",
+            AuthFailure::Expired => "expired",
+            AuthFailure::Deleted => "deleted",
+            AuthFailure::NotMember => "not_member",
+            AuthFailure::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A token as the verifier needs it.
+#[derive(Debug, Clone)]
+struct Known {
+    digest: [u8; 32],
+    name: Option<String>,
+    expires_at: Timestamp,
+    deleted: bool,
+    /// `None`: the creator is no longer in the token's organization.
+    member: Option<Member>,
+}
+
+/// Verified tokens kept in memory, and the bookkeeping of when each was last used.
+#[derive(Debug)]
+pub struct TokenAuth {
+    cache: Option<RwLock<HashMap<TokenId, Arc<Known>>>>,
+    generation: AtomicU64,
+    last_used: Mutex<HashMap<TokenId, i64>>,
+    usage: Mutex<Option<tokio::sync::mpsc::Sender<Usage>>>,
+    /// Last-used records written to the database so far (a metric).
+    pub last_used_writes: AtomicU64,
+}
+
+/// One "this token was used" record, written to the database off the request path.
+#[derive(Debug, Clone)]
+pub struct Usage {
+    pub token_id: TokenId,
+    pub at: Timestamp,
+    pub ip: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+/// At most one last-used write per token per minute.
+pub const LAST_USED_EVERY_MS: i64 = MINUTE_MS;
+
+impl TokenAuth {
+    pub fn new(cache: bool) -> Self {
+        Self {
+            cache: cache.then(|| RwLock::new(HashMap::new())),
+            generation: AtomicU64::new(0),
+            last_used: Mutex::new(HashMap::new()),
+            usage: Mutex::new(None),
+            last_used_writes: AtomicU64::new(0),
+        }
+    }
+
+    pub fn caching(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    pub fn cached_tokens(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.read().len())
+    }
+
+    /// Forgets one token (it was deleted).
+    pub fn invalidate(&self, token: TokenId) {
+        if let Some(cache) = &self.cache {
+            let mut entries = cache.write();
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            entries.remove(&token);
+        }
+    }
+
+    /// Forgets every token (a membership changed: roles and memberships are cached with the tokens).
+    pub fn invalidate_all(&self) {
+        if let Some(cache) = &self.cache {
+            let mut entries = cache.write();
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            entries.clear();
+        }
+    }
+
+    /// Where usage records go; set once at start-up by the task that writes them.
+    pub fn set_usage_sink(&self, sink: tokio::sync::mpsc::Sender<Usage>) {
+        *self.usage.lock() = Some(sink);
+    }
+
+    /// Notes a successful use; at most once a minute per token it is queued for the database.
+    fn note_use(&self, usage: Usage) {
+        {
+            let mut last = self.last_used.lock();
+            let previous = last.get(&usage.token_id).copied();
+            if previous.is_some_and(|p| usage.at.millis() - p < LAST_USED_EVERY_MS) {
+                return;
+            }
+            last.insert(usage.token_id, usage.at.millis());
+        }
+        if let Some(sink) = self.usage.lock().as_ref()
+            && sink.try_send(usage).is_err()
+        {
+            tracing::debug!("last-used queue full; the next use will record it");
+        }
+    }
+}
+
+/// Checks the two header values and returns who is calling.
+pub async fn verify(
+    state: &AppState,
+    id: Option<&str>,
+    secret: Option<&str>,
+    client_ip: IpAddr,
+    user_agent: Option<String>,
+) -> Result<ApiIdentity, AuthFailure> {
+    let (Some(id), Some(secret)) = (id, secret) else {
+        return Err(AuthFailure::Missing);
+    };
+    let token_id: TokenId = id.trim().parse().map_err(|_| AuthFailure::MalformedId)?;
+    let secret =
+        TokenSecret::parse(&state.settings.token_prefix, secret.trim()).map_err(AuthFailure::MalformedSecret)?;
+    let auth = &state.token_auth;
+
+    let known = match auth.cache.as_ref().and_then(|c| c.read().get(&token_id).cloned()) {
+        Some(hit) => hit,
+        None => {
+            let generation = auth.generation.load(Ordering::SeqCst);
+            let known = Arc::new(lookup(state, token_id).await?.ok_or(AuthFailure::UnknownId)?);
+            if let Some(cache) = &auth.cache
+                && !known.deleted
+                && known.member.is_some()
+            {
+                let mut entries = cache.write();
+                if auth.generation.load(Ordering::SeqCst) == generation {
+                    entries.insert(token_id, known.clone());
+                }
+            }
+            known
+        }
+    };
+
+    if !secret.matches(&state.key, &known.digest) {
+        return Err(AuthFailure::WrongSecret);
+    }
+    if known.deleted {
+        return Err(AuthFailure::Deleted);
+    }
+    let now = state.clock.now();
+    if now >= known.expires_at {
+        return Err(AuthFailure::Expired);
+    }
+    let member = known.member.clone().ok_or(AuthFailure::NotMember)?;
+    auth.note_use(Usage { token_id, at: now, ip: client_ip, user_agent });
+    Ok(ApiIdentity { token_id, token_name: known.name.clone(), expires_at: known.expires_at, member })
+}
+
+async fn lookup(state: &AppState, token_id: TokenId) -> Result<Option<Known>, AuthFailure> {
+    let row = sqlx::query(
+        "SELECT t.secret_hash, t.name, t.expires_at, t.deleted_at, t.created_by, t.org_id, \
+                o.name AS org_name, u.email, m.role \
+         FROM api_tokens t \
+         JOIN organizations o ON o.id = t.org_id \
+         JOIN users u ON u.id = t.created_by \
+         LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by \
+         WHERE t.id = $1",
+    )
+    .bind(token_id.to_string())
+    .fetch_optional(state.db.pool())
+    .await
+    .map_err(|e| {
+        db_error(e);
+        AuthFailure::Unavailable
+    })?;
+    let Some(row) = row else { return Ok(None) };
+    let corrupt = |_| AuthFailure::Unavailable;
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(row.get::<String, _>("secret_hash"), &mut digest).map_err(|_| AuthFailure::Unavailable)?;
+    let member = match row.get::<Option<String>, _>("role") {
+        Some(role) => Some(Member {
+            user_id: parse_id::<UserId>(row.get("created_by")).map_err(corrupt)?,
+            email: row.get("email"),
+            org_id: parse_id::<OrgId>(row.get("org_id")).map_err(corrupt)?,
+            org_name: row.get("org_name"),
+            role: role.parse::<Role>().map_err(|_| AuthFailure::Unavailable)?,
+        }),
+        None => None,
+    };
+    Ok(Some(Known {
+        digest,
+        name: row.get("name"),
+        expires_at: Timestamp(row.get("expires_at")),
+        deleted: row.get::<Option<i64>, _>("deleted_at").is_some(),
+        member,
+    }))
+}
+
+/// Writes usage records as they come: last used time, address and user agent.
+pub async fn record_usage(state: AppState, mut usage: tokio::sync::mpsc::Receiver<Usage>) {
+    while let Some(used) = usage.recv().await {
+        let written = sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1, last_used_ip = $2, last_used_user_agent = $3 WHERE id = $4",
+        )
+        .bind(used.at.millis())
+        .bind(used.ip.to_string())
+        .bind(used.user_agent)
+        .bind(used.token_id.to_string())
+        .execute(state.db.pool())
+        .await;
+        match written {
+            Ok(_) => {
+                state.token_auth.last_used_writes.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => tracing::warn!(token = %used.token_id, error = %e, "could not record token use"),
+        }
+    }
+}

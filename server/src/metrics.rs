@@ -1,0 +1,121 @@
+//! Prometheus metrics at `/metrics`: requests by route and status, a latency histogram, API
+//! authentication outcomes, and the token cache.
+
+use app::platform::state::AppState;
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::header,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use parking_lot::Mutex;
+use std::{collections::BTreeMap, fmt::Write, sync::Arc, time::Instant};
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+    auth: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Default)]
+pub struct Metrics(Mutex<Inner>);
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    pub fn auth_outcome(&self, outcome: &'static str) {
+        *self.0.lock().auth.entry(outcome).or_default() += 1;
+    }
+
+    fn request(&self, route: String, method: &str, status: u16, seconds: f64) {
+        let mut inner = self.0.lock();
+        *inner.requests.entry((route.clone(), method.to_owned(), status)).or_default() += 1;
+        let histogram = inner.latency.entry(route).or_default();
+        histogram.count += 1;
+        histogram.sum += seconds;
+        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
+            histogram.counts[i] += 1;
+        }
+    }
+
+    pub fn render(&self, state: &AppState) -> String {
+        let inner = self.0.lock();
+        let mut out = String::new();
+        out.push_str("# HELP tessera_http_requests_total HTTP requests by route template, method and status.\n");
+        out.push_str("# TYPE tessera_http_requests_total counter\n");
+        for ((route, method, status), n) in &inner.requests {
+            let _ = writeln!(
+                out,
+                "tessera_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP tessera_http_request_duration_seconds Time to answer, by route template.\n");
+        out.push_str("# TYPE tessera_http_request_duration_seconds histogram\n");
+        for (route, h) in &inner.latency {
+            let mut cumulative = 0;
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                cumulative += n;
+                let _ = writeln!(
+                    out,
+                    "tessera_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "tessera_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(out, "tessera_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
+            let _ = writeln!(out, "tessera_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+        }
+        out.push_str("# HELP tessera_api_auth_total API token authentications by outcome.\n");
+        out.push_str("# TYPE tessera_api_auth_total counter\n");
+        for (outcome, n) in &inner.auth {
+            let _ = writeln!(out, "tessera_api_auth_total{{outcome=\"{outcome}\"}} {n}");
+        }
+        out.push_str("# HELP tessera_token_cache_entries Verified tokens held in memory.\n");
+        out.push_str("# TYPE tessera_token_cache_entries gauge\n");
+        let _ = writeln!(out, "tessera_token_cache_entries {}", state.token_auth.cached_tokens());
+        out.push_str("# HELP tessera_token_last_used_writes_total Last-used records written (at most one per token per minute).\n");
+        out.push_str("# TYPE tessera_token_last_used_writes_total counter\n");
+        let _ = writeln!(
+            out,
+            "tessera_token_last_used_writes_total {}",
+            state.token_auth.last_used_writes.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        out
+    }
+}
+
+/// Counts and times every request, labelled by its route template (never the raw path).
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(path) => path.as_str().to_owned(),
+        None if request.uri().path().starts_with("/pkg/") => "/pkg/{file}".to_owned(),
+        None => "unmatched".to_owned(),
+    };
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.request(route, &method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+pub async fn serve(State(state): State<AppState>, axum::Extension(metrics): axum::Extension<Arc<Metrics>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render(&state)).into_response()
+}
