@@ -16,6 +16,10 @@ test:
 build:
 	@scripts/bootstrap.sh && cargo leptos build
 
+## The API hot path under load (release build, SQLite, wrk); prints req/s, p50/p99 and ratios.
+bench:
+	@scripts/bench.sh
+
 ## Release build; prints the size of the WebAssembly bundle.
 release:
 	@scripts/release.sh

@@ -3,6 +3,7 @@
 # costs a few hundred milliseconds. Versions are pinned: see shared TOOLCHAIN notes in docs/toolchain.md.
 #   scripts/bootstrap.sh          tools to build and run (wasm target, cargo-leptos, wasm-bindgen, wasm-opt)
 #   scripts/bootstrap.sh test     plus what the tests need (chromium, end2end npm packages)
+#   scripts/bootstrap.sh bench    plus the load generator (wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,10 @@ fi
 if [ ! -x node_modules/.bin/wasm-opt ]; then
   say "installing binaryen (wasm-opt) from npm"
   npm ci --no-audit --no-fund --silent
+fi
+
+if [ "${1:-}" = "bench" ]; then
+  apt_install wrk
 fi
 
 if [ "${1:-}" = "test" ]; then

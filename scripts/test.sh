@@ -37,6 +37,7 @@ step "wasm bundle holds no server-only crate" scripts/check-wasm-deps.sh
 step "... and that check can fail" scripts/check-wasm-deps.sh --self-test
 step "build (cargo leptos build)" cargo leptos build
 step "lints" cargo clippy --locked -p server --tests -- -D warnings
+step "lints (app unit tests)" cargo clippy --locked -p app --features ssr --tests -- -D warnings
 step "lints (browser build)" cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "unit tests" cargo test --locked -p app --features ssr
 step "integration tests" cargo test --locked -p server

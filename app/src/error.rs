@@ -25,7 +25,7 @@ pub enum AppError {
     Conflict { message: String },
     #[error("Too many attempts. Try again in {}.", wait_phrase(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
-    #[error("The server is busy. Try again in a moment.")]
+    #[error("Tessera is temporarily unavailable. Try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Try again, and contact your administrator if it keeps happening.")]
     Internal,

@@ -111,6 +111,8 @@ pub async fn open_database(options: &DbOptions) -> Result<Db, StartupError> {
 pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketAddr) -> Result<AppState, StartupError> {
     let db = open_database(&config.database).await?;
     let key = keys::load(&db, config.secret_key.as_deref(), &config.key_file()).await?;
+    // PostgreSQL is the engine for several instances: assume others share the database.
+    let shared = db.backend() == Backend::Postgres;
     let cache_tokens = match config.token_cache {
         TokenCache::On => true,
         TokenCache::Off => false,
@@ -130,7 +132,7 @@ pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketA
         key: Arc::new(key),
         passwords: PasswordHasher::for_this_machine(),
         setup_complete: Arc::new(AtomicBool::new(false)),
-        token_auth: Arc::new(TokenAuth::new(cache_tokens)),
+        token_auth: Arc::new(TokenAuth::new(cache_tokens, shared)),
     })
 }
 
@@ -138,6 +140,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
+    database_url: String,
 }
 
 impl Application {
@@ -148,7 +151,7 @@ impl Application {
         let addr = listener.local_addr().map_err(|source| StartupError::Listen { addr: config.listen, source })?;
         let state = build_state(&config, clock, addr).await?;
         let router = routes::router(state.clone());
-        Ok(Self { listener, router, state })
+        Ok(Self { listener, router, state, database_url: config.database.url.clone() })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -166,10 +169,17 @@ impl Application {
         let (usage, records) = tokio::sync::mpsc::channel(4096);
         self.state.token_auth.set_usage_sink(usage);
         let recorder = tokio::spawn(app::tokens::auth::record_usage(self.state.clone(), records));
+        // Several instances with the token cache on: keep the caches in step over LISTEN/NOTIFY.
+        let invalidations = self.state.token_auth.needs_invalidation_channel().then(|| {
+            tokio::spawn(app::tokens::auth::sync_invalidations(self.state.clone(), self.database_url.clone()))
+        });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         housekeeping.abort();
         recorder.abort();
+        if let Some(task) = invalidations {
+            task.abort();
+        }
         self.state.db.close().await;
         result
     }

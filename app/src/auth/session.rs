@@ -95,7 +95,7 @@ pub async fn find(state: &AppState, cookie_value: &str) -> Result<Option<Session
     Ok(Some(Session {
         user_id: parse_id(row.get("user_id"))?,
         email: row.get("email"),
-        current_org_id: row.get::<Option<String>, _>("current_org_id").map(|s| parse_id(s)).transpose()?,
+        current_org_id: row.get::<Option<String>, _>("current_org_id").map(parse_id).transpose()?,
         id_hash,
     }))
 }

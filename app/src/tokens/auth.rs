@@ -88,10 +88,35 @@ struct Known {
     member: Option<Member>,
 }
 
+/// A change other instances must apply to their caches (PostgreSQL, cache on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalidation {
+    Token(TokenId),
+    All,
+}
+
+impl Invalidation {
+    pub fn encode(self) -> String {
+        match self {
+            Invalidation::Token(id) => format!("token:{id}"),
+            Invalidation::All => "all".to_owned(),
+        }
+    }
+
+    /// Anything unreadable is treated as "everything changed", the safe answer.
+    pub fn decode(payload: &str) -> Self {
+        payload.strip_prefix("token:").and_then(|id| id.parse().ok()).map_or(Invalidation::All, Invalidation::Token)
+    }
+}
+
 /// Verified tokens kept in memory, and the bookkeeping of when each was last used.
 #[derive(Debug)]
 pub struct TokenAuth {
     cache: Option<RwLock<HashMap<TokenId, Arc<Known>>>>,
+    /// With several instances, the cache is used only while this instance hears the others' changes.
+    shared: bool,
+    listening: std::sync::atomic::AtomicBool,
+    outbox: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Invalidation>>>,
     generation: AtomicU64,
     last_used: Mutex<HashMap<TokenId, i64>>,
     usage: Mutex<Option<tokio::sync::mpsc::Sender<Usage>>>,
@@ -112,9 +137,14 @@ pub struct Usage {
 pub const LAST_USED_EVERY_MS: i64 = MINUTE_MS;
 
 impl TokenAuth {
-    pub fn new(cache: bool) -> Self {
+    /// `cache`: keep verified tokens in memory. `shared`: other instances use the same database, so
+    /// the cache is trusted only while connected to the invalidation channel.
+    pub fn new(cache: bool, shared: bool) -> Self {
         Self {
             cache: cache.then(|| RwLock::new(HashMap::new())),
+            shared,
+            listening: std::sync::atomic::AtomicBool::new(false),
+            outbox: Mutex::new(None),
             generation: AtomicU64::new(0),
             last_used: Mutex::new(HashMap::new()),
             usage: Mutex::new(None),
@@ -122,16 +152,51 @@ impl TokenAuth {
         }
     }
 
+    /// The cache, when it may be used right now.
+    fn live_cache(&self) -> Option<&RwLock<HashMap<TokenId, Arc<Known>>>> {
+        let trusted = !self.shared || self.listening.load(Ordering::SeqCst);
+        self.cache.as_ref().filter(|_| trusted)
+    }
+
     pub fn caching(&self) -> bool {
         self.cache.is_some()
     }
 
-    pub fn cached_tokens(&self) -> usize {
-        self.cache.as_ref().map_or(0, |c| c.read().len())
+    /// Is the cache in use right now (on, and, with several instances, hearing their changes)?
+    pub fn cache_live(&self) -> bool {
+        self.live_cache().is_some()
     }
 
-    /// Forgets one token (it was deleted).
-    pub fn invalidate(&self, token: TokenId) {
+    pub fn needs_invalidation_channel(&self) -> bool {
+        self.cache.is_some() && self.shared
+    }
+
+    /// The invalidation channel is (dis)connected. Either way the cache starts empty: changes may have
+    /// been missed while it was down.
+    pub fn set_listening(&self, listening: bool) {
+        self.clear_local();
+        self.listening.store(listening, Ordering::SeqCst);
+    }
+
+    pub fn set_outbox(&self, outbox: tokio::sync::mpsc::UnboundedSender<Invalidation>) {
+        *self.outbox.lock() = Some(outbox);
+    }
+
+    fn publish(&self, change: Invalidation) {
+        if let Some(outbox) = self.outbox.lock().as_ref() {
+            let _ = outbox.send(change);
+        }
+    }
+
+    /// A change announced by another instance.
+    pub fn apply_remote(&self, change: Invalidation) {
+        match change {
+            Invalidation::Token(id) => self.remove_local(id),
+            Invalidation::All => self.clear_local(),
+        }
+    }
+
+    fn remove_local(&self, token: TokenId) {
         if let Some(cache) = &self.cache {
             let mut entries = cache.write();
             self.generation.fetch_add(1, Ordering::SeqCst);
@@ -139,13 +204,28 @@ impl TokenAuth {
         }
     }
 
-    /// Forgets every token (a membership changed: roles and memberships are cached with the tokens).
-    pub fn invalidate_all(&self) {
+    fn clear_local(&self) {
         if let Some(cache) = &self.cache {
             let mut entries = cache.write();
             self.generation.fetch_add(1, Ordering::SeqCst);
             entries.clear();
         }
+    }
+
+    pub fn cached_tokens(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.read().len())
+    }
+
+    /// Forgets one token (it was deleted), here and on the other instances.
+    pub fn invalidate(&self, token: TokenId) {
+        self.remove_local(token);
+        self.publish(Invalidation::Token(token));
+    }
+
+    /// Forgets every token (a membership changed: roles and memberships are cached with the tokens).
+    pub fn invalidate_all(&self) {
+        self.clear_local();
+        self.publish(Invalidation::All);
     }
 
     /// Where usage records go; set once at start-up by the task that writes them.
@@ -187,12 +267,12 @@ pub async fn verify(
         TokenSecret::parse(&state.settings.token_prefix, secret.trim()).map_err(AuthFailure::MalformedSecret)?;
     let auth = &state.token_auth;
 
-    let known = match auth.cache.as_ref().and_then(|c| c.read().get(&token_id).cloned()) {
+    let known = match auth.live_cache().and_then(|c| c.read().get(&token_id).cloned()) {
         Some(hit) => hit,
         None => {
             let generation = auth.generation.load(Ordering::SeqCst);
             let known = Arc::new(lookup(state, token_id).await?.ok_or(AuthFailure::UnknownId)?);
-            if let Some(cache) = &auth.cache
+            if let Some(cache) = auth.live_cache()
                 && !known.deleted
                 && known.member.is_some()
             {
@@ -278,5 +358,79 @@ pub async fn record_usage(state: AppState, mut usage: tokio::sync::mpsc::Receive
             }
             Err(e) => tracing::warn!(token = %used.token_id, error = %e, "could not record token use"),
         }
+    }
+}
+
+/// The channel instances use to tell each other of token changes (PostgreSQL LISTEN/NOTIFY).
+pub const INVALIDATION_CHANNEL: &str = "tessera_token_changes";
+
+/// Keeps this instance's cache in step with the others: publishes local changes with NOTIFY and applies
+/// theirs from LISTEN. While the listening connection is down the cache is not used at all.
+pub async fn sync_invalidations(state: AppState, database_url: String) {
+    use sqlx::postgres::PgListener;
+    let (outbox, mut changes) = tokio::sync::mpsc::unbounded_channel::<Invalidation>();
+    state.token_auth.set_outbox(outbox);
+    let publish = |change: Invalidation| {
+        let state = state.clone();
+        async move {
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(INVALIDATION_CHANNEL)
+                .bind(change.encode())
+                .execute(state.db.pool())
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "could not announce a token change to the other instances");
+            }
+        }
+    };
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect(&database_url).await?;
+            listener.listen(INVALIDATION_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = match connected.await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "token cache paused: cannot listen for other instances' changes; retrying");
+                // Changes made here meanwhile still go out.
+                let retry = tokio::time::sleep(std::time::Duration::from_secs(1));
+                tokio::pin!(retry);
+                loop {
+                    tokio::select! {
+                        () = &mut retry => break,
+                        Some(change) = changes.recv() => publish(change).await,
+                    }
+                }
+                continue;
+            }
+        };
+        state.token_auth.set_listening(true);
+        tracing::info!("token cache on: listening for other instances' changes");
+        loop {
+            tokio::select! {
+                received = listener.try_recv() => match received {
+                    Ok(Some(notification)) => state.token_auth.apply_remote(Invalidation::decode(notification.payload())),
+                    Ok(None) | Err(_) => break,
+                },
+                Some(change) = changes.recv() => publish(change).await,
+            }
+        }
+        state.token_auth.set_listening(false);
+        tracing::warn!("token cache paused: lost the connection that listens for changes; reconnecting");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalidations_round_trip_and_fail_safe() {
+        let id = TokenId::new_random();
+        assert_eq!(Invalidation::decode(&Invalidation::Token(id).encode()), Invalidation::Token(id));
+        assert_eq!(Invalidation::decode(&Invalidation::All.encode()), Invalidation::All);
+        assert_eq!(Invalidation::decode("token:garbage"), Invalidation::All);
+        assert_eq!(Invalidation::decode(""), Invalidation::All);
     }
 }

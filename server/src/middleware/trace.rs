@@ -8,10 +8,12 @@ use tower_http::{
 };
 use tracing::{Level, Span};
 
-pub fn trace_layer()
--> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> Span, (), DefaultOnResponse> {
+type MakeSpan = fn(&Request<Body>) -> Span;
+type RequestTrace = TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse>;
+
+pub fn trace_layer() -> RequestTrace {
     TraceLayer::new_for_http()
-        .make_span_with(make_span as fn(&Request<Body>) -> Span)
+        .make_span_with(make_span as MakeSpan)
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO))
 }

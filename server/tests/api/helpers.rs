@@ -90,6 +90,16 @@ impl TestDatabase {
         }
     }
 
+    /// The same database for a second instance: its own data directory, nothing dropped when it ends.
+    pub fn shared_view(&self) -> Self {
+        Self { backend: self.backend, url: self.url.clone(), data_dir: tempfile::tempdir().unwrap(), pg: None }
+    }
+
+    /// PostgreSQL: the database's name and the URL of the server, for building other URLs to it.
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg.as_ref().map(|(_, name)| name.as_str())
+    }
+
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.path().join("tessera.db")
     }
@@ -130,7 +140,7 @@ async fn pg_admin(admin_url: &str, sql: &str) {
     conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let base = match base.rfind('/') {
         Some(i) if i > base.find("://").map_or(0, |p| p + 2) => &base[..i],
@@ -327,4 +337,85 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// A TCP forwarder standing between a server and PostgreSQL, so a test can take the database away and
+/// bring it back.
+pub struct DbProxy {
+    pub port: u16,
+    target: std::net::SocketAddr,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl DbProxy {
+    pub async fn start(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut proxy = Self { port, target, running: None };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let target = self.target;
+        self.running = Some(tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    /// Cuts every connection and refuses new ones.
+    pub async fn stop(&mut self) {
+        if let Some(task) = self.running.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Accepts connections again, on the same port.
+    pub async fn resume(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.serve(listener);
+    }
+}
+
+/// Tessera as a separate process (for killing it with SIGKILL).
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    pub async fn start(db: &TestDatabase) -> Self {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("TESSERA_DATA_DIR", db.data_dir.path())
+            .env("TESSERA_DATABASE_URL", &db.url)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start tessera");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next_line().await.unwrap().expect("tessera exited before listening");
+            if let Some(url) = line.strip_prefix("Tessera is running at ") {
+                break url.trim().to_owned();
+            }
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { child, url }
+    }
+
+    pub async fn kill(mut self) {
+        self.child.kill().await.unwrap();
+    }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod health;
 mod members;
 mod rest;
+mod scale_out;
 mod startup_errors;
 mod tokens;
 mod web_security;

@@ -22,6 +22,7 @@ on_both_backends!(
     the_cli_calls_the_api_like_an_integration,
 );
 
+#[derive(Clone)]
 pub struct Token {
     pub id: String,
     pub secret: String,
@@ -80,7 +81,8 @@ async fn every_authentication_failure_looks_the_same(app: TestApp) {
     flipped[last] = if flipped[last] == b'a' { b'b' } else { b'a' };
     let unknown_id = uuid::Uuid::new_v4().to_string();
     let h = |id: Option<&str>, secret: Option<&str>| (id.map(str::to_owned), secret.map(str::to_owned));
-    let cases: Vec<(&str, (Option<String>, Option<String>))> = vec![
+    type Headers = (Option<String>, Option<String>);
+    let cases: Vec<(&str, Headers)> = vec![
         ("no headers", h(None, None)),
         ("no secret", h(Some(&good.id), None)),
         ("no id", h(None, Some(&good.secret))),

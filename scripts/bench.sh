@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The API hot path, measured: `make bench`.
+#
+# Release build, SQLite, 100 tokens. The server runs pinned to CPU 0 and wrk to CPU 1 (taskset), on
+# loopback, for a bounded time per endpoint. Prints requests/s and p50/p99 for /healthz, /api/v1/whoami
+# with valid tokens, and with wrong secrets, and the ratio authenticated/healthz.
+#   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh bench
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-32}
+tokens=${BENCH_TOKENS:-100}
+cpus=$(nproc)
+if [ "$cpus" -lt 2 ]; then
+  echo "bench: needs 2 CPUs to keep the server and the load generator apart (this machine has $cpus)" >&2
+  exit 1
+fi
+
+cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+bin="${CARGO_TARGET_DIR:-target}/release/tessera"
+
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The failure limit is off so that "wrong secret" measures verification, not the 429 that would follow.
+TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 \
+  taskset -c 0 "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/server.log" | awk '{print $NF}' || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$work/server.log"; exit 1; }
+
+jar="$work/cookies"
+curl -sf -c "$jar" -b "$jar" -H 'accept: application/json' \
+  --data 'email=bench@example.com&password=benchmark+password&organization=Bench' "$url/rpc/auth/setup" >/dev/null
+for i in $(seq 1 "$tokens"); do
+  curl -sf -b "$jar" -H 'accept: application/json' --data "name=bench+$i&expires_in_days=30" "$url/rpc/tokens/create"
+  echo
+done >"$work/tokens.jsonl"
+
+# wrk scripts: requests are built once in init(), then handed out round-robin (no per-request work).
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+tokens = [json.loads(line) for line in open(f"{work}/tokens.jsonl") if line.strip()]
+def script(name, pairs):
+    rows = ",\n".join(f'  {{"{i}", "{s}"}}' for i, s in pairs)
+    with open(f"{work}/{name}.lua", "w") as f:
+        f.write(f"""local tokens = {{
+{rows}
+}}
+local requests = {{}}
+local n = 0
+init = function(args)
+  for i, t in ipairs(tokens) do
+    if t[1] == "" then
+      requests[i] = wrk.format(nil, nil, {{}})
+    else
+      requests[i] = wrk.format(nil, nil, {{["X-ZeroPath-API-Token-Id"] = t[1], ["X-ZeroPath-API-Token-Secret"] = t[2]}})
+    end
+  end
+end
+request = function()
+  n = n % #requests + 1
+  return requests[n]
+end
+""")
+script("valid", [(t["id"], t["secret"]) for t in tokens])
+# Each id with another token's secret: well-formed, right checksum, wrong for that id.
+script("wrong", [(t["id"], tokens[(k + 1) % len(tokens)]["secret"]) for k, t in enumerate(tokens)])
+script("plain", [("", "") for _ in tokens])
+PY
+
+run() { # name, path, script
+  taskset -c 1 wrk -t1 -c"$connections" -d2s -s "$work/$3.lua" "$url$2" >/dev/null # warm-up
+  taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/$3.lua" "$url$2" >"$work/$1.out"
+  local rps p50 p99 non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/$1.out")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/$1.out")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/$1.out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$work/$1.out")
+  printf '%-34s %12s req/s   p50 %9s   p99 %9s   non-2xx %s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  echo "$rps" >"$work/$1.rps"
+}
+
+echo
+echo "Tessera API benchmark: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $cpus CPUs"
+echo "release build, SQLite, $tokens tokens, wrk -t1 -c$connections -d${seconds}s; server on CPU 0, wrk on CPU 1"
+echo
+run "GET /healthz" /healthz plain
+run "GET /api/v1/whoami (valid token)" /api/v1/whoami valid
+run "GET /api/v1/whoami (wrong secret)" /api/v1/whoami wrong
+echo
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+read = lambda n: float(open(f"{w}/{n}.rps").read())
+health, valid, wrong = read("GET /healthz"), read("GET /api/v1/whoami (valid token)"), read("GET /api/v1/whoami (wrong secret)")
+print(f"ratio authenticated/healthz: {valid / health:.2f} (goal >= 0.75)")
+print(f"ratio wrong-secret/valid:    {wrong / valid:.2f} (a wrong secret costs no more than a right one when >= 1.00)")
+PY
