@@ -132,7 +132,7 @@ fn wait_phrase(secs: u64) -> String {
     match secs {
         0..=1 => "a second".to_owned(),
         2..=59 => format!("{secs} seconds"),
-        60..=119 => "a minute".to_owned(),
+        60 => "a minute".to_owned(),
         _ => format!("{} minutes", secs.div_ceil(60)),
     }
 }

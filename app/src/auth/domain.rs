@@ -120,6 +120,16 @@ mod tests {
         assert!(Password::parse("\u{1F600}".repeat(257)).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn email_parsing_never_panics(raw in "\\PC{0,300}") {
+            if let Ok(email) = Email::parse(&raw) {
+                proptest::prop_assert!(email.as_str().len() <= Email::MAX_LEN);
+                proptest::prop_assert_eq!(email.as_str().matches('@').count(), 1);
+            }
+        }
+    }
+
     #[test]
     fn password_debug_is_redacted() {
         let p = Password::parse("correct horse battery".into()).unwrap();

@@ -139,6 +139,31 @@ mod tests {
         assert_eq!(forwarded_client(&headers, peer, 1), peer);
     }
 
+    proptest::proptest! {
+        /// Untrusted header values never panic the parsers, and only a configured hop count is trusted.
+        #[test]
+        fn forwarded_for_never_panics(value in "\\PC{0,200}", hops in 0u8..4) {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = value.parse() {
+                headers.insert("x-forwarded-for", v);
+            }
+            let peer: IpAddr = "10.0.0.1".parse().unwrap();
+            let ip = forwarded_client(&headers, peer, hops);
+            if hops == 0 {
+                proptest::prop_assert_eq!(ip, peer);
+            }
+        }
+
+        #[test]
+        fn cookie_parsing_never_panics(value in "\\PC{0,200}", name in "[a-z_]{1,20}") {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = value.parse() {
+                headers.insert(header::COOKIE, v);
+            }
+            let _ = cookie(&headers, &name);
+        }
+    }
+
     #[test]
     fn cookies_are_found_by_exact_name() {
         let mut headers = HeaderMap::new();

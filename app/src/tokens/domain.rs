@@ -129,6 +129,21 @@ mod tests {
         assert_eq!(serde_json::from_str::<ExpiryDays>("7").unwrap().days(), 7);
     }
 
+    proptest::proptest! {
+        /// Anything typed into the form parses to a valid value or a message, never a panic; valid
+        /// values obey their bounds.
+        #[test]
+        fn form_input_never_panics(raw in "\\PC{0,300}") {
+            if let Ok(Some(name)) = TokenName::parse(&raw) {
+                proptest::prop_assert!(name.as_str().chars().count() <= TokenName::MAX_CHARS);
+                proptest::prop_assert!(!name.as_str().chars().any(char::is_control));
+            }
+            if let Ok(days) = ExpiryDays::parse(Some(&raw)) {
+                proptest::prop_assert!((1..=365).contains(&days.days()));
+            }
+        }
+    }
+
     #[test]
     fn names() {
         assert_eq!(TokenName::parse("  CI/CD Pipeline ").unwrap().unwrap().as_str(), "CI/CD Pipeline");
