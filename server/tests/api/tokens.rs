@@ -255,7 +255,8 @@ async fn the_list_pages_newest_first(app: TestApp) {
         .flat_map(|l| l["tokens"].as_array().unwrap().iter().map(|t| t["created_at"].as_i64().unwrap()))
         .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
-    assert_eq!(all[0], *made.last().unwrap());
+    // The first row is from the latest instant (three tokens share it; the id orders ties).
+    assert!(made[57..].contains(&all[0]), "the newest tokens are not first");
 
     let (status, body) =
         error_of(rpc_with(&owner.client, &app.at("/rpc/tokens/list"), &[("after", "garbage")]).await).await;

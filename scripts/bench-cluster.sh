@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Several instances on PostgreSQL: `make bench-cluster`.
+#
+# 1. Throughput of /api/v1/whoami on one instance over PostgreSQL, with the token cache off (the default:
+#    every request checks the database) and on (LISTEN/NOTIFY), against /healthz; server on CPU 0, wrk on 1.
+# 2. The revocation delay between two instances with the cache on: p50/p99/max over 1,000 deletes.
+# Needs PostgreSQL (TESSERA_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh bench
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+admin_url=${TESSERA_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+seconds=${BENCH_SECONDS:-10}
+deletes=${BENCH_DELETES:-1000}
+db="tessera_bench_$$"
+db_url="${admin_url%/*}/$db"
+
+cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+bin="${CARGO_TARGET_DIR:-target}/release/tessera"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fresh_database() {
+  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null
+  rm -rf "$work"/a "$work"/b
+}
+
+start() { # name cpu cache [key]
+  local name=$1 cpu=$2 cache=$3 key=${4:-}
+  TESSERA_DATA_DIR="$work/$name" TESSERA_DATABASE_URL="$db_url" TESSERA_TOKEN_CACHE="$cache" \
+    TESSERA_API_FAILURES_PER_MINUTE=0 TESSERA_SECRET_KEY="$key" \
+    taskset -c "$cpu" "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/$name.log" | awk '{print $NF}' || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { cat "$work/$name.log"; exit 1; }
+  eval "url_$name=$url"
+}
+
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+wrk_rps() { # url [id secret]
+  local args=(-t1 -c32 --latency)
+  [ $# -gt 1 ] && args+=(-H "X-ZeroPath-API-Token-Id: $2" -H "X-ZeroPath-API-Token-Secret: $3")
+  taskset -c 1 wrk "${args[@]}" -d2s "$1" >/dev/null
+  taskset -c 1 wrk "${args[@]}" -d"${seconds}s" "$1" >"$work/wrk.out"
+  printf '%s req/s, p50 %s, p99 %s' "$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")" \
+    "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")" "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")"
+}
+
+echo "Tessera on PostgreSQL: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
+for cache in off on; do
+  fresh_database
+  start a 0 "$cache"
+  jar="$work/jar"
+  curl -sf -c "$jar" -H 'accept: application/json' \
+    --data 'email=bench@example.com&password=benchmark+password&organization=Bench' "$url_a/rpc/auth/setup" >/dev/null
+  token=$(curl -sf -b "$jar" -H 'accept: application/json' --data 'expires_in_days=30' "$url_a/rpc/tokens/create")
+  id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$token")
+  secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$token")
+  sleep 1 # the listener connects
+  echo "one instance, token cache $cache:"
+  echo "  GET /healthz                     $(wrk_rps "$url_a/healthz")"
+  echo "  GET /api/v1/whoami (valid token) $(wrk_rps "$url_a/api/v1/whoami" "$id" "$secret")"
+  stop_all
+done
+
+fresh_database
+start a 0 on
+key=$(cat "$work/a/secret.key")
+start b 0 on "$key"
+sleep 1
+echo "two instances, token cache on:"
+python3 scripts/bench_revocation.py "$url_a" "$url_b" "$deletes"
