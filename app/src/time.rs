@@ -42,7 +42,7 @@ impl Timestamp {
 
     /// RFC 3339 with second precision, for machine-readable places (`<time datetime>`, API bodies).
     pub fn rfc3339(self) -> String {
-        self.utc().map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+        self.utc().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default()
     }
 
     /// Whole days from `now` until this instant, rounded up: a token expiring in 36 hours has 2 days left.

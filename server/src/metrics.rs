@@ -22,14 +22,36 @@ struct Histogram {
 }
 
 #[derive(Default)]
-struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
-    auth: BTreeMap<&'static str, u64>,
+struct RouteStats {
+    /// (method, status) -> count
+    requests: BTreeMap<(&'static str, u16), u64>,
+    latency: Histogram,
 }
 
 #[derive(Default)]
-pub struct Metrics(Mutex<Inner>);
+struct Inner {
+    routes: BTreeMap<String, RouteStats>,
+}
+
+/// Standard methods as static strings, so counting a request allocates nothing.
+fn method_name(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,14 +60,14 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    pub fn auth_outcome(&self, outcome: &'static str) {
-        *self.0.lock().auth.entry(outcome).or_default() += 1;
-    }
-
-    fn request(&self, route: String, method: &str, status: u16, seconds: f64) {
-        let mut inner = self.0.lock();
-        *inner.requests.entry((route.clone(), method.to_owned(), status)).or_default() += 1;
-        let histogram = inner.latency.entry(route).or_default();
+    fn request(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
+        let mut inner = self.inner.lock();
+        let stats = match inner.routes.get_mut(route) {
+            Some(stats) => stats,
+            None => inner.routes.entry(route.to_owned()).or_default(),
+        };
+        *stats.requests.entry((method, status)).or_default() += 1;
+        let histogram = &mut stats.latency;
         histogram.count += 1;
         histogram.sum += seconds;
         if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
@@ -54,19 +76,21 @@ impl Metrics {
     }
 
     pub fn render(&self, state: &AppState) -> String {
-        let inner = self.0.lock();
+        let inner = self.inner.lock();
         let mut out = String::new();
         out.push_str("# HELP tessera_http_requests_total HTTP requests by route template, method and status.\n");
         out.push_str("# TYPE tessera_http_requests_total counter\n");
-        for ((route, method, status), n) in &inner.requests {
-            let _ = writeln!(
-                out,
-                "tessera_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
-            );
+        for (route, stats) in &inner.routes {
+            for ((method, status), n) in &stats.requests {
+                let _ = writeln!(
+                    out,
+                    "tessera_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         out.push_str("# HELP tessera_http_request_duration_seconds Time to answer, by route template.\n");
         out.push_str("# TYPE tessera_http_request_duration_seconds histogram\n");
-        for (route, h) in &inner.latency {
+        for (route, RouteStats { latency: h, .. }) in &inner.routes {
             let mut cumulative = 0;
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
                 cumulative += n;
@@ -85,7 +109,7 @@ impl Metrics {
         }
         out.push_str("# HELP tessera_api_auth_total API token authentications by outcome.\n");
         out.push_str("# TYPE tessera_api_auth_total counter\n");
-        for (outcome, n) in &inner.auth {
+        for (outcome, n) in state.token_auth.outcome_counts() {
             let _ = writeln!(out, "tessera_api_auth_total{{outcome=\"{outcome}\"}} {n}");
         }
         out.push_str("# HELP tessera_token_cache_entries Verified tokens held in memory.\n");
@@ -104,15 +128,12 @@ impl Metrics {
 
 /// Counts and times every request, labelled by its route template (never the raw path).
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = match request.extensions().get::<MatchedPath>() {
-        Some(path) => path.as_str().to_owned(),
-        None if request.uri().path().starts_with("/pkg/") => "/pkg/{file}".to_owned(),
-        None => "unmatched".to_owned(),
-    };
-    let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = method_name(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.request(route, &method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    metrics.request(route, method, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }
 

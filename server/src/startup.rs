@@ -10,7 +10,7 @@ use app::{
         clock::Clock,
         db::{Backend, Db, DbError, DbOptions, redact_url},
         keys::{self, KeyError},
-        state::{AppState, Settings},
+        state::{AppState, Settings, Shared},
     },
     time::{HOUR_MS, MINUTE_MS},
     tokens::{auth::TokenAuth, secret::TokenPrefix},
@@ -124,7 +124,7 @@ pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketA
         .site_pkg_dir("pkg")
         .site_addr(site_addr)
         .build();
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         leptos_options,
         db,
         clock,
@@ -132,8 +132,8 @@ pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketA
         key: Arc::new(key),
         passwords: PasswordHasher::for_this_machine(),
         setup_complete: Arc::new(AtomicBool::new(false)),
-        token_auth: Arc::new(TokenAuth::new(cache_tokens, shared)),
-    })
+        token_auth: Arc::new(TokenAuth::new(cache_tokens, shared, config.settings.api_failures_per_minute)),
+    }))
 }
 
 pub struct Application {

@@ -31,7 +31,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// The server's HMAC key for token secrets. It never enters the database; only its fingerprint does,
 /// so that an instance started with the wrong key is detected instead of silently rejecting every token.
 #[derive(Clone)]
-pub struct ServerKey(Zeroizing<[u8; 32]>);
+pub struct ServerKey {
+    bytes: Zeroizing<[u8; 32]>,
+    /// The HMAC state after absorbing the key: cloning it skips the key schedule on every verification.
+    keyed: Hmac<Sha256>,
+}
 
 impl fmt::Debug for ServerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -44,8 +48,13 @@ impl fmt::Debug for ServerKey {
 pub struct BadKey;
 
 impl ServerKey {
+    fn from_bytes(bytes: Zeroizing<[u8; 32]>) -> Self {
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(bytes.as_ref()).expect("HMAC takes keys of any length");
+        Self { bytes, keyed }
+    }
+
     pub fn generate() -> Self {
-        Self(Zeroizing::new(random_bytes::<32>()))
+        Self::from_bytes(Zeroizing::new(random_bytes::<32>()))
     }
 
     /// Parses the 64-hex-character form used in the key file and in `TESSERA_SECRET_KEY`.
@@ -53,15 +62,15 @@ impl ServerKey {
         let text = text.trim();
         let mut bytes = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(text, bytes.as_mut()).map_err(|_| BadKey)?;
-        Ok(Self(bytes))
+        Ok(Self::from_bytes(bytes))
     }
 
     pub fn to_hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex::encode(self.0.as_ref()))
+        Zeroizing::new(hex::encode(self.bytes.as_ref()))
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_ref()).expect("HMAC takes keys of any length")
+        self.keyed.clone()
     }
 
     /// HMAC-SHA256 of `message` under this key.

@@ -57,8 +57,31 @@ impl Settings {
     }
 }
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// A cheap handle (one `Arc`) to everything shared: it is cloned by every middleware on every request.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Leptos's handlers find their options in the router's state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub clock: Clock,

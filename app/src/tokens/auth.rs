@@ -10,7 +10,7 @@
 //! Expiry is checked on every use against the clock, so it needs no invalidation. A generation counter
 //! stops a lookup that started before an invalidation from putting stale data back afterwards.
 
-use super::secret::{MalformedSecret, TokenSecret};
+use super::secret::{MalformedSecret, check_shape};
 use crate::{
     auth::session::parse_id,
     ids::{OrgId, TokenId, UserId},
@@ -33,9 +33,11 @@ use std::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiIdentity {
     pub token_id: TokenId,
-    pub token_name: Option<String>,
+    pub token_name: Option<Arc<str>>,
     pub expires_at: Timestamp,
-    pub member: Member,
+    /// `expires_at` in RFC 3339, ready for the response header that tells clients when the token lapses.
+    pub expires_header: axum::http::HeaderValue,
+    pub member: Arc<Member>,
 }
 
 /// Why a request was refused. Logged and counted; the caller always gets the same 401.
@@ -81,11 +83,12 @@ impl AuthFailure {
 #[derive(Debug, Clone)]
 struct Known {
     digest: [u8; 32],
-    name: Option<String>,
+    name: Option<Arc<str>>,
     expires_at: Timestamp,
+    expires_header: axum::http::HeaderValue,
     deleted: bool,
     /// `None`: the creator is no longer in the token's organization.
-    member: Option<Member>,
+    member: Option<Arc<Member>>,
 }
 
 /// A change other instances must apply to their caches (PostgreSQL, cache on).
@@ -109,9 +112,91 @@ impl Invalidation {
     }
 }
 
+/// Counts failed authentications per client address in one-minute windows.
+#[derive(Debug)]
+pub struct FailureLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
+}
+
+impl FailureLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, windows: Mutex::new(HashMap::new()) }
+    }
+
+    /// Seconds to wait, if this address has used up its failures for the current minute.
+    pub fn blocked(&self, ip: IpAddr, now: Timestamp) -> Option<u64> {
+        if self.per_minute == 0 {
+            return None;
+        }
+        let window = now.millis() / MINUTE_MS;
+        match self.windows.lock().get(&ip) {
+            Some(&(w, count)) if w == window && count >= self.per_minute => {
+                Some((((window + 1) * MINUTE_MS - now.millis()).max(1_000) as u64).div_ceil(1_000))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn record(&self, ip: IpAddr, now: Timestamp) {
+        if self.per_minute == 0 {
+            return;
+        }
+        let window = now.millis() / MINUTE_MS;
+        let mut windows = self.windows.lock();
+        // Bounded memory: an address that failed in an earlier minute no longer matters.
+        if windows.len() > 100_000 {
+            windows.retain(|_, (w, _)| *w == window);
+        }
+        let entry = windows.entry(ip).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+/// How an API authentication ended, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthOutcome {
+    Ok,
+    RateLimited,
+    Failed(AuthFailure),
+}
+
+impl AuthOutcome {
+    pub const LABELS: [&'static str; 10] = [
+        "ok",
+        "rate_limited",
+        "missing",
+        "malformed",
+        "unknown",
+        "wrong_secret",
+        "expired",
+        "deleted",
+        "not_member",
+        "unavailable",
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthOutcome::Ok => "ok",
+            AuthOutcome::RateLimited => "rate_limited",
+            AuthOutcome::Failed(failure) => failure.label(),
+        }
+    }
+
+    fn index(self) -> usize {
+        Self::LABELS.iter().position(|l| *l == self.label()).unwrap_or(Self::LABELS.len() - 1)
+    }
+}
+
 /// Verified tokens kept in memory, and the bookkeeping of when each was last used.
 #[derive(Debug)]
 pub struct TokenAuth {
+    /// Failed authentications per client address.
+    pub limiter: FailureLimiter,
+    outcomes: [AtomicU64; AuthOutcome::LABELS.len()],
     cache: Option<RwLock<HashMap<TokenId, Arc<Known>>>>,
     /// With several instances, the cache is used only while this instance hears the others' changes.
     shared: bool,
@@ -133,14 +218,20 @@ pub struct Usage {
     pub user_agent: Option<String>,
 }
 
+/// At most this much of a user agent is kept.
+const USER_AGENT_CHARS: usize = 256;
+
 /// At most one last-used write per token per minute.
 pub const LAST_USED_EVERY_MS: i64 = MINUTE_MS;
 
 impl TokenAuth {
     /// `cache`: keep verified tokens in memory. `shared`: other instances use the same database, so
-    /// the cache is trusted only while connected to the invalidation channel.
-    pub fn new(cache: bool, shared: bool) -> Self {
+    /// the cache is trusted only while connected to the invalidation channel. `failures_per_minute`: per
+    /// client address, before 429 (0: no limit).
+    pub fn new(cache: bool, shared: bool, failures_per_minute: u32) -> Self {
         Self {
+            limiter: FailureLimiter::new(failures_per_minute),
+            outcomes: Default::default(),
             cache: cache.then(|| RwLock::new(HashMap::new())),
             shared,
             listening: std::sync::atomic::AtomicBool::new(false),
@@ -160,6 +251,15 @@ impl TokenAuth {
 
     pub fn caching(&self) -> bool {
         self.cache.is_some()
+    }
+
+    pub fn count(&self, outcome: AuthOutcome) {
+        self.outcomes[outcome.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Authentications so far, by outcome label.
+    pub fn outcome_counts(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        AuthOutcome::LABELS.iter().copied().zip(self.outcomes.iter().map(|n| n.load(Ordering::Relaxed)))
     }
 
     /// Is the cache in use right now (on, and, with several instances, hearing their changes)?
@@ -234,17 +334,18 @@ impl TokenAuth {
     }
 
     /// Notes a successful use; at most once a minute per token it is queued for the database.
-    fn note_use(&self, usage: Usage) {
+    fn note_use(&self, token_id: TokenId, at: Timestamp, ip: IpAddr, user_agent: Option<&str>) {
         {
             let mut last = self.last_used.lock();
-            let previous = last.get(&usage.token_id).copied();
-            if previous.is_some_and(|p| usage.at.millis() - p < LAST_USED_EVERY_MS) {
+            let previous = last.get(&token_id).copied();
+            if previous.is_some_and(|p| at.millis() - p < LAST_USED_EVERY_MS) {
                 return;
             }
-            last.insert(usage.token_id, usage.at.millis());
+            last.insert(token_id, at.millis());
         }
+        let user_agent = user_agent.map(|ua| ua.chars().take(USER_AGENT_CHARS).collect());
         if let Some(sink) = self.usage.lock().as_ref()
-            && sink.try_send(usage).is_err()
+            && sink.try_send(Usage { token_id, at, ip, user_agent }).is_err()
         {
             tracing::debug!("last-used queue full; the next use will record it");
         }
@@ -257,14 +358,14 @@ pub async fn verify(
     id: Option<&str>,
     secret: Option<&str>,
     client_ip: IpAddr,
-    user_agent: Option<String>,
+    user_agent: Option<&str>,
 ) -> Result<ApiIdentity, AuthFailure> {
     let (Some(id), Some(secret)) = (id, secret) else {
         return Err(AuthFailure::Missing);
     };
     let token_id: TokenId = id.trim().parse().map_err(|_| AuthFailure::MalformedId)?;
-    let secret =
-        TokenSecret::parse(&state.settings.token_prefix, secret.trim()).map_err(AuthFailure::MalformedSecret)?;
+    let secret = secret.trim();
+    check_shape(&state.settings.token_prefix, secret).map_err(AuthFailure::MalformedSecret)?;
     let auth = &state.token_auth;
 
     let known = match auth.live_cache().and_then(|c| c.read().get(&token_id).cloned()) {
@@ -285,7 +386,7 @@ pub async fn verify(
         }
     };
 
-    if !secret.matches(&state.key, &known.digest) {
+    if !state.key.verify(secret.as_bytes(), &known.digest) {
         return Err(AuthFailure::WrongSecret);
     }
     if known.deleted {
@@ -296,8 +397,14 @@ pub async fn verify(
         return Err(AuthFailure::Expired);
     }
     let member = known.member.clone().ok_or(AuthFailure::NotMember)?;
-    auth.note_use(Usage { token_id, at: now, ip: client_ip, user_agent });
-    Ok(ApiIdentity { token_id, token_name: known.name.clone(), expires_at: known.expires_at, member })
+    auth.note_use(token_id, now, client_ip, user_agent);
+    Ok(ApiIdentity {
+        token_id,
+        token_name: known.name.clone(),
+        expires_at: known.expires_at,
+        expires_header: known.expires_header.clone(),
+        member,
+    })
 }
 
 async fn lookup(state: &AppState, token_id: TokenId) -> Result<Option<Known>, AuthFailure> {
@@ -322,19 +429,22 @@ async fn lookup(state: &AppState, token_id: TokenId) -> Result<Option<Known>, Au
     let mut digest = [0u8; 32];
     hex::decode_to_slice(row.get::<String, _>("secret_hash"), &mut digest).map_err(|_| AuthFailure::Unavailable)?;
     let member = match row.get::<Option<String>, _>("role") {
-        Some(role) => Some(Member {
+        Some(role) => Some(Arc::new(Member {
             user_id: parse_id::<UserId>(row.get("created_by")).map_err(corrupt)?,
             email: row.get("email"),
             org_id: parse_id::<OrgId>(row.get("org_id")).map_err(corrupt)?,
             org_name: row.get("org_name"),
             role: role.parse::<Role>().map_err(|_| AuthFailure::Unavailable)?,
-        }),
+        })),
         None => None,
     };
+    let expires_at = Timestamp(row.get("expires_at"));
     Ok(Some(Known {
         digest,
-        name: row.get("name"),
-        expires_at: Timestamp(row.get("expires_at")),
+        name: row.get::<Option<String>, _>("name").map(Arc::from),
+        expires_at,
+        expires_header: axum::http::HeaderValue::from_str(&expires_at.rfc3339())
+            .map_err(|_| AuthFailure::Unavailable)?,
         deleted: row.get::<Option<i64>, _>("deleted_at").is_some(),
         member,
     }))
@@ -424,6 +534,33 @@ pub async fn sync_invalidations(state: AppState, database_url: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_are_limited_per_address_per_minute() {
+        let limiter = FailureLimiter::new(3);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let t = Timestamp(10 * MINUTE_MS + 15_000);
+        for _ in 0..3 {
+            assert_eq!(limiter.blocked(a, t), None);
+            limiter.record(a, t);
+        }
+        assert_eq!(limiter.blocked(a, t), Some(45));
+        assert_eq!(limiter.blocked(b, t), None, "another address is not affected");
+        assert_eq!(limiter.blocked(a, Timestamp(11 * MINUTE_MS)), None, "the next minute starts afresh");
+        assert_eq!(FailureLimiter::new(0).blocked(a, t), None);
+    }
+
+    #[test]
+    fn every_outcome_has_its_own_counter() {
+        let auth = TokenAuth::new(false, false, 0);
+        auth.count(AuthOutcome::Ok);
+        auth.count(AuthOutcome::Failed(AuthFailure::MalformedId));
+        auth.count(AuthOutcome::Failed(AuthFailure::MalformedSecret(MalformedSecret::Checksum)));
+        auth.count(AuthOutcome::Failed(AuthFailure::Unavailable));
+        let counts: HashMap<_, _> = auth.outcome_counts().collect();
+        assert_eq!((counts["ok"], counts["malformed"], counts["unavailable"], counts["expired"]), (1, 2, 1, 0));
+    }
 
     #[test]
     fn invalidations_round_trip_and_fail_safe() {

@@ -1,10 +1,11 @@
-//! The endpoints. Each is thin: the identity comes from the authentication middleware, the rules from
-//! the same services the dashboard uses.
+//! The endpoints. Each is thin: the identity comes from the [`ApiCaller`] extractor, the rules from the
+//! same services the dashboard uses, and every answer carries the token's expiry.
 
-use super::{ApiError, ApiResult, ErrorBody, auth::Caller};
+use super::{ApiError, ErrorBody, auth::ApiCaller};
 use app::{
     error::AppError,
-    ids::TokenId,
+    ids::{OrgId, TokenId, UserId},
+    orgs::domain::Role,
     orgs::service as orgs,
     platform::state::AppState,
     time::Timestamp,
@@ -14,6 +15,7 @@ use axum::{
     Json,
     extract::{Path, Query, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
+    response::Response,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,12 +25,13 @@ fn rfc3339(t: Timestamp) -> String {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TokenInfo {
+pub struct TokenInfo<'a> {
     /// The Token ID.
-    pub id: String,
-    pub name: Option<String>,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: TokenId,
+    pub name: Option<&'a str>,
     /// RFC 3339; the token is refused from this instant on.
-    pub expires_at: String,
+    pub expires_at: &'a str,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,19 +43,32 @@ pub struct Organization {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct User {
-    pub id: String,
-    pub email: String,
+pub struct OrganizationRef<'a> {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: OrgId,
+    pub name: &'a str,
+    /// The token creator's role there, which is what the token may do.
+    #[schema(value_type = String)]
+    pub role: Role,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct WhoAmI {
-    pub token: TokenInfo,
-    pub organization: Organization,
+pub struct User<'a> {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
+    pub email: &'a str,
+}
+
+/// Borrowed from the verified identity: answering allocates little.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI<'a> {
+    pub token: TokenInfo<'a>,
+    pub organization: OrganizationRef<'a>,
     /// The token's creator, on whose behalf it acts.
-    pub user: User,
+    pub user: User<'a>,
     /// The creator's current role in the organization: owner, admin, member or viewer.
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: Role,
 }
 
 /// Who is calling: the token, its organization, its creator and their role right now.
@@ -66,21 +82,21 @@ pub struct WhoAmI {
         (status = 429, description = "Too many failed authentications from this address", body = ErrorBody),
     )
 )]
-pub async fn whoami(caller: Caller) -> Json<WhoAmI> {
+pub async fn whoami(caller: ApiCaller) -> Response {
     let m = &caller.member;
-    Json(WhoAmI {
+    caller.respond(Json(WhoAmI {
         token: TokenInfo {
-            id: caller.token_id.to_string(),
-            name: caller.token_name.clone(),
-            expires_at: rfc3339(caller.expires_at),
+            id: caller.token_id,
+            name: caller.token_name.as_deref(),
+            expires_at: caller.expires_header.to_str().unwrap_or_default(),
         },
-        organization: Organization { id: m.org_id.to_string(), name: m.org_name.clone(), role: m.role.to_string() },
-        user: User { id: m.user_id.to_string(), email: m.email.clone() },
-        role: m.role.to_string(),
-    })
+        organization: OrganizationRef { id: m.org_id, name: &m.org_name, role: m.role },
+        user: User { id: m.user_id, email: &m.email },
+        role: m.role,
+    }))
 }
 
-fn organization_of(caller: &Caller) -> Vec<Organization> {
+fn organization_of(caller: &ApiCaller) -> Vec<Organization> {
     let m = &caller.member;
     vec![Organization { id: m.org_id.to_string(), name: m.org_name.clone(), role: m.role.to_string() }]
 }
@@ -92,8 +108,8 @@ fn organization_of(caller: &Caller) -> Vec<Organization> {
     tag = "organizations",
     responses((status = 200, body = Vec<Organization>), (status = 401, body = ErrorBody))
 )]
-pub async fn organizations(caller: Caller) -> Json<Vec<Organization>> {
-    Json(organization_of(&caller))
+pub async fn organizations(caller: ApiCaller) -> Response {
+    caller.respond(Json(organization_of(&caller)))
 }
 
 /// The same as `GET /api/v1/organizations`, for ZeroPath clients.
@@ -103,8 +119,8 @@ pub async fn organizations(caller: Caller) -> Json<Vec<Organization>> {
     tag = "organizations",
     responses((status = 200, body = Vec<Organization>), (status = 401, body = ErrorBody))
 )]
-pub async fn orgs_list(caller: Caller) -> Json<Vec<Organization>> {
-    Json(organization_of(&caller))
+pub async fn orgs_list(caller: ApiCaller) -> Response {
+    caller.respond(Json(organization_of(&caller)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,19 +138,21 @@ pub struct Member {
     tag = "organizations",
     responses((status = 200, body = Vec<Member>), (status = 401, body = ErrorBody))
 )]
-pub async fn members(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Member>>> {
-    let members = orgs::list_members(&state, &caller.member).await?;
-    Ok(Json(
-        members
-            .into_iter()
-            .map(|m| Member {
-                user_id: m.user_id.to_string(),
-                email: m.email,
-                role: m.role.to_string(),
-                joined_at: rfc3339(m.joined_at),
-            })
-            .collect(),
-    ))
+pub async fn members(State(state): State<AppState>, caller: ApiCaller) -> Response {
+    let members = orgs::list_members(&state, &caller.member).await.map(|members| {
+        Json(
+            members
+                .into_iter()
+                .map(|m| Member {
+                    user_id: m.user_id.to_string(),
+                    email: m.email,
+                    role: m.role.to_string(),
+                    joined_at: rfc3339(m.joined_at),
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    caller.respond(members.map_err(ApiError::from))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -190,18 +208,17 @@ pub struct PageQuery {
     params(PageQuery),
     responses((status = 200, body = TokenPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
-pub async fn list_tokens(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<PageQuery>,
-) -> ApiResult<Json<TokenPage>> {
-    let limit = query.limit.unwrap_or(tokens::PAGE_SIZE);
-    if !(1..=100).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("limit must be between 1 and 100, not {limit}.")).into());
-    }
-    let after = query.after.as_deref().filter(|a| !a.is_empty()).map(tokens::Cursor::parse).transpose()?;
-    let page = tokens::list(&state, &caller.member, tokens::Listing::Active, after.as_ref(), limit).await?;
-    Ok(Json(TokenPage { tokens: page.tokens.into_iter().map(Token::from).collect(), next: page.next }))
+pub async fn list_tokens(State(state): State<AppState>, caller: ApiCaller, Query(query): Query<PageQuery>) -> Response {
+    let page = async {
+        let limit = query.limit.unwrap_or(tokens::PAGE_SIZE);
+        if !(1..=100).contains(&limit) {
+            return Err(AppError::invalid("limit", format!("limit must be between 1 and 100, not {limit}.")));
+        }
+        let after = query.after.as_deref().filter(|a| !a.is_empty()).map(tokens::Cursor::parse).transpose()?;
+        let page = tokens::list(&state, &caller.member, tokens::Listing::Active, after.as_ref(), limit).await?;
+        Ok(Json(TokenPage { tokens: page.tokens.into_iter().map(Token::from).collect(), next: page.next }))
+    };
+    caller.respond(page.await.map_err(ApiError::from))
 }
 
 /// Refused: tokens are created in the dashboard only, so a leaked token can't mint successors.
@@ -211,11 +228,11 @@ pub async fn list_tokens(
     tag = "tokens",
     responses((status = 403, description = "Always", body = ErrorBody), (status = 401, body = ErrorBody))
 )]
-pub async fn create_token(_caller: Caller) -> ApiError {
-    ApiError::App(AppError::forbidden(
+pub async fn create_token(caller: ApiCaller) -> Response {
+    caller.respond(ApiError::App(AppError::forbidden(
         "API tokens can't create API tokens, so that a leaked token can't create others. \
          Create tokens in the dashboard, under Settings \u{2192} API Tokens.",
-    ))
+    )))
 }
 
 fn token_id(raw: &str) -> Result<TokenId, ApiError> {
@@ -230,12 +247,10 @@ fn token_id(raw: &str) -> Result<TokenId, ApiError> {
     params(("id" = String, Path, description = "Token ID")),
     responses((status = 200, body = Token), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
-pub async fn get_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Token>> {
-    Ok(Json(tokens::get(&state, &caller.member, token_id(&id)?).await?.into()))
+pub async fn get_token(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> Response {
+    let token =
+        async { Ok::<_, ApiError>(Json(Token::from(tokens::get(&state, &caller.member, token_id(&id)?).await?))) };
+    caller.respond(token.await)
 }
 
 /// Deletes a token: own tokens for members, any for admins and owners. It stops working at once.
@@ -251,13 +266,12 @@ pub async fn get_token(
         (status = 404, body = ErrorBody),
     )
 )]
-pub async fn delete_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    tokens::delete(&state, &caller.member, token_id(&id)?).await?;
-    Ok(StatusCode::NO_CONTENT)
+pub async fn delete_token(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<String>) -> Response {
+    let deleted = async {
+        tokens::delete(&state, &caller.member, token_id(&id)?).await?;
+        Ok::<_, ApiError>(StatusCode::NO_CONTENT)
+    };
+    caller.respond(deleted.await)
 }
 
 /// The calling token deletes itself, for example when it has leaked.
@@ -267,9 +281,9 @@ pub async fn delete_token(
     tag = "tokens",
     responses((status = 204, description = "Deleted; the token no longer works"), (status = 401, body = ErrorBody))
 )]
-pub async fn revoke_current_token(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    tokens::revoke_self(&state, &caller.member, caller.token_id).await?;
-    Ok(StatusCode::NO_CONTENT)
+pub async fn revoke_current_token(State(state): State<AppState>, caller: ApiCaller) -> Response {
+    let revoked = tokens::revoke_self(&state, &caller.member, caller.token_id).await.map(|()| StatusCode::NO_CONTENT);
+    caller.respond(revoked.map_err(ApiError::from))
 }
 
 pub const ORG_HEADER: HeaderName = HeaderName::from_static("x-tessera-org-id");
@@ -285,7 +299,7 @@ pub const TOKEN_HEADER: HeaderName = HeaderName::from_static("x-tessera-token-id
     tag = "forward-auth",
     responses((status = 200, description = "Authenticated; see the headers"), (status = 401, body = ErrorBody))
 )]
-pub async fn verify(caller: Caller) -> (StatusCode, HeaderMap) {
+pub async fn verify(caller: ApiCaller) -> Response {
     let m = &caller.member;
     let mut headers = HeaderMap::new();
     for (name, value) in [
@@ -298,5 +312,5 @@ pub async fn verify(caller: Caller) -> (StatusCode, HeaderMap) {
             headers.insert(name, value);
         }
     }
-    (StatusCode::OK, headers)
+    caller.respond((StatusCode::OK, headers))
 }

@@ -13,7 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -75,8 +75,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
-
 struct TokenHeaders;
 
 impl Modify for TokenHeaders {
@@ -137,13 +135,11 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     DOC.get_or_init(|| parts().1)
 }
 
-pub fn router(state: AppState, metrics: Arc<crate::metrics::Metrics>) -> Router<AppState> {
-    let limiter = Arc::new(auth::FailureLimiter::new(state.settings.api_failures_per_minute));
+/// The API's routes. Authentication is the [`auth::ApiCaller`] extractor each endpoint takes.
+pub fn router() -> Router<AppState> {
     let (authenticated, _) = parts();
     Router::new()
-        .merge(authenticated.route_layer(axum::middleware::from_fn_with_state(state, auth::authenticate)))
+        .merge(authenticated)
         .route("/api/v1/openapi.json", axum::routing::get(|| async { Json(openapi().clone()) }))
         .route("/api/{*rest}", axum::routing::any(|| async { ApiError::App(AppError::not_found("That API endpoint")) }))
-        .layer(axum::Extension(limiter))
-        .layer(axum::Extension(metrics))
 }

@@ -9,4 +9,4 @@ mod trace;
 pub use csrf::{csrf, is_same_site};
 pub use gates::page_gates;
 pub use headers::security_headers;
-pub use trace::trace_layer;
+pub use trace::{AuthNote, trace_layer};

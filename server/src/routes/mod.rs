@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::serve))
-        .merge(api::router(state.clone(), metrics.clone()))
+        .merge(api::router())
         .route("/app/settings/members", post(forms::post::<AddMember>))
         .route("/app/settings/api", post(forms::post::<CreateToken>))
         .leptos_routes_with_context(&state, page_routes, context.clone(), render)
