@@ -14,6 +14,7 @@ admin_url=${TESSERA_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postg
 seconds=${BENCH_SECONDS:-10}
 deletes=${BENCH_DELETES:-1000}
 db="tessera_bench_$$"
+export PGOPTIONS="-c client_min_messages=warning"
 db_url="${admin_url%/*}/$db"
 
 cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
