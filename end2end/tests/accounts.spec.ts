@@ -94,4 +94,60 @@ test.describe('accounts', () => {
     await expect(row).not.toContainText('Invitation pending');
     expect(errors).toEqual([]);
   });
+
+  test('an admin changes a role and removes a member, with confirmation', async ({ page, tessera }) => {
+    const errors = watchConsole(page);
+    await setUp(page);
+    await tessera.cli(['user', 'create', '--email', 'dev@example.com'], 'dev password 123\n');
+    await tessera.cli(['org', 'add-member', '--org', 'Acme', '--email', 'dev@example.com', '--role', 'member']);
+    await page.goto('/app/settings/members');
+    await hydrated(page);
+    const row = page.locator('[data-testid="member-row"][data-email="dev@example.com"]');
+    await expect(row.getByTestId('member-role')).toHaveText('Member');
+
+    await row.getByLabel('Role of dev@example.com').selectOption('admin');
+    await row.getByRole('button', { name: 'Change role: dev@example.com' }).click();
+    await expect(row.getByTestId('member-role')).toHaveText('Admin');
+
+    await row.getByRole('button', { name: 'Remove dev@example.com' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect(dialog).toContainText('Remove dev@example.com?');
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await expect(row).toHaveCount(0);
+    await page.reload();
+    await expect(page.locator('[data-testid="member-row"][data-email="dev@example.com"]')).toHaveCount(0);
+    expect(errors).toEqual([]);
+  });
+
+  test('removing a member works with JavaScript disabled', async ({ browser, tessera }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL: tessera.url });
+    const page = await context.newPage();
+    await setUp(page);
+    await tessera.cli(['user', 'create', '--email', 'dev@example.com'], 'dev password 123\n');
+    await tessera.cli(['org', 'add-member', '--org', 'Acme', '--email', 'dev@example.com', '--role', 'viewer']);
+    await page.goto('/app/settings/members');
+    const row = page.locator('[data-testid="member-row"][data-email="dev@example.com"]');
+    await row.getByRole('button', { name: 'Remove dev@example.com' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+    await expect(page).toHaveURL(/\/app\/settings\/members$/);
+    await expect(row).toHaveCount(0);
+    await context.close();
+  });
+
+  test('the header switches organizations, and the choice survives a reload', async ({ page, tessera }) => {
+    await setUp(page);
+    await tessera.cli(['org', 'create', '--name', 'Beta', '--owner', OWNER]);
+    await page.goto('/app/settings/members');
+    await hydrated(page);
+    const switcher = page.getByLabel('Organization');
+    await expect(switcher).toHaveValue(/.+/);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Members');
+    await expect(page.locator('.page-header')).toContainText('Acme');
+    await switcher.selectOption({ label: 'Beta' });
+    await expect(page.locator('.page-header')).toContainText('Beta');
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByLabel('Organization').locator('option:checked')).toHaveText('Beta');
+    await expect(page.locator('.page-header')).toContainText('Beta');
+  });
 });

@@ -134,11 +134,19 @@ pub async fn change_role(#[server(default)] user_id: String, #[server(default)] 
 
 #[server(prefix = "/rpc", endpoint = "orgs/members/remove")]
 pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), AppError> {
-    use crate::{auth::session, platform::request::respond};
+    use crate::{
+        auth::session,
+        platform::request::{self, respond},
+    };
     respond(
         async {
             let (state, _, member) = session::require_member().await?;
-            service::remove_member(&state, &member, parse_user_id(&user_id)?).await
+            service::remove_member(&state, &member, parse_user_id(&user_id)?).await?;
+            // A plain form post returns to the list, not to the confirmation it came from.
+            if request::is_plain_form(&request::parts()?) {
+                leptos_axum::redirect(page::MEMBERS_URL);
+            }
+            Ok(())
         }
         .await,
     )

@@ -235,7 +235,7 @@ fn MemberRow(member: MemberView, you: Role, change: ServerAction<ChangeRole>) ->
                                         .map(|r| view! { <option value=r.as_str() selected=r == member.role>{r.label()}</option> })
                                         .collect_view()}
                                 </select>
-                                <button type="submit" class="small" aria-label=format!("Change role of {}", member.email)>
+                                <button type="submit" class="small" aria-label=format!("Change role: {}", member.email)>
                                     "Change role"
                                 </button>
                             </ActionForm>

@@ -249,10 +249,6 @@ impl TokenAuth {
         self.cache.as_ref().filter(|_| trusted)
     }
 
-    pub fn caching(&self) -> bool {
-        self.cache.is_some()
-    }
-
     pub fn count(&self, outcome: AuthOutcome) {
         self.outcomes[outcome.index()].fetch_add(1, Ordering::Relaxed);
     }

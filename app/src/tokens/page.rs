@@ -137,17 +137,20 @@ fn Tokens(now: Timestamp, org_name: String) -> impl IntoView {
                     })
             }}
         </Transition>
-        {move || {
-            let id = query.read().get("delete")?;
-            let token = active
-                .get()
-                .and_then(Result::ok)
-                .into_iter()
-                .chain(expired.get().and_then(Result::ok))
-                .flat_map(|list| list.tokens)
-                .find(|t| t.id.to_string() == id && t.can_delete)?;
-            Some(view! { <DeleteDialog token delete /> })
-        }}
+        // Inside a Transition, so that the server waits for the lists before rendering the confirmation.
+        <Transition fallback=|| ()>
+            {move || {
+                let id = query.read().get("delete")?;
+                let token = active
+                    .get()
+                    .and_then(Result::ok)
+                    .into_iter()
+                    .chain(expired.get().and_then(Result::ok))
+                    .flat_map(|list| list.tokens)
+                    .find(|t| t.id.to_string() == id && t.can_delete)?;
+                Some(view! { <DeleteDialog token delete /> })
+            }}
+        </Transition>
     }
 }
 
