@@ -1,7 +1,7 @@
 //! One database handle for SQLite and PostgreSQL.
 //!
-//! Queries are written once, in the SQL both engines share, with `$1`-style parameters and instants as
-//! BIGINT unix milliseconds. The only differences live here: connection settings, migrations, and how a
+//! Queries and migrations are written once, in the SQL both engines share, with `$1`-style parameters and
+//! instants as BIGINT unix milliseconds. The only differences live here: connection settings and how a
 //! write transaction starts.
 
 use sqlx::{
@@ -11,8 +11,8 @@ use sqlx::{
 };
 use std::{str::FromStr, time::Duration};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+/// One schema for both engines (`migrations/`).
+static MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -114,11 +114,7 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await?;
+        MIGRATIONS.run(&self.pool).await?;
         Ok(())
     }
 

@@ -11,15 +11,24 @@ use axum::{
     routing::{get, post},
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::Arc;
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::{Arc, OnceLock};
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// Nothing Tessera accepts is larger: forms and JSON bodies are a few kilobytes at most.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The page routes. Generating them renders the app once with resource loading suppressed through a
+/// process-wide flag in leptos_server; a page render whose resource starts meanwhile (in another server
+/// of the same process) would wait forever (leptos issue #4773). Generating them once per process means
+/// no render can ever overlap it.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let page_routes = generate_route_list(App);
+    let page_routes = page_routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())

@@ -257,6 +257,15 @@ impl TestApp {
         person
     }
 
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(self.state.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("no account {email}: {e}"))
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.state.db.pool()).await.unwrap()
     }
@@ -305,7 +314,20 @@ pub async fn error_of(response: reqwest::Response) -> (StatusCode, serde_json::V
 
 /// A client that keeps cookies and does not follow redirects (tests look at them).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// One runtime for every test, as in production: servers and clients of all tests share its workers.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("test runtime")
+    })
 }
 
 /// A hung test fails after two minutes instead of stalling the whole run.
@@ -318,21 +340,25 @@ macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
-                    crate::helpers::within_time_limit(super::$name(app)).await;
+                #[test]
+                fn $name() {
+                    crate::helpers::runtime().block_on(async {
+                        let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
+                        crate::helpers::within_time_limit(super::$name(app)).await;
+                    })
                 }
             )*
         }
         mod postgres {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    match crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await {
-                        Some(app) => crate::helpers::within_time_limit(super::$name(app)).await,
-                        None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
-                    }
+                #[test]
+                fn $name() {
+                    crate::helpers::runtime().block_on(async {
+                        match crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await {
+                            Some(app) => crate::helpers::within_time_limit(super::$name(app)).await,
+                            None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
+                        }
+                    })
                 }
             )*
         }

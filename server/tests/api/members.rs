@@ -27,14 +27,6 @@ async fn members_of(client: &reqwest::Client, app: &TestApp) -> Vec<(String, Str
         .collect()
 }
 
-async fn user_id(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap()
-}
-
 async fn admins_manage_members_and_members_cannot(app: TestApp) {
     app.setup_owner().await;
     let admin = app.member("admin@example.com", "admin").await;
@@ -51,7 +43,7 @@ async fn admins_manage_members_and_members_cannot(app: TestApp) {
     let (status, body) = error_of(add.await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["message"], "Only admins and owners can manage members.");
-    let viewer_id = user_id(&app, "viewer@example.com").await;
+    let viewer_id = app.user_id("viewer@example.com").await;
     let promote =
         rpc_with(&member.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &viewer_id), ("role", "admin")]);
     assert_eq!(promote.await.status(), StatusCode::FORBIDDEN);
@@ -70,7 +62,7 @@ async fn admins_manage_members_and_members_cannot(app: TestApp) {
     let (status, _) = error_of(rpc_with(&viewer.client, &app.at("/rpc/orgs/members"), &[]).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Anyone may leave.
-    let me = user_id(&app, "member@example.com").await;
+    let me = app.user_id("member@example.com").await;
     assert_eq!(
         rpc_with(&member.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &me)]).await.status(),
         StatusCode::OK
@@ -81,8 +73,8 @@ async fn only_owners_touch_owners(app: TestApp) {
     let owner = app.setup_owner().await;
     let admin = app.member("admin@example.com", "admin").await;
     app.member("member@example.com", "member").await;
-    let owner_id = user_id(&app, OWNER).await;
-    let member_id = user_id(&app, "member@example.com").await;
+    let owner_id = app.user_id(OWNER).await;
+    let member_id = app.user_id("member@example.com").await;
 
     let demote_owner =
         rpc_with(&admin.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &owner_id), ("role", "member")]);
@@ -107,7 +99,7 @@ async fn only_owners_touch_owners(app: TestApp) {
 
 async fn the_last_owner_can_neither_leave_nor_be_demoted_or_removed(app: TestApp) {
     let owner = app.setup_owner().await;
-    let owner_id = user_id(&app, OWNER).await;
+    let owner_id = app.user_id(OWNER).await;
     let cases = [
         (
             "/rpc/orgs/members/role",
@@ -127,7 +119,7 @@ async fn the_last_owner_can_neither_leave_nor_be_demoted_or_removed(app: TestApp
         rpc_with(&second.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &owner_id), ("role", "admin")]);
     assert_eq!(demote.await.status(), StatusCode::OK);
     // ...and now the second is the last one.
-    let second_id = user_id(&app, "second@example.com").await;
+    let second_id = app.user_id("second@example.com").await;
     let (status, body) =
         error_of(rpc_with(&second.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &second_id)]).await).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -216,7 +208,7 @@ async fn people_switch_between_their_organizations(app: TestApp) {
     let other_user = app::auth::service::find_user(&app.state, &other_email).await.unwrap();
     let beta_name = app::orgs::domain::OrgName::parse("Beta").unwrap();
     let beta = app::auth::service::create_org_for(&app.state, &beta_name, other_user).await.unwrap();
-    let owner_id: app::ids::UserId = user_id(&app, OWNER).await.parse().unwrap();
+    let owner_id: app::ids::UserId = app.user_id(OWNER).await.parse().unwrap();
     app::orgs::service::add_member_as_admin(&app.state, beta, owner_id, "viewer".parse().unwrap()).await.unwrap();
 
     let session =

@@ -64,10 +64,7 @@ async fn two_instances_behave_as_one() {
     let admin = a.member("admin@example.com", "admin").await;
     let admins = create_token(&a, &admin.client).await;
     assert_eq!(role(&b, &admins).await, "admin");
-    let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@example.com'")
-        .fetch_one(a.state.db.pool())
-        .await
-        .unwrap();
+    let id = a.user_id("admin@example.com").await;
     let demote = rpc_with(&owner.client, &a.at("/rpc/orgs/members/role"), &[("user_id", &id), ("role", "viewer")]);
     assert_eq!(demote.await.status(), StatusCode::OK);
     assert_eq!(role(&b, &admins).await, "viewer");
@@ -122,10 +119,7 @@ async fn with_the_cache_on_instances_tell_each_other_of_changes() {
     let admin = a.member("admin@example.com", "admin").await;
     let admins = create_token(&a, &admin.client).await;
     assert_eq!(role(&b, &admins).await, "admin");
-    let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@example.com'")
-        .fetch_one(a.state.db.pool())
-        .await
-        .unwrap();
+    let id = a.user_id("admin@example.com").await;
     let demote = rpc_with(&owner.client, &a.at("/rpc/orgs/members/role"), &[("user_id", &id), ("role", "member")]);
     assert_eq!(demote.await.status(), StatusCode::OK);
     assert!(soon(async || role(&b, &admins).await == "member").await);
