@@ -1,0 +1,75 @@
+//! What the services are given: the database, the clock, the server key, the password hasher, the token
+//! verifier and the settings the rules read. Nothing about HTTP, pages or the framework serving them.
+
+use crate::{
+    clock::Clock,
+    crypto::ServerKey,
+    db::Db,
+    passwords::PasswordHasher,
+    secret::TokenPrefix,
+    time::{DAY_MS, HOUR_MS},
+    verify::{Background, CacheMode, Verifier},
+};
+use std::sync::Arc;
+
+/// Settings the business rules read.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// The part of every token secret before the underscore (`tsr_…`), so secret scanners can find them.
+    pub token_prefix: TokenPrefix,
+    /// A browser session ends after this long without a request...
+    pub session_idle_ms: i64,
+    /// ...and this long after sign-in, whatever happens.
+    pub session_absolute_ms: i64,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl_ms: i64,
+    /// Audit events older than this are pruned.
+    pub audit_retention_days: u32,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        Self {
+            token_prefix: TokenPrefix::default(),
+            session_idle_ms: 24 * HOUR_MS,
+            session_absolute_ms: 7 * 24 * HOUR_MS,
+            invitation_ttl_ms: 7 * DAY_MS,
+            audit_retention_days: 400,
+        }
+    }
+}
+
+pub struct Parts {
+    pub db: Db,
+    pub clock: Clock,
+    pub key: ServerKey,
+    pub passwords: PasswordHasher,
+    pub verifier: Verifier,
+    pub settings: CoreSettings,
+}
+
+/// A cheap handle to the [`Parts`], cloned freely.
+#[derive(Clone)]
+pub struct Core(Arc<Parts>);
+
+impl std::ops::Deref for Core {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("db", &self.db).field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// The core, and the verifier's background work for the server to run (the CLI drops it).
+    pub fn new(db: Db, clock: Clock, key: ServerKey, settings: CoreSettings, cache: CacheMode) -> (Self, Background) {
+        let (verifier, background) = Verifier::new(cache);
+        let parts = Parts { db, clock, key, passwords: PasswordHasher::for_this_machine(), verifier, settings };
+        (Self(Arc::new(parts)), background)
+    }
+}

@@ -1,0 +1,353 @@
+//! One database handle for SQLite and PostgreSQL.
+//!
+//! Queries and migrations are written once, in the SQL both engines share, with `$1`-style parameters and
+//! instants as BIGINT unix milliseconds. The only differences live here: connection settings and how a
+//! write transaction starts. Domain types bind and decode as themselves ([`text_type!`],
+//! [`integer_type!`]), so no store converts ids to strings or compares them as text.
+
+use crate::error::Error;
+use sqlx::{
+    AnyPool, Executor, Transaction,
+    any::{Any, AnyConnectOptions, AnyPoolOptions, AnyTypeInfo},
+    migrate::Migrator,
+};
+use std::{str::FromStr, time::Duration};
+
+/// One schema for both engines (`migrations/`).
+static MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
+
+pub type Tx = Transaction<'static, Any>;
+pub type Conn = sqlx::AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails with 503.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: the server cancels statements that run longer.
+    pub statement_timeout: Duration,
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database URL must start with sqlite: or postgres:// (got \"{0}\")")]
+    UnsupportedUrl(String),
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+}
+
+impl Db {
+    pub async fn connect(options: &DbOptions) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let connect_options = AnyConnectOptions::from_str(&options.url).map_err(DbError::Connect)?;
+        let statement_timeout_ms = options.statement_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            // No ping before every use: that would double the round trips of every API request. A
+            // connection that died with the database fails its next statement, is dropped, and the
+            // pool opens a new one.
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            // WAL lets readers run beside the single writer; FULL makes every
+                            // acknowledged commit survive a crash; busy_timeout makes writers queue
+                            // instead of failing with "database is locked".
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute(format!("SET statement_timeout = {statement_timeout_ms}").as_str()).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options)
+            .await
+            .map_err(DbError::Connect)?;
+        Ok(Self { pool, backend, url: options.url.clone() })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        MIGRATIONS.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL connected to (it may hold a password: never log it, see [`redact_url`]).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A transaction for read-then-write work. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with SQLITE_BUSY
+    /// when another writer got there first, and no busy timeout helps with that.
+    pub async fn begin_write(&self) -> Result<Tx, Error> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Is the database usable right now? Reads a real table, and on SQLite through a fresh connection,
+    /// so a file that was replaced or damaged underneath a pooled connection's cache is noticed.
+    pub async fn is_ready(&self) -> bool {
+        const PROBE: &str = "SELECT COUNT(*) FROM instance_settings";
+        let probe = async {
+            match self.backend {
+                Backend::Sqlite => {
+                    use sqlx::Connection;
+                    let mut conn = sqlx::AnyConnection::connect(&self.url.replace("mode=rwc", "mode=rw")).await?;
+                    let n: i64 = sqlx::query_scalar(PROBE).fetch_one(&mut conn).await?;
+                    let _ = conn.close().await;
+                    Ok::<_, sqlx::Error>(n >= 0)
+                }
+                Backend::Postgres => {
+                    let n: i64 = sqlx::query_scalar(PROBE).fetch_one(&self.pool).await?;
+                    Ok(n >= 0)
+                }
+            }
+        };
+        matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Ok(true)))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The SQLite URL for a database file, created if missing.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// A database URL fit for logs and error messages: any password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Is this error a unique-constraint violation (the same on both engines)?
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation() || db.code().is_some_and(|c| c == "2067" || c == "1555" || c == "23505")
+        }
+        _ => false,
+    }
+}
+
+/// Would trying again later help? (The database is away, busy, or cancelled a slow statement.)
+fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes.
+            matches!(code.as_ref(), "5" | "6" | "261" | "517" | "262")
+            // PostgreSQL: connection exceptions, cancelled statements, shutdowns, no resources,
+            // serialization failures and deadlocks.
+                || code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57")
+                || code == "40001"
+                || code == "40P01"
+        }),
+        _ => false,
+    }
+}
+
+/// `?` on a database error: "unavailable" (503) when retrying may help, else "internal" (500). The
+/// cause is kept for the log line.
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        if is_transient(&err) { Error::unavailable(err) } else { Error::internal(err) }
+    }
+}
+
+/// Maps constraint violations to the error the caller should see, in one place.
+pub trait DbResultExt<T> {
+    /// A unique-constraint violation becomes `error()` (say, "that email is taken" on its field).
+    fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T, Error>;
+}
+
+impl<T> DbResultExt<T> for Result<T, sqlx::Error> {
+    fn on_unique(self, error: impl FnOnce() -> Error) -> Result<T, Error> {
+        self.map_err(|e| if is_unique_violation(&e) { error() } else { e.into() })
+    }
+}
+
+/// A boolean column: PostgreSQL answers BOOLEAN, SQLite an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flag(pub bool);
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<Any>>::compatible(ty) || <i64 as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<'r, Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Flag(b)),
+            Err(_) => Ok(Flag(<i64 as sqlx::Decode<'r, Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
+/// Binds and decodes a type as TEXT through its `Display` and `FromStr` (ids, roles, enums).
+macro_rules! text_type {
+    ($t:ty) => {
+        impl sqlx::Type<sqlx::Any> for $t {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $t {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, sqlx::Any>>::encode(self.to_string(), buf)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $t {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                text.parse::<$t>().map_err(|_| format!("{text:?} is not a valid {}", stringify!($t)).into())
+            }
+        }
+    };
+}
+pub(crate) use text_type;
+
+/// Binds and decodes a newtype over `i64` as BIGINT (instants).
+macro_rules! integer_type {
+    ($t:ident) => {
+        impl sqlx::Type<sqlx::Any> for $t {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <i64 as sqlx::Type<sqlx::Any>>::type_info()
+            }
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $t {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <i64 as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&self.0, buf)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $t {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok($t(<i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value)?))
+            }
+        }
+    };
+}
+pub(crate) use integer_type;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn backends_from_urls() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgresql://h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn transient_errors_are_unavailable() {
+        assert_eq!(Error::from(sqlx::Error::PoolTimedOut).kind(), crate::ErrorKind::Unavailable);
+        assert_eq!(Error::from(sqlx::Error::RowNotFound).kind(), crate::ErrorKind::Internal);
+    }
+}

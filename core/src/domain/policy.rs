@@ -1,0 +1,104 @@
+//! An organization's token policy, set by its owners.
+
+use super::token::ExpiryDays;
+use serde::{Deserialize, Serialize};
+
+/// What every token of an organization must satisfy, and the defaults its creation form offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPolicy {
+    /// No token may live longer; lowering it refuses existing tokens whose remaining lifetime exceeds it.
+    pub max_lifetime: ExpiryDays,
+    /// What the creation form proposes. At most `max_lifetime`.
+    pub default_lifetime: ExpiryDays,
+    /// Tokens unused (since creation or last use) for this many days are revoked. `None`: never.
+    pub revoke_unused_after: Option<ExpiryDays>,
+    /// May a token rotate itself or others through the API? The dashboard always may.
+    pub api_rotation: bool,
+}
+
+impl Default for TokenPolicy {
+    fn default() -> Self {
+        Self {
+            max_lifetime: ExpiryDays::LONGEST,
+            default_lifetime: ExpiryDays::DEFAULT,
+            revoke_unused_after: None,
+            api_rotation: false,
+        }
+    }
+}
+
+/// Where a policy's input went wrong: the form field, and what to do.
+pub type PolicyError = (&'static str, String);
+
+impl TokenPolicy {
+    /// Parses the owners' form. Blank `max` and `default` mean 365 and 30; blank `unused` means off.
+    pub fn parse(
+        max: Option<&str>,
+        default: Option<&str>,
+        unused: Option<&str>,
+        api_rotation: bool,
+    ) -> Result<Self, PolicyError> {
+        let max_lifetime = ExpiryDays::parse_or(max, ExpiryDays::LONGEST).map_err(|m| ("max_lifetime_days", m))?;
+        let default_lifetime = ExpiryDays::parse_or(default, ExpiryDays::DEFAULT.min(max_lifetime))
+            .map_err(|m| ("default_lifetime_days", m))?;
+        if default_lifetime > max_lifetime {
+            return Err((
+                "default_lifetime_days",
+                format!(
+                    "The default lifetime ({default_lifetime}) can't be longer than the maximum ({max_lifetime}). Lower it."
+                ),
+            ));
+        }
+        let revoke_unused_after = match unused.map(str::trim).filter(|u| !u.is_empty() && *u != "off") {
+            None => None,
+            Some(raw) => Some(
+                ExpiryDays::parse(Some(raw))
+                    .map_err(|m| ("revoke_unused_after_days", m.replace("Expiration", "The unused-token period")))?,
+            ),
+        };
+        Ok(Self { max_lifetime, default_lifetime, revoke_unused_after, api_rotation })
+    }
+
+    /// The lifetime a new token gets: what was asked, or the default; never beyond the maximum.
+    pub fn lifetime(&self, asked: Option<ExpiryDays>) -> Result<ExpiryDays, String> {
+        let days = asked.unwrap_or(self.default_lifetime);
+        if days > self.max_lifetime {
+            return Err(format!(
+                "This organization's policy allows tokens of at most {}; choose {} or fewer.",
+                self.max_lifetime,
+                self.max_lifetime.days()
+            ));
+        }
+        Ok(days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_bounds() {
+        let p = TokenPolicy::parse(None, None, None, false).unwrap();
+        assert_eq!(p, TokenPolicy::default());
+        let p = TokenPolicy::parse(Some("90"), Some("30"), Some("180"), true).unwrap();
+        assert_eq!(
+            (p.max_lifetime.days(), p.default_lifetime.days(), p.revoke_unused_after.map(ExpiryDays::days)),
+            (90, 30, Some(180))
+        );
+        // A low maximum pulls the blank default down with it.
+        assert_eq!(TokenPolicy::parse(Some("7"), None, None, false).unwrap().default_lifetime.days(), 7);
+        assert_eq!(TokenPolicy::parse(Some("30"), Some("60"), None, false).unwrap_err().0, "default_lifetime_days");
+        assert_eq!(TokenPolicy::parse(Some("0"), None, None, false).unwrap_err().0, "max_lifetime_days");
+        assert_eq!(TokenPolicy::parse(None, None, Some("x"), false).unwrap_err().0, "revoke_unused_after_days");
+        assert_eq!(TokenPolicy::parse(None, None, Some("off"), false).unwrap().revoke_unused_after, None);
+    }
+
+    #[test]
+    fn lifetimes_respect_the_maximum() {
+        let p = TokenPolicy::parse(Some("90"), Some("14"), None, false).unwrap();
+        assert_eq!(p.lifetime(None).unwrap().days(), 14);
+        assert_eq!(p.lifetime(Some(ExpiryDays::new(90).unwrap())).unwrap().days(), 90);
+        assert!(p.lifetime(Some(ExpiryDays::new(91).unwrap())).unwrap_err().contains("at most 90 days"));
+    }
+}

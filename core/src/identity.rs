@@ -1,0 +1,83 @@
+//! Who is acting: a member of an organization, through the dashboard or through one of their tokens,
+//! from some address. Resolved once per request by the adapters and handed to every service.
+
+use crate::{
+    domain::org::{Action, Role, allows, refusal},
+    error::Error,
+    ids::{OrgId, TokenId, UserId},
+};
+use std::net::IpAddr;
+
+/// Someone acting inside an organization, with their role there right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub role: Role,
+}
+
+impl Member {
+    pub fn may(&self, action: Action) -> bool {
+        allows(self.role, action)
+    }
+
+    /// Refuses with a message that names what the role lacks.
+    pub fn require(&self, action: Action) -> Result<(), Error> {
+        if self.may(action) { Ok(()) } else { Err(Error::forbidden(refusal(action))) }
+    }
+}
+
+/// Where a request came from, as the audit trail records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub ip: Option<IpAddr>,
+    /// At most 256 characters.
+    pub user_agent: Option<String>,
+}
+
+impl Origin {
+    pub fn new(ip: Option<IpAddr>, user_agent: Option<&str>) -> Self {
+        Self { ip, user_agent: user_agent.map(|ua| ua.chars().take(256).collect()) }
+    }
+}
+
+/// How a member is acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Signed in to the dashboard.
+    Dashboard,
+    /// An API token acting for its creator.
+    Token(TokenId),
+}
+
+/// A member making a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub member: Member,
+    pub via: Via,
+    pub origin: Origin,
+}
+
+impl Caller {
+    pub fn dashboard(member: Member, origin: Origin) -> Self {
+        Self { member, via: Via::Dashboard, origin }
+    }
+
+    pub fn token(member: Member, token: TokenId, origin: Origin) -> Self {
+        Self { member, via: Via::Token(token), origin }
+    }
+
+    pub fn require(&self, action: Action) -> Result<(), Error> {
+        self.member.require(action)
+    }
+
+    pub fn org_id(&self) -> OrgId {
+        self.member.org_id
+    }
+
+    pub fn user_id(&self) -> UserId {
+        self.member.user_id
+    }
+}

@@ -1,0 +1,474 @@
+//! Creating, listing, rotating and revoking API tokens. The dashboard's server functions, the REST API
+//! and the CLI all call these, so the role rules, the policy and the "another organization's token is
+//! not found" rule live here once.
+
+use super::audit::{Recorder, Subject};
+use crate::{
+    context::Core,
+    domain::{
+        audit::EventType,
+        org::{Action, action_for_token_delete, action_for_token_rotate, allows},
+        paging::{Cursor, PageSize},
+        policy::TokenPolicy,
+        token::{ExpiryDays, GracePeriod, RevokeReason, TokenName},
+    },
+    error::Error,
+    identity::{Caller, Member, Via},
+    ids::{FamilyId, OrgId, TokenId, UserId},
+    secret::TokenSecret,
+    store::{self, tokens::Listing},
+    time::{DAY_MS, Timestamp},
+    verify::bus::{self, Invalidation},
+    views::{Page, TokenEntry, TokenListing},
+};
+use serde_json::json;
+
+pub fn token_not_found() -> Error {
+    Error::not_found("That API token")
+}
+
+/// A token just created (or a rotation's successor): the only moment its secret exists in plain text.
+#[derive(Debug)]
+pub struct NewToken {
+    pub id: TokenId,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub secret: TokenSecret,
+}
+
+/// Creation input, parsed: a name (optional) and a lifetime (`None`: the organization's default).
+#[derive(Debug, Clone)]
+pub struct CreateInput {
+    pub name: Option<TokenName>,
+    pub days: Option<ExpiryDays>,
+}
+
+impl CreateInput {
+    /// From the form: `expires_in_days` is a number, blank, or `custom` to take `custom_days`.
+    pub fn parse(name: &str, expires_in_days: &str, custom_days: &str) -> Result<Self, Error> {
+        let name = TokenName::parse(name).map_err(|m| Error::invalid("name", m))?;
+        let raw = if expires_in_days.trim() == "custom" { custom_days } else { expires_in_days };
+        let days = if raw.trim().is_empty() {
+            None
+        } else {
+            Some(ExpiryDays::parse(Some(raw)).map_err(|m| Error::invalid("expires_in_days", m))?)
+        };
+        Ok(Self { name, days })
+    }
+}
+
+/// The lifetime a token gets under the organization's policy, or the error for the form field.
+fn lifetime(policy: &TokenPolicy, asked: Option<ExpiryDays>) -> Result<ExpiryDays, Error> {
+    policy.lifetime(asked).map_err(|m| Error::invalid("expires_in_days", m))
+}
+
+/// Tokens can't mint tokens: a leaked token must not be able to create others.
+fn refuse_tokens(caller: &Caller) -> Result<(), Error> {
+    match caller.via {
+        Via::Dashboard => Ok(()),
+        Via::Token(_) => Err(Error::forbidden(
+            "API tokens can't create API tokens, so that a leaked token can't create others. \
+             Create tokens in the dashboard, under Settings \u{2192} API Tokens.",
+        )),
+    }
+}
+
+pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<NewToken, Error> {
+    caller.require(Action::CreateToken)?;
+    refuse_tokens(caller)?;
+    let (policy, _) = store::policies::get(core.db.pool(), caller.org_id()).await?;
+    let days = lifetime(&policy, input.days)?;
+    let id = TokenId::new_random();
+    let secret = TokenSecret::generate(&core.settings.token_prefix);
+    let now = core.clock.now();
+    let expires_at = now.plus_days(days.days());
+    let name = input.name.as_ref().map(TokenName::as_str);
+    let mut tx = core.db.begin_write().await?;
+    store::tokens::insert(
+        &mut *tx,
+        store::tokens::NewToken {
+            id,
+            family_id: FamilyId::from(id),
+            org_id: caller.org_id(),
+            created_by: caller.user_id(),
+            name,
+            secret_hash: &secret.digest_hex(&core.key),
+            now,
+            expires_at,
+        },
+    )
+    .await?;
+    Recorder::for_caller(caller, now)
+        .record(
+            &mut *tx,
+            EventType::TokenCreated,
+            Subject::token(id, name, caller.user_id()),
+            json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days()}),
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), days = days.days(), "API token created");
+    Ok(NewToken { id, name: name.map(str::to_owned), created_at: now, expires_at, secret })
+}
+
+/// What the person looking may do with a token.
+fn listing(
+    viewer: &Member,
+    policy: &TokenPolicy,
+    policy_changed_at: Option<Timestamp>,
+    token: TokenEntry,
+) -> TokenListing {
+    let yours = token.created_by == viewer.user_id;
+    let over_policy = exceeds_policy(policy, policy_changed_at, token.created_at, token.expires_at);
+    TokenListing {
+        yours,
+        can_delete: token.revoked_at.is_none() && allows(viewer.role, action_for_token_delete(yours)),
+        can_rotate: token.revoked_at.is_none()
+            && token.replaced_by.is_none()
+            && allows(viewer.role, action_for_token_rotate(yours)),
+        over_policy,
+        token,
+    }
+}
+
+/// Does a token's expiry lie beyond what the policy allows? A maximum applies from when it was set: a
+/// token created before then may live at most that long from then; one created after, from its creation.
+pub fn exceeds_policy(
+    policy: &TokenPolicy,
+    changed_at: Option<Timestamp>,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+) -> bool {
+    let Some(changed_at) = changed_at else { return false };
+    expires_at.millis() > created_at.max(changed_at).millis() + policy.max_lifetime.days() * DAY_MS
+}
+
+/// A page of the organization's tokens, newest first.
+pub async fn list(
+    core: &Core,
+    viewer: &Member,
+    which: Listing,
+    after: Option<Cursor<TokenId>>,
+    limit: PageSize,
+) -> Result<Page<TokenListing>, Error> {
+    viewer.require(Action::ViewTokens)?;
+    let now = core.clock.now();
+    let (policy, changed_at) = store::policies::get(core.db.pool(), viewer.org_id).await?;
+    let limit = limit.get();
+    let mut rows = store::tokens::page(core.db.pool(), viewer.org_id, which, after, limit, now).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = more.then(|| rows.last().map(|t| Cursor { at: t.created_at, id: t.id }.to_string())).flatten();
+    let items = rows.into_iter().map(|t| listing(viewer, &policy, changed_at, t)).collect();
+    Ok(Page { items, next, now })
+}
+
+/// One token of the viewer's organization. Another organization's token is "not found", never
+/// "forbidden": its existence is not revealed.
+pub async fn get(core: &Core, viewer: &Member, id: TokenId) -> Result<TokenListing, Error> {
+    viewer.require(Action::ViewTokens)?;
+    let token = store::tokens::get(core.db.pool(), viewer.org_id, id).await?.ok_or_else(token_not_found)?;
+    let (policy, changed_at) = store::policies::get(core.db.pool(), viewer.org_id).await?;
+    Ok(listing(viewer, &policy, changed_at, token))
+}
+
+/// The cached copies of tokens go when the change commits: announced to the other instances inside the
+/// transaction, forgotten here right after the commit, before the change is acknowledged.
+async fn commit_and_forget(core: &Core, mut tx: crate::db::Tx, change: Invalidation) -> Result<(), Error> {
+    bus::announce(&mut *tx, core.db.backend(), change).await?;
+    tx.commit().await?;
+    core.verifier.forget(change);
+    Ok(())
+}
+
+/// Deletes a token: own tokens for members, any for admins and owners. It stops working at once.
+pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Error> {
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let token = store::tokens::state(&mut *tx, caller.org_id(), id)
+        .await?
+        .filter(|t| t.revoked_at.is_none())
+        .ok_or_else(token_not_found)?;
+    let own = token.created_by == caller.user_id();
+    let itself = caller.via == Via::Token(id);
+    if !itself {
+        caller.require(action_for_token_delete(own))?;
+    }
+    store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
+    let by = if itself {
+        "the token itself"
+    } else if own {
+        "its creator"
+    } else {
+        "an administrator"
+    };
+    Recorder::for_caller(caller, now)
+        .record(
+            &mut *tx,
+            EventType::TokenDeleted,
+            Subject::token(id, token.name.as_deref(), token.created_by),
+            json!({"by": by}),
+        )
+        .await?;
+    commit_and_forget(core, tx, Invalidation::Token(id)).await?;
+    tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), "API token deleted");
+    Ok(())
+}
+
+/// The calling token deletes itself (leak response): allowed whatever the role, as it only takes access away.
+pub async fn revoke_self(core: &Core, caller: &Caller) -> Result<(), Error> {
+    let Via::Token(id) = caller.via else {
+        return Err(Error::forbidden("Only an API token can revoke itself; delete tokens in the dashboard."));
+    };
+    caller.require(Action::RevokeCurrentToken)?;
+    delete(core, caller, id).await
+}
+
+/// A rotation's outcome: the successor (secret shown once) and until when the old secret works.
+#[derive(Debug)]
+pub struct Rotated {
+    pub old_id: TokenId,
+    pub successor: NewToken,
+    pub old_valid_until: Timestamp,
+}
+
+/// Replaces a token with a successor: a new secret, the same name, organization and creator; the old
+/// secret keeps working for the grace period. Rotating a token that was already rotated means two
+/// parties hold it: the whole family is revoked and the exposure recorded.
+pub async fn rotate(
+    core: &Core,
+    caller: &Caller,
+    id: TokenId,
+    grace: GracePeriod,
+    days: Option<ExpiryDays>,
+) -> Result<Rotated, Error> {
+    let (policy, _) = store::policies::get(core.db.pool(), caller.org_id()).await?;
+    if matches!(caller.via, Via::Token(_)) && !policy.api_rotation {
+        return Err(Error::forbidden(
+            "Rotation through the API is off for this organization. Rotate the token in the dashboard, or ask an \
+             owner to allow API rotation under Settings \u{2192} Token policy.",
+        ));
+    }
+    let days = lifetime(&policy, days)?;
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let old = store::tokens::state(&mut *tx, caller.org_id(), id)
+        .await?
+        .filter(|t| t.revoked_at.is_none())
+        .ok_or_else(token_not_found)?;
+    let own = old.created_by == caller.user_id();
+    let itself = caller.via == Via::Token(id);
+    if !itself {
+        caller.require(action_for_token_rotate(own))?;
+    }
+    if old.replaced_by.is_some() {
+        // Committed on purpose, then refused: the revocation must stand.
+        let recorder = Recorder::for_caller(caller, now);
+        revoke_family(core, tx, &recorder, old.family_id, id, "rotated a second time").await?;
+        return Err(Error::conflict(
+            "This token was already rotated, so someone else holds a copy: every token of its family has been \
+             revoked. Create a new token and check where the old one was used.",
+        ));
+    }
+    if now >= old.expires_at {
+        return Err(Error::conflict("An expired token can't be rotated. Create a new token instead."));
+    }
+    let successor_id = TokenId::new_random();
+    let secret = TokenSecret::generate(&core.settings.token_prefix);
+    let expires_at = now.plus_days(days.days());
+    store::tokens::insert(
+        &mut *tx,
+        store::tokens::NewToken {
+            id: successor_id,
+            family_id: old.family_id,
+            org_id: caller.org_id(),
+            created_by: old.created_by,
+            name: old.name.as_deref(),
+            secret_hash: &secret.digest_hex(&core.key),
+            now,
+            expires_at,
+        },
+    )
+    .await?;
+    let old_valid_until = now.plus_ms(grace.millis());
+    if !store::tokens::mark_rotated(&mut *tx, id, successor_id, old_valid_until).await? {
+        return Err(Error::conflict("This token changed meanwhile. Reload and try again."));
+    }
+    if grace == GracePeriod::None {
+        store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Rotated, now)
+            .await?;
+    }
+    Recorder::for_caller(caller, now)
+        .record(
+            &mut *tx,
+            EventType::TokenRotated,
+            Subject::token(id, old.name.as_deref(), old.created_by),
+            json!({
+                "successor": successor_id,
+                "grace_period": grace.as_str(),
+                "old_secret_valid_until": old_valid_until.rfc3339(),
+                "successor_expires_at": expires_at.rfc3339(),
+            }),
+        )
+        .await?;
+    commit_and_forget(core, tx, Invalidation::Token(id)).await?;
+    tracing::info!(token = %id, successor = %successor_id, org = %caller.org_id(), "API token rotated");
+    Ok(Rotated {
+        old_id: id,
+        successor: NewToken { id: successor_id, name: old.name, created_at: now, expires_at, secret },
+        old_valid_until,
+    })
+}
+
+/// Revokes every live token of a family and records the exposure, in `tx`, and commits it.
+pub(crate) async fn revoke_family(
+    core: &Core,
+    mut tx: crate::db::Tx,
+    recorder: &Recorder<'_>,
+    family: FamilyId,
+    presented: TokenId,
+    how: &str,
+) -> Result<Vec<TokenId>, Error> {
+    let revoked = store::tokens::revoke_family(&mut *tx, family, RevokeReason::ReuseDetected, recorder.at).await?;
+    let state = store::tokens::state(&mut *tx, recorder.org_id, presented).await?;
+    let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
+    recorder
+        .record(
+            &mut *tx,
+            EventType::TokenExposed,
+            Subject::token(presented, name.as_deref(), creator.unwrap_or(UserId(uuid::Uuid::nil()))),
+            json!({"how": how, "family": family, "revoked": revoked.iter().map(|r| r.id).collect::<Vec<_>>()}),
+        )
+        .await?;
+    for token in &revoked {
+        recorder
+            .record(
+                &mut *tx,
+                EventType::TokenRevoked,
+                Subject::token(token.id, token.name.as_deref(), token.created_by),
+                json!({"reason": RevokeReason::ReuseDetected}),
+            )
+            .await?;
+    }
+    commit_and_forget(core, tx, Invalidation::All).await?;
+    tracing::warn!(family = %family, token = %presented, how, revoked = revoked.len(), "token family revoked: reuse detected");
+    Ok(revoked.iter().map(|r| r.id).collect())
+}
+
+/// Revokes, in `tx`, every live token of `creator` in the organization (all tokens when `None`), with
+/// one audit event per token.
+pub(crate) async fn revoke_all_in(
+    tx: &mut crate::db::Tx,
+    recorder: &Recorder<'_>,
+    org_id: OrgId,
+    creator: Option<UserId>,
+    by: Option<UserId>,
+    reason: RevokeReason,
+) -> Result<Vec<TokenId>, Error> {
+    let revoked = store::tokens::revoke_all(&mut **tx, org_id, creator, by, reason, recorder.at).await?;
+    for token in &revoked {
+        recorder
+            .record(
+                &mut **tx,
+                EventType::TokenRevoked,
+                Subject::token(token.id, token.name.as_deref(), token.created_by),
+                json!({"reason": reason}),
+            )
+            .await?;
+    }
+    Ok(revoked.iter().map(|r| r.id).collect())
+}
+
+/// Incident response: every token one member created in the organization stops working, on every
+/// instance, before this returns.
+pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) -> Result<Vec<TokenId>, Error> {
+    caller.require(Action::RevokeMemberTokens)?;
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    if store::orgs::role_of(&mut *tx, caller.org_id(), member).await?.is_none() {
+        return Err(Error::not_found("That member"));
+    }
+    let recorder = Recorder::for_caller(caller, now);
+    let revoked = revoke_all_in(
+        &mut tx,
+        &recorder,
+        caller.org_id(),
+        Some(member),
+        Some(caller.user_id()),
+        RevokeReason::MemberTokensRevoked,
+    )
+    .await?;
+    commit_and_forget(core, tx, Invalidation::All).await?;
+    tracing::warn!(org = %caller.org_id(), member = %member, by = %caller.user_id(), revoked = revoked.len(), "member's tokens revoked");
+    Ok(revoked)
+}
+
+/// Incident response: every token of the organization stops working. The organization's name must be
+/// typed to confirm.
+pub async fn revoke_org_tokens(core: &Core, caller: &Caller, confirmation: &str) -> Result<Vec<TokenId>, Error> {
+    caller.require(Action::RevokeAllTokens)?;
+    if confirmation.trim() != caller.member.org_name {
+        return Err(Error::invalid(
+            "confirm",
+            format!("Type the organization's name, {}, to confirm.", caller.member.org_name),
+        ));
+    }
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let recorder = Recorder::for_caller(caller, now);
+    let revoked = revoke_all_in(
+        &mut tx,
+        &recorder,
+        caller.org_id(),
+        None,
+        Some(caller.user_id()),
+        RevokeReason::OrganizationTokensRevoked,
+    )
+    .await?;
+    commit_and_forget(core, tx, Invalidation::All).await?;
+    tracing::warn!(org = %caller.org_id(), by = %caller.user_id(), revoked = revoked.len(), "every token of the organization revoked");
+    Ok(revoked)
+}
+
+/// Operator (CLI): the same incident tools without a member acting.
+pub async fn operator_revoke(core: &Core, org_id: OrgId, creator: Option<UserId>) -> Result<Vec<TokenId>, Error> {
+    let now = core.clock.now();
+    let reason =
+        if creator.is_some() { RevokeReason::MemberTokensRevoked } else { RevokeReason::OrganizationTokensRevoked };
+    let mut tx = core.db.begin_write().await?;
+    let recorder = Recorder::operator(org_id, now);
+    let revoked = revoke_all_in(&mut tx, &recorder, org_id, creator, None, reason).await?;
+    commit_and_forget(core, tx, Invalidation::All).await?;
+    Ok(revoked)
+}
+
+/// The policy sweep: tokens unused for longer than their organization allows are revoked.
+pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
+    let now = core.clock.now();
+    let stale = store::tokens::unused_beyond_policy(core.db.pool(), now).await?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = core.db.begin_write().await?;
+    let mut count = 0;
+    for (org_id, id) in &stale {
+        let recorder = Recorder::system(*org_id, now);
+        if store::tokens::revoke(&mut *tx, *org_id, *id, None, RevokeReason::Unused, now).await? {
+            let state = store::tokens::state(&mut *tx, *org_id, *id).await?;
+            let (name, creator) = state.map_or((None, UserId(uuid::Uuid::nil())), |s| (s.name, s.created_by));
+            recorder
+                .record(
+                    &mut *tx,
+                    EventType::TokenRevoked,
+                    Subject::token(*id, name.as_deref(), creator),
+                    json!({"reason": RevokeReason::Unused}),
+                )
+                .await?;
+            count += 1;
+        }
+    }
+    commit_and_forget(core, tx, Invalidation::All).await?;
+    tracing::info!(revoked = count, "unused tokens revoked by policy");
+    Ok(count)
+}

@@ -1,0 +1,22 @@
+//! One store per aggregate, each owning its SQL. Rows decode into typed values (`sqlx::FromRow`, ids and
+//! instants as themselves); nothing here checks permissions or business rules (the services do), and
+//! every function takes any executor, so the same code runs on the pool or inside a transaction.
+//!
+//! Functions return `sqlx::Result`: services turn errors into [`crate::Error`] with `?`, or map a
+//! unique-constraint violation to a field error with [`crate::db::DbResultExt::on_unique`].
+
+pub mod audit;
+pub mod invitations;
+pub mod login_attempts;
+pub mod orgs;
+pub mod policies;
+pub mod sessions;
+pub mod settings;
+pub mod tokens;
+pub mod users;
+
+use sqlx::{Any, Executor};
+
+/// Anything a query can run on: the pool, a connection, a transaction (`&mut *tx`).
+pub trait Exec<'c>: Executor<'c, Database = Any> {}
+impl<'c, T: Executor<'c, Database = Any>> Exec<'c> for T {}

@@ -1,0 +1,73 @@
+//! Organization token policies. No row means the defaults.
+
+use super::Exec;
+use crate::{
+    db::Flag,
+    domain::{policy::TokenPolicy, token::ExpiryDays},
+    ids::{OrgId, UserId},
+    time::Timestamp,
+};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PolicyRow {
+    max_lifetime_days: i64,
+    default_lifetime_days: i64,
+    revoke_unused_after_days: Option<i64>,
+    api_rotation: Flag,
+    updated_at: Timestamp,
+}
+
+fn days(n: i64) -> ExpiryDays {
+    // The table's CHECK constraints keep these in range; clamp anyway rather than fail a request.
+    ExpiryDays::new(n.clamp(ExpiryDays::MIN, ExpiryDays::MAX)).unwrap_or(ExpiryDays::LONGEST)
+}
+
+/// The policy and when it last changed (`None`: never set, the defaults apply).
+pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<(TokenPolicy, Option<Timestamp>)> {
+    let row: Option<PolicyRow> = sqlx::query_as(
+        "SELECT max_lifetime_days, default_lifetime_days, revoke_unused_after_days, api_rotation, updated_at \
+         FROM org_policies WHERE org_id = $1",
+    )
+    .bind(org_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        None => (TokenPolicy::default(), None),
+        Some(r) => (
+            TokenPolicy {
+                max_lifetime: days(r.max_lifetime_days),
+                default_lifetime: days(r.default_lifetime_days),
+                revoke_unused_after: r.revoke_unused_after_days.map(days),
+                api_rotation: r.api_rotation.0,
+            },
+            Some(r.updated_at),
+        ),
+    })
+}
+
+pub async fn set<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    policy: &TokenPolicy,
+    by: UserId,
+    now: Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO org_policies (org_id, max_lifetime_days, default_lifetime_days, revoke_unused_after_days, \
+                                   api_rotation, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (org_id) DO UPDATE SET max_lifetime_days = excluded.max_lifetime_days, \
+             default_lifetime_days = excluded.default_lifetime_days, \
+             revoke_unused_after_days = excluded.revoke_unused_after_days, \
+             api_rotation = excluded.api_rotation, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(org_id)
+    .bind(policy.max_lifetime.days())
+    .bind(policy.default_lifetime.days())
+    .bind(policy.revoke_unused_after.map(ExpiryDays::days))
+    .bind(i64::from(policy.api_rotation))
+    .bind(now)
+    .bind(by)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! API tokens. The secret is never stored: only its HMAC under the server key.
+
+use super::Exec;
+use crate::{
+    domain::{org::Role, paging::Cursor, token::RevokeReason},
+    ids::{FamilyId, OrgId, TokenId, UserId},
+    time::{DAY_MS, Timestamp},
+    views::TokenEntry,
+};
+
+pub struct NewToken<'a> {
+    pub id: TokenId,
+    pub family_id: FamilyId,
+    pub org_id: OrgId,
+    pub created_by: UserId,
+    pub name: Option<&'a str>,
+    pub secret_hash: &'a str,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO api_tokens (id, family_id, org_id, created_by, name, secret_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(t.id)
+    .bind(t.family_id)
+    .bind(t.org_id)
+    .bind(t.created_by)
+    .bind(t.name)
+    .bind(t.secret_hash)
+    .bind(t.now)
+    .bind(t.expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Everything verification needs about a token, in one statement: the token, its creator's current
+/// membership, and the organization's policy.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthRow {
+    pub secret_hash: String,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub grace_until: Option<Timestamp>,
+    pub family_id: FamilyId,
+    pub created_by: UserId,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub email: String,
+    /// The creator's role now; `None` when they are no longer a member.
+    pub role: Option<Role>,
+    pub max_lifetime_days: Option<i64>,
+    pub revoke_unused_after_days: Option<i64>,
+    pub policy_changed_at: Option<Timestamp>,
+    pub expiry_recorded_at: Option<Timestamp>,
+    pub policy_refusal_recorded_at: Option<Timestamp>,
+}
+
+pub async fn for_auth<'c>(db: impl Exec<'c>, id: TokenId) -> sqlx::Result<Option<AuthRow>> {
+    sqlx::query_as(
+        "SELECT t.secret_hash, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.grace_until, \
+                t.family_id, t.created_by, t.org_id, o.name AS org_name, u.email, m.role, \
+                p.max_lifetime_days, p.revoke_unused_after_days, p.updated_at AS policy_changed_at, \
+                t.expiry_recorded_at, t.policy_refusal_recorded_at \
+         FROM api_tokens t \
+         JOIN organizations o ON o.id = t.org_id \
+         JOIN users u ON u.id = t.created_by \
+         LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by \
+         LEFT JOIN org_policies p ON p.org_id = t.org_id \
+         WHERE t.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+const ENTRY_COLUMNS: &str = "t.id, t.name, t.created_by, u.email AS creator_email, t.created_at, t.expires_at, \
+     t.last_used_at, t.last_used_ip, t.last_used_user_agent, t.revoked_at, t.revoked_reason, t.replaced_by, t.grace_until";
+
+/// Which of an organization's tokens to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Not revoked, not expired, and (if rotated) still in its grace period.
+    Active,
+    /// Past their expiry, never revoked.
+    Expired,
+    /// Revoked (deleted, rotated away, ...), newest first by creation.
+    Revoked,
+}
+
+/// A page of tokens, newest first: `limit + 1` rows, so the caller can tell whether more follow.
+pub async fn page<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    listing: Listing,
+    after: Option<Cursor<TokenId>>,
+    limit: usize,
+    now: Timestamp,
+) -> sqlx::Result<Vec<TokenEntry>> {
+    let filter = match listing {
+        Listing::Active => {
+            "t.revoked_at IS NULL AND t.expires_at > $2 AND (t.grace_until IS NULL OR t.grace_until > $2)"
+        }
+        Listing::Expired => "t.revoked_at IS NULL AND t.expires_at <= $2",
+        Listing::Revoked => "(t.revoked_at IS NOT NULL OR (t.grace_until IS NOT NULL AND t.grace_until <= $2))",
+    };
+    let keyset = if after.is_some() { "AND (t.created_at < $3 OR (t.created_at = $3 AND t.id < $4))" } else { "" };
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
+         WHERE t.org_id = $1 AND {filter} {keyset} ORDER BY t.created_at DESC, t.id DESC LIMIT {}",
+        limit + 1
+    );
+    let mut query = sqlx::query_as(&sql).bind(org_id).bind(now);
+    if let Some(cursor) = after {
+        query = query.bind(cursor.at).bind(cursor.id);
+    }
+    query.fetch_all(db).await
+}
+
+/// One token of an organization (whatever its state).
+pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::Result<Option<TokenEntry>> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 AND t.id = $2"
+    );
+    sqlx::query_as(&sql).bind(org_id).bind(id).fetch_optional(db).await
+}
+
+/// What deleting or rotating needs to decide.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenState {
+    pub created_by: UserId,
+    pub name: Option<String>,
+    pub family_id: FamilyId,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub replaced_by: Option<TokenId>,
+    pub grace_until: Option<Timestamp>,
+}
+
+pub async fn state<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::Result<Option<TokenState>> {
+    sqlx::query_as(
+        "SELECT created_by, name, family_id, expires_at, revoked_at, replaced_by, grace_until FROM api_tokens \
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Revokes one token; returns whether it was live (not already revoked).
+pub async fn revoke<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    id: TokenId,
+    by: Option<UserId>,
+    reason: RevokeReason,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
+         WHERE org_id = $4 AND id = $5 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(reason)
+    .bind(org_id)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A revoked token, for the audit trail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Revoked {
+    pub id: TokenId,
+    pub name: Option<String>,
+    pub created_by: UserId,
+}
+
+/// Revokes every live token `created_by` made in the organization (all of them when `None`), including
+/// rotated-away secrets still in their grace period.
+pub async fn revoke_all<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    created_by: Option<UserId>,
+    by: Option<UserId>,
+    reason: RevokeReason,
+    now: Timestamp,
+) -> sqlx::Result<Vec<Revoked>> {
+    let creator = if created_by.is_some() { "AND created_by = $5" } else { "" };
+    let sql = format!(
+        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
+         WHERE org_id = $4 {creator} AND revoked_at IS NULL RETURNING id, name, created_by"
+    );
+    let mut query = sqlx::query_as(&sql).bind(now).bind(by).bind(reason).bind(org_id);
+    if let Some(creator) = created_by {
+        query = query.bind(creator);
+    }
+    query.fetch_all(db).await
+}
+
+/// Revokes every live token of a family (reuse detected).
+pub async fn revoke_family<'c>(
+    db: impl Exec<'c>,
+    family_id: FamilyId,
+    reason: RevokeReason,
+    now: Timestamp,
+) -> sqlx::Result<Vec<Revoked>> {
+    sqlx::query_as(
+        "UPDATE api_tokens SET revoked_at = $1, revoked_reason = $2 \
+         WHERE family_id = $3 AND revoked_at IS NULL RETURNING id, name, created_by",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(family_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Marks a token as replaced by `successor`; its secret keeps working until `grace_until`. Returns
+/// whether it was still live and not yet rotated (a second rotation must fail: it means two holders).
+pub async fn mark_rotated<'c>(
+    db: impl Exec<'c>,
+    id: TokenId,
+    successor: TokenId,
+    grace_until: Timestamp,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET replaced_by = $1, grace_until = $2 \
+         WHERE id = $3 AND revoked_at IS NULL AND replaced_by IS NULL",
+    )
+    .bind(successor)
+    .bind(grace_until)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn record_use<'c>(
+    db: impl Exec<'c>,
+    id: TokenId,
+    at: Timestamp,
+    ip: &str,
+    user_agent: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1, last_used_ip = $2, last_used_user_agent = $3 WHERE id = $4")
+        .bind(at)
+        .bind(ip)
+        .bind(user_agent)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Notes that the first refusal for expiry was recorded; false when it already was.
+pub async fn note_expiry_recorded<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET expiry_recorded_at = $1 WHERE id = $2 AND expiry_recorded_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes that a refusal under the current policy was recorded; false when one already was since the
+/// policy last changed.
+pub async fn note_policy_refusal_recorded<'c>(
+    db: impl Exec<'c>,
+    id: TokenId,
+    policy_changed_at: Timestamp,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET policy_refusal_recorded_at = $1 \
+         WHERE id = $2 AND (policy_refusal_recorded_at IS NULL OR policy_refusal_recorded_at < $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(policy_changed_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Live tokens whose expiry lies beyond what a maximum lifetime of `max_days`, set at `now`, allows.
+pub async fn count_over_lifetime<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    max_days: i64,
+    now: Timestamp,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         AND (grace_until IS NULL OR grace_until > $2) \
+         AND expires_at > (CASE WHEN created_at > $2 THEN created_at ELSE $2 END) + $3",
+    )
+    .bind(org_id)
+    .bind(now)
+    .bind(max_days * DAY_MS)
+    .fetch_one(db)
+    .await
+}
+
+/// Live tokens unused (since their last use, or creation) for longer than their organization allows.
+pub async fn unused_beyond_policy<'c>(db: impl Exec<'c>, now: Timestamp) -> sqlx::Result<Vec<(OrgId, TokenId)>> {
+    sqlx::query_as(
+        "SELECT t.org_id, t.id FROM api_tokens t JOIN org_policies p ON p.org_id = t.org_id \
+         WHERE p.revoke_unused_after_days IS NOT NULL AND t.revoked_at IS NULL AND t.expires_at > $1 \
+         AND COALESCE(t.last_used_at, t.created_at) + p.revoke_unused_after_days * 86400000 <= $1",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,464 @@
+//! The stores' contract, run against a real SQLite file and a real PostgreSQL database: every store
+//! operation, with the same SQL, gives the same answers on both engines.
+//!
+//! PostgreSQL comes from TESSERA_TEST_POSTGRES_URL (an admin URL; each run creates its own database).
+//! Without it the PostgreSQL half says "skipped", and fails when CI=true.
+
+use tessera_core::{
+    db::{Backend, Db, DbOptions, DbResultExt, is_unique_violation},
+    domain::{
+        account::Email,
+        audit::{ActorKind, EventType, SubjectKind},
+        org::Role,
+        paging::Cursor,
+        policy::TokenPolicy,
+        token::{ExpiryDays, RevokeReason},
+    },
+    ids::{EventId, FamilyId, InvitationId, OrgId, TokenId, UserId},
+    store::{self, audit::NewEvent, tokens::Listing},
+    time::{DAY_MS, Timestamp},
+};
+
+const T0: Timestamp = Timestamp(1_767_225_600_000);
+
+struct TestDb {
+    db: Db,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+                    use sqlx::{Connection, Executor};
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn open(backend: Backend) -> Option<TestDb> {
+    let t = open_unmigrated(backend).await?;
+    t.db.migrate().await.unwrap();
+    Some(t)
+}
+
+async fn open_unmigrated(backend: Backend) -> Option<TestDb> {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = match backend {
+        Backend::Sqlite => (tessera_core::db::sqlite_url(&dir.path().join("t.db")), None),
+        Backend::Postgres => {
+            let admin = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
+                Ok(url) if !url.is_empty() => url,
+                _ if std::env::var("CI").as_deref() == Ok("true") => {
+                    panic!("CI=true requires TESSERA_TEST_POSTGRES_URL")
+                }
+                _ => {
+                    eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
+                    return None;
+                }
+            };
+            let name = format!("tessera_contract_{}", uuid::Uuid::new_v4().simple());
+            {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+            }
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+            (format!("{base}/{name}"), Some((admin, name)))
+        }
+    };
+    let db = Db::connect(&DbOptions::new(url)).await.unwrap();
+    Some(TestDb { db, _dir: dir, pg })
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test]
+            async fn $name() { if let Some(t) = super::open(super::Backend::Sqlite).await { super::$name(&t.db).await } }
+        )* }
+        mod postgres { $(
+            #[tokio::test]
+            async fn $name() { if let Some(t) = super::open(super::Backend::Postgres).await { super::$name(&t.db).await } }
+        )* }
+    };
+}
+
+on_both!(users_and_settings, orgs_and_memberships, sessions, invitations, tokens, policies, audit, login_attempts);
+
+async fn user(db: &Db, email: &str) -> UserId {
+    let id = UserId::new_random();
+    store::users::insert(db.pool(), id, &Email::parse(email).unwrap(), "$argon2id$x", T0).await.unwrap();
+    id
+}
+
+async fn org_with_owner(db: &Db, owner: UserId) -> OrgId {
+    let org = OrgId::new_random();
+    store::orgs::insert(db.pool(), org, "Acme", T0).await.unwrap();
+    store::orgs::insert_membership(db.pool(), org, owner, Role::Owner, T0).await.unwrap();
+    org
+}
+
+async fn users_and_settings(db: &Db) {
+    assert!(!store::users::any_exists(db.pool()).await.unwrap());
+    let ada = user(db, "ada@example.com").await;
+    assert!(store::users::any_exists(db.pool()).await.unwrap());
+    let email = Email::parse("ada@example.com").unwrap();
+    let creds = store::users::credentials(db.pool(), &email).await.unwrap().unwrap();
+    assert_eq!((creds.id, creds.password_hash.as_deref()), (ada, Some("$argon2id$x")));
+    let dup = store::users::insert(db.pool(), UserId::new_random(), &email, "x", T0).await.unwrap_err();
+    assert!(is_unique_violation(&dup), "{dup}");
+    assert_eq!(store::users::email_of(db.pool(), ada).await.unwrap().as_deref(), Some("ada@example.com"));
+    assert_eq!(store::users::set_password(db.pool(), &email, "new").await.unwrap(), Some(ada));
+    let nobody = Email::parse("nobody@example.com").unwrap();
+    assert_eq!(store::users::set_password(db.pool(), &nobody, "new").await.unwrap(), None);
+
+    assert_eq!(store::settings::get(db.pool(), "k").await.unwrap(), None);
+    store::settings::insert(db.pool(), "k", "v").await.unwrap();
+    let again = store::settings::insert(db.pool(), "k", "w").await.on_unique(|| tessera_core::Error::conflict("taken"));
+    assert_eq!(again.unwrap_err().message(), "taken");
+    store::settings::insert_if_absent(db.pool(), "k", "w").await.unwrap();
+    assert_eq!(store::settings::get(db.pool(), "k").await.unwrap().as_deref(), Some("v"));
+}
+
+async fn orgs_and_memberships(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let bob = user(db, "bob@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    assert!(store::orgs::lock(db.pool(), org).await.unwrap());
+    assert!(!store::orgs::lock(db.pool(), OrgId::new_random()).await.unwrap());
+    store::orgs::insert_membership(db.pool(), org, bob, Role::Viewer, T0).await.unwrap();
+    assert!(is_unique_violation(
+        &store::orgs::insert_membership(db.pool(), org, bob, Role::Admin, T0).await.unwrap_err()
+    ));
+    assert_eq!(store::orgs::role_of(db.pool(), org, bob).await.unwrap(), Some(Role::Viewer));
+    store::orgs::set_role(db.pool(), org, bob, Role::Admin).await.unwrap();
+    assert_eq!(store::orgs::count_owners(db.pool(), org).await.unwrap(), 1);
+    let members = store::orgs::members(db.pool(), org, T0).await.unwrap();
+    assert_eq!(
+        members.iter().map(|m| (m.email.as_str(), m.role)).collect::<Vec<_>>(),
+        [("ada@example.com", Role::Owner), ("bob@example.com", Role::Admin)]
+    );
+    assert_eq!(members[0].active_tokens, 0);
+    let admins = store::orgs::emails_with_role(db.pool(), org, Role::Admin).await.unwrap();
+    assert_eq!(admins.len(), 2);
+    assert_eq!(store::orgs::of_user(db.pool(), bob).await.unwrap()[0].id, org);
+    assert_eq!(store::orgs::membership(db.pool(), org, bob).await.unwrap().unwrap().org_name, "Acme");
+    assert_eq!(store::orgs::find_by_id_or_name(db.pool(), "Acme").await.unwrap(), vec![org]);
+    assert_eq!(store::orgs::find_by_id_or_name(db.pool(), &org.to_string()).await.unwrap(), vec![org]);
+    store::orgs::delete_membership(db.pool(), org, bob).await.unwrap();
+    assert_eq!(store::orgs::role_of(db.pool(), org, bob).await.unwrap(), None);
+}
+
+async fn sessions(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let s = store::sessions::NewSession {
+        id_hash: "h1",
+        user_id: ada,
+        org_id: None,
+        now: T0,
+        expires_at: T0.plus_ms(1000),
+    };
+    store::sessions::insert(db.pool(), s).await.unwrap();
+    let live = store::sessions::find_live(db.pool(), "h1", T0, T0.minus_ms(10)).await.unwrap().unwrap();
+    assert_eq!((live.user_id, live.current_org_id, live.email.as_str()), (ada, None, "ada@example.com"));
+    store::sessions::set_current_org(db.pool(), "h1", org).await.unwrap();
+    store::sessions::touch(db.pool(), "h1", T0.plus_ms(5)).await.unwrap();
+    let live = store::sessions::find_live(db.pool(), "h1", T0.plus_ms(6), T0).await.unwrap().unwrap();
+    assert_eq!((live.current_org_id, live.last_seen_at), (Some(org), T0.plus_ms(5)));
+    assert!(
+        store::sessions::find_live(db.pool(), "h1", T0.plus_ms(1000), T0).await.unwrap().is_none(),
+        "absolute expiry"
+    );
+    assert!(store::sessions::find_live(db.pool(), "h1", T0.plus_ms(6), T0.plus_ms(5)).await.unwrap().is_none(), "idle");
+    assert_eq!(store::sessions::purge(db.pool(), T0.plus_ms(1000), T0).await.unwrap(), 1);
+}
+
+async fn invitations(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let email = Email::parse("new@example.com").unwrap();
+    let id = InvitationId::new_random();
+    let invitation = store::invitations::NewInvitation {
+        id,
+        code_hash: "c1",
+        org_id: org,
+        email: &email,
+        role: Role::Member,
+        invited_by: ada,
+        inviter_role: Role::Owner,
+        now: T0,
+        expires_at: T0.plus_ms(DAY_MS),
+    };
+    store::invitations::insert(db.pool(), invitation).await.unwrap();
+    let row = store::invitations::find_live(db.pool(), "c1", T0).await.unwrap().unwrap();
+    assert_eq!(
+        (row.id, row.org_id, row.role, row.inviter_current_role, row.existing_user),
+        (id, org, Role::Member, Some(Role::Owner), None)
+    );
+    assert!(store::invitations::find_live(db.pool(), "c1", T0.plus_ms(DAY_MS)).await.unwrap().is_none(), "expired");
+    let pending = store::invitations::pending(db.pool(), org, T0).await.unwrap();
+    assert_eq!((pending.len(), pending[0].invited_by_email.as_str()), (1, "ada@example.com"));
+    user(db, "new@example.com").await;
+    assert!(store::invitations::find_live(db.pool(), "c1", T0).await.unwrap().unwrap().existing_user.is_some());
+    assert_eq!(store::invitations::delete_issued_by(db.pool(), org, ada).await.unwrap(), 1);
+    assert!(!store::invitations::delete(db.pool(), id).await.unwrap());
+    assert_eq!(store::invitations::delete_in_org(db.pool(), org, id).await.unwrap(), None);
+}
+
+async fn token(db: &Db, org: OrgId, by: UserId, created: Timestamp, days: i64) -> TokenId {
+    let id = TokenId::new_random();
+    let t = store::tokens::NewToken {
+        id,
+        family_id: FamilyId::from(id),
+        org_id: org,
+        created_by: by,
+        name: Some("CI"),
+        secret_hash: &"ab".repeat(32),
+        now: created,
+        expires_at: created.plus_days(days),
+    };
+    store::tokens::insert(db.pool(), t).await.unwrap();
+    id
+}
+
+async fn tokens(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let a = token(db, org, ada, T0, 30).await;
+    let b = token(db, org, ada, T0.plus_ms(1), 1).await;
+    let auth = store::tokens::for_auth(db.pool(), a).await.unwrap().unwrap();
+    assert_eq!((auth.role, auth.org_id, auth.revoked_at, auth.max_lifetime_days), (Some(Role::Owner), org, None, None));
+    assert_eq!(auth.family_id, FamilyId::from(a));
+    let now = T0.plus_days(2);
+    let active = store::tokens::page(db.pool(), org, Listing::Active, None, 25, now).await.unwrap();
+    assert_eq!(active.iter().map(|t| t.id).collect::<Vec<_>>(), vec![a]);
+    let expired = store::tokens::page(db.pool(), org, Listing::Expired, None, 25, now).await.unwrap();
+    assert_eq!(expired.iter().map(|t| t.id).collect::<Vec<_>>(), vec![b]);
+    // Keyset paging: after b (newest) comes a.
+    let page = store::tokens::page(db.pool(), org, Listing::Active, None, 1, T0).await.unwrap();
+    assert_eq!(page.len(), 2, "limit + 1 rows");
+    let next = Cursor { at: page[0].created_at, id: page[0].id };
+    assert_eq!(store::tokens::page(db.pool(), org, Listing::Active, Some(next), 1, T0).await.unwrap()[0].id, a);
+
+    let successor = token(db, org, ada, T0.plus_ms(2), 30).await;
+    assert!(store::tokens::mark_rotated(db.pool(), a, successor, T0.plus_ms(100)).await.unwrap());
+    assert!(!store::tokens::mark_rotated(db.pool(), a, successor, T0.plus_ms(100)).await.unwrap(), "only once");
+    let state = store::tokens::state(db.pool(), org, a).await.unwrap().unwrap();
+    assert_eq!((state.replaced_by, state.grace_until), (Some(successor), Some(T0.plus_ms(100))));
+    let revoked = store::tokens::page(db.pool(), org, Listing::Revoked, None, 25, T0.plus_ms(100)).await.unwrap();
+    assert_eq!(revoked.iter().map(|t| t.id).collect::<Vec<_>>(), vec![a], "past its grace period");
+
+    assert!(store::tokens::revoke(db.pool(), org, a, Some(ada), RevokeReason::Deleted, now).await.unwrap());
+    assert!(!store::tokens::revoke(db.pool(), org, a, Some(ada), RevokeReason::Deleted, now).await.unwrap());
+    assert_eq!(
+        store::tokens::get(db.pool(), org, a).await.unwrap().unwrap().revoked_reason,
+        Some(RevokeReason::Deleted)
+    );
+    assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
+
+    let family = store::tokens::revoke_family(db.pool(), FamilyId::from(successor), RevokeReason::ReuseDetected, now)
+        .await
+        .unwrap();
+    assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);
+    let c = token(db, org, ada, T0, 30).await;
+    let all =
+        store::tokens::revoke_all(db.pool(), org, Some(ada), None, RevokeReason::MemberRemoved, now).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>().len(), 2, "b and c");
+    assert!(all.iter().any(|r| r.id == c));
+    assert!(
+        store::tokens::revoke_all(db.pool(), org, None, None, RevokeReason::OrganizationTokensRevoked, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let d = token(db, org, ada, T0, 365).await;
+    store::tokens::record_use(db.pool(), d, T0.plus_ms(5), "10.0.0.1", Some("curl/8")).await.unwrap();
+    let entry = store::tokens::get(db.pool(), org, d).await.unwrap().unwrap();
+    assert_eq!((entry.last_used_at, entry.last_used_ip.as_deref()), (Some(T0.plus_ms(5)), Some("10.0.0.1")));
+    assert!(store::tokens::note_expiry_recorded(db.pool(), d, now).await.unwrap());
+    assert!(!store::tokens::note_expiry_recorded(db.pool(), d, now).await.unwrap());
+    assert!(store::tokens::note_policy_refusal_recorded(db.pool(), d, T0, now).await.unwrap());
+    assert!(!store::tokens::note_policy_refusal_recorded(db.pool(), d, T0, now).await.unwrap());
+    assert!(
+        store::tokens::note_policy_refusal_recorded(db.pool(), d, now.plus_ms(1), now.plus_ms(2)).await.unwrap(),
+        "a newer policy"
+    );
+    assert_eq!(store::tokens::count_over_lifetime(db.pool(), org, 90, T0).await.unwrap(), 1);
+    assert_eq!(store::tokens::count_over_lifetime(db.pool(), org, 365, T0).await.unwrap(), 0);
+    assert!(store::tokens::unused_beyond_policy(db.pool(), now).await.unwrap().is_empty(), "no policy");
+}
+
+async fn policies(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (TokenPolicy::default(), None));
+    let policy = TokenPolicy::parse(Some("90"), Some("14"), Some("30"), true).unwrap();
+    store::policies::set(db.pool(), org, &policy, ada, T0).await.unwrap();
+    assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (policy, Some(T0)));
+    let lower = TokenPolicy { max_lifetime: ExpiryDays::new(30).unwrap(), ..policy };
+    store::policies::set(db.pool(), org, &lower, ada, T0.plus_ms(1)).await.unwrap();
+    assert_eq!(store::policies::get(db.pool(), org).await.unwrap().0.max_lifetime.days(), 30);
+    let t = token(db, org, ada, T0, 30).await;
+    let auth = store::tokens::for_auth(db.pool(), t).await.unwrap().unwrap();
+    assert_eq!(
+        (auth.max_lifetime_days, auth.revoke_unused_after_days, auth.policy_changed_at),
+        (Some(30), Some(30), Some(T0.plus_ms(1)))
+    );
+    let stale = store::tokens::unused_beyond_policy(db.pool(), T0.plus_days(30)).await.unwrap();
+    assert!(stale.is_empty(), "expired tokens are not swept");
+    let long = token(db, org, ada, T0, 60).await;
+    assert_eq!(store::tokens::unused_beyond_policy(db.pool(), T0.plus_days(30)).await.unwrap(), vec![(org, long)]);
+}
+
+async fn audit(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let tok = TokenId::new_random();
+    for (i, event) in [EventType::TokenCreated, EventType::TokenDeleted, EventType::MemberAdded].into_iter().enumerate()
+    {
+        let at = T0.plus_ms(i as i64);
+        let e = NewEvent {
+            id: EventId::new_at(at),
+            org_id: org,
+            at,
+            event,
+            actor_kind: ActorKind::User,
+            actor_id: Some(ada.to_string()),
+            actor_label: "ada@example.com".into(),
+            subject_kind: SubjectKind::Token,
+            subject_id: tok.to_string(),
+            subject_label: None,
+            token_id: (event != EventType::MemberAdded).then_some(tok),
+            member_id: Some(ada),
+            client_ip: Some("10.0.0.1".into()),
+            user_agent: None,
+            detail: "{}".into(),
+        };
+        store::audit::insert(db.pool(), &e).await.unwrap();
+    }
+    let all = store::audit::page(db.pool(), org, Default::default(), None, 25).await.unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.event).collect::<Vec<_>>(),
+        [EventType::MemberAdded, EventType::TokenDeleted, EventType::TokenCreated]
+    );
+    let filter = store::audit::Filter { token_id: Some(tok), ..Default::default() };
+    assert_eq!(store::audit::page(db.pool(), org, filter, None, 25).await.unwrap().len(), 2);
+    let filter =
+        store::audit::Filter { event: Some(EventType::TokenCreated), member_id: Some(ada), ..Default::default() };
+    assert_eq!(store::audit::page(db.pool(), org, filter, None, 25).await.unwrap().len(), 1);
+    let after = Cursor { at: all[0].at, id: all[0].id };
+    assert_eq!(
+        store::audit::page(db.pool(), org, Default::default(), Some(after), 1).await.unwrap()[0].event,
+        EventType::TokenDeleted
+    );
+    let since = store::audit::Filter { since: Some(T0.plus_ms(1)), ..Default::default() };
+    assert_eq!(store::audit::page(db.pool(), org, since, None, 25).await.unwrap().len(), 2);
+    assert_eq!(store::audit::prune(db.pool(), T0.plus_ms(1)).await.unwrap(), 1);
+}
+
+async fn login_attempts(db: &Db) {
+    use store::login_attempts::{Key, count_since, delete, insert, purge_before};
+    insert(db.pool(), "a1", "ada@example.com", "10.0.0.1", T0).await.unwrap();
+    insert(db.pool(), "a2", "ada@example.com", "10.0.0.2", T0.plus_ms(5)).await.unwrap();
+    let by_email = count_since(db.pool(), Key::Email, "ada@example.com", T0.minus_ms(1)).await.unwrap();
+    assert_eq!((by_email.n, by_email.oldest), (2, T0));
+    assert_eq!(count_since(db.pool(), Key::ClientIp, "10.0.0.2", T0).await.unwrap().n, 1);
+    delete(db.pool(), "a2").await.unwrap();
+    assert_eq!(count_since(db.pool(), Key::Email, "ada@example.com", T0.minus_ms(1)).await.unwrap().n, 1);
+    purge_before(db.pool(), T0).await.unwrap();
+    let none = count_since(db.pool(), Key::Email, "ada@example.com", T0.minus_ms(1)).await.unwrap();
+    assert_eq!((none.n, none.oldest), (0, Timestamp(0)));
+}
+
+/// Data written by the previous schema survives the move to invitations bound to their inviter: a
+/// pending invitation keeps working (for the same email, role and organization), the placeholder
+/// account disappears, and a former member's tokens are revoked for good.
+mod migration {
+    use super::*;
+    use std::borrow::Cow;
+
+    async fn upgrade(backend: Backend) {
+        let Some(t) = open_empty(backend).await else { return };
+        let db = &t.db;
+        let mut old = sqlx::migrate!("../migrations");
+        old.migrations = Cow::Owned(old.migrations.iter().filter(|m| m.version <= 3).cloned().collect());
+        old.run(db.pool()).await.unwrap();
+        let (owner, invitee, gone, org) =
+            (UserId::new_random(), UserId::new_random(), UserId::new_random(), OrgId::new_random());
+        for (id, email, hash) in [
+            (owner, "owner@example.com", Some("$argon2id$x")),
+            (invitee, "new@example.com", None),
+            (gone, "gone@example.com", Some("$argon2id$y")),
+        ] {
+            sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(email)
+                .bind(hash)
+                .bind(T0)
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+        sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, 'Acme', $2)")
+            .bind(org)
+            .bind(T0)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        for (user, role) in [(owner, "owner"), (invitee, "admin")] {
+            sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(org)
+                .bind(user)
+                .bind(role)
+                .bind(T0)
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+        let code_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        sqlx::query("INSERT INTO invitations (code_hash, user_id, org_id, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(code_hash).bind(invitee).bind(org).bind(owner).bind(T0).bind(T0.plus_days(7)).execute(db.pool()).await.unwrap();
+        let token = TokenId::new_random();
+        sqlx::query("INSERT INTO api_tokens (id, org_id, created_by, name, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, 'x', 'h', $4, $5)")
+            .bind(token).bind(org).bind(gone).bind(T0).bind(T0.plus_days(30)).execute(db.pool()).await.unwrap();
+
+        db.migrate().await.unwrap();
+
+        let row =
+            store::invitations::find_live(db.pool(), code_hash, T0).await.unwrap().expect("the invitation survives");
+        assert_eq!(
+            (row.email.as_str(), row.role, row.org_id, row.invited_by),
+            ("new@example.com", Role::Admin, org, owner)
+        );
+        assert_eq!(row.existing_user, None, "the placeholder account is gone");
+        assert_eq!(store::orgs::members(db.pool(), org, T0).await.unwrap().len(), 1);
+        let revoked = store::tokens::get(db.pool(), org, token).await.unwrap().unwrap();
+        assert_eq!(revoked.revoked_reason, Some(RevokeReason::MemberRemoved), "a former member's token stays dead");
+    }
+
+    async fn open_empty(backend: Backend) -> Option<TestDb> {
+        // `open` migrates fully; here the old schema comes first.
+        let t = super::open_unmigrated(backend).await?;
+        Some(t)
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        upgrade(Backend::Sqlite).await
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        upgrade(Backend::Postgres).await
+    }
+}
