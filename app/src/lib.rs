@@ -1,18 +1,27 @@
-//! Tessera's application: pages, components and typed server functions, shared by the server (feature
-//! `ssr`) and the browser (feature `hydrate`). Everything that handles secrets, passwords or the database
-//! lives behind `ssr` and never compiles into the WebAssembly bundle.
+//! Tessera's dashboard: pages, islands and typed server functions, shared by the server (feature `ssr`)
+//! and the browser (feature `hydrate`).
+//!
+//! Pages render on the server (every page works without JavaScript: each form posts to its page,
+//! which the server renders with the outcome). Only the interactive parts are islands that hydrate in
+//! the browser: copy buttons, dialogs, the token form's live expiry, the policy preview. Server
+//! functions are thin adapters: they find the request's context with [`request::serve`] and call the
+//! core's services, which hold every rule. Nothing that touches secrets or the database compiles into
+//! the WebAssembly bundle (the core's `server` feature is only on with `ssr`).
 #![recursion_limit = "256"]
 
+pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod forms;
 pub mod home;
-pub mod ids;
 pub mod orgs;
+pub mod policy;
 #[cfg(feature = "ssr")]
-pub mod platform;
+pub mod request;
 mod shell;
-pub mod time;
+#[cfg(feature = "ssr")]
+pub mod state;
 pub mod tokens;
 pub mod ui;
 
-pub use shell::{App, shell};
+pub use shell::{App, PAGES, shell};

@@ -1,18 +1,30 @@
-//! The HTML document, the router and the page frame around every route.
+//! The HTML document, the router (on the server: every navigation is a page load) and the page frame.
 
-use crate::{auth, home::HomePage, orgs, tokens, ui};
+use crate::{audit, auth, home::HomePage, orgs, policy, tokens, ui};
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
+/// Every page, by path: the server gives each its POST handler for forms, and the tests visit each.
+pub const PAGES: [&str; 8] = [
+    "/",
+    "/setup",
+    "/login",
+    "/invite/{code}",
+    tokens::TOKENS_URL,
+    orgs::MEMBERS_URL,
+    audit::AUDIT_URL,
+    policy::POLICY_URL,
+];
+
 /// The document the server renders for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::platform::headers::set_page_csp();
+    set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -20,7 +32,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <HydrationScripts options />
+                <leptos_meta::HashedStylesheet options=options.clone() id="tessera" />
+                <link rel="icon" href="/favicon.ico" />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -33,31 +47,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    ui::provide_hydrated();
-
-    // Runs only in the browser, after hydration: end-to-end tests wait for this marker.
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
-        <Stylesheet id="tessera" href="/pkg/tessera.css" />
-        <Link rel="icon" href="/favicon.ico" />
         <Title formatter=|title: String| if title.is_empty() { "Tessera".to_owned() } else { format!("{title} · Tessera") } />
         <Router>
-            <Frame />
-        </Router>
-    }
-}
-
-/// Everything inside the router: the session (its actions read errors that plain-HTML form posts left
-/// in the URL, which the router provides), the header and the page.
-#[component]
-fn Frame() -> impl IntoView {
-    auth::provide_session_context();
-    view! {
             <ui::Header />
             <main class="page" id="main">
                 <Routes fallback=ui::NotFound>
@@ -69,7 +61,33 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/app/settings") view=ui::GoToSettings />
                     <Route path=path!("/app/settings/api") view=tokens::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/app/settings/members") view=orgs::MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/app/settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/app/settings/policy") view=policy::PolicyPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <ui::HydrationMarker />
+        </Router>
     }
+}
+
+/// Puts this response's nonce into its Content-Security-Policy: scripts only from this origin or
+/// carrying the nonce (Leptos's island loader), WebAssembly allowed to compile, nothing framed.
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    use http::{HeaderValue, header};
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+        && let Ok(value) = HeaderValue::from_str(&page_csp(&nonce))
+    {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The policy for HTML pages.
+#[cfg(feature = "ssr")]
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    )
 }

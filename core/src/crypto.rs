@@ -119,7 +119,7 @@ pub enum KeyFileError {
 }
 
 /// Writes a file only its owner can read, without a window in which it is readable by others.
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

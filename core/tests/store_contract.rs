@@ -293,9 +293,12 @@ async fn tokens(db: &Db) {
         store::tokens::note_policy_refusal_recorded(db.pool(), d, now.plus_ms(1), now.plus_ms(2)).await.unwrap(),
         "a newer policy"
     );
-    assert_eq!(store::tokens::count_over_lifetime(db.pool(), org, 90, T0).await.unwrap(), 1);
-    assert_eq!(store::tokens::count_over_lifetime(db.pool(), org, 365, T0).await.unwrap(), 0);
+    assert_eq!(store::tokens::count_over_lifetime(db.pool(), org, 90, T0, T0).await.unwrap(), 1);
+    assert_eq!(store::tokens::count_over_lifetime(db.pool(), org, 365, T0, T0).await.unwrap(), 0);
     assert!(store::tokens::unused_beyond_policy(db.pool(), now).await.unwrap().is_empty(), "no policy");
+    let soon = store::tokens::expiring(db.pool(), org, T0, T0.plus_days(400), 10).await.unwrap();
+    assert_eq!(soon.iter().map(|t| t.id).collect::<Vec<_>>(), vec![d]);
+    assert!(store::tokens::expiring(db.pool(), org, T0, T0.plus_days(364), 10).await.unwrap().is_empty());
 }
 
 async fn policies(db: &Db) {

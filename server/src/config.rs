@@ -1,7 +1,11 @@
-//! Command line and environment: every flag can also be set with a `TESSERA_*` variable.
+//! Command line and environment: every flag can also be set with a `TESSERA_*` variable. Parsing turns
+//! them into a [`crate::startup::ServerConfig`] that can't hold a bad value; a mistake is one line that
+//! says what to fix.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
 use std::{net::SocketAddr, path::PathBuf};
+use tessera_core::db::{DbOptions, redact_url, sqlite_url};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,29 +30,46 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Print the one-time code that first-run setup asks for when Tessera listens beyond this machine.
+    SetupCode,
     /// Manage accounts (passwords are read from standard input, or asked for at a terminal).
     #[command(subcommand)]
     User(UserCommand),
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Incident response: revoke tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Call a Tessera API the way an integration does. The token comes from TESSERA_TOKEN_ID and
     /// TESSERA_TOKEN_SECRET (never from arguments, which others on the machine could read).
     Api {
         /// The Tessera to call.
         #[arg(long, env = "TESSERA_API_URL", default_value = "http://127.0.0.1:3000")]
         url: String,
+        #[command(flatten)]
+        headers: HeaderArgs,
         #[command(subcommand)]
         call: ApiCall,
     },
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ApiCall {
     /// Who the token acts as: its organization, creator and role.
     Whoami,
     /// Delete the token itself (when it has leaked).
     Revoke,
+    /// Replace the token with a new one (if the organization allows API rotation); prints the new
+    /// Token ID and Token Secret.
+    Rotate {
+        /// How long the current secret keeps working: none, 1h, 24h or 7d.
+        #[arg(long, default_value = "24h")]
+        grace: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +109,40 @@ pub enum OrgCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Revoke every token one member created in an organization.
+    RevokeMember {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke every token of an organization.
+    RevokeAll {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        /// The organization's exact name again, to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print an organization's events as JSON lines, oldest first.
+    Export {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        /// RFC 3339 instant (2026-01-01T00:00:00Z) or a number of days back (30d). Default: everything kept.
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
 /// Where the data lives. Shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
@@ -109,6 +164,25 @@ pub struct CommonArgs {
     /// PostgreSQL only: seconds after which a statement is cancelled.
     #[arg(long, env = "TESSERA_DB_STATEMENT_TIMEOUT", default_value_t = 10, global = true)]
     pub db_statement_timeout: u64,
+    /// The prefix of token secrets (`tsr_…`): 1 to 16 lowercase letters or digits. Changing it makes
+    /// existing tokens unusable.
+    #[arg(long, env = "TESSERA_TOKEN_PREFIX", default_value = "tsr", global = true)]
+    pub token_prefix: String,
+    /// Days an audit event is kept.
+    #[arg(long, env = "TESSERA_AUDIT_RETENTION_DAYS", default_value_t = 400, global = true)]
+    pub audit_retention_days: u32,
+}
+
+/// The request headers that carry a token. The server, the CLI client, the OpenAPI document and every
+/// example shown read them from here.
+#[derive(Debug, Clone, Args)]
+pub struct HeaderArgs {
+    /// The request header carrying the Token ID.
+    #[arg(long, env = "TESSERA_TOKEN_ID_HEADER", default_value = "X-ZeroPath-API-Token-Id")]
+    pub token_id_header: String,
+    /// The request header carrying the Token Secret.
+    #[arg(long, env = "TESSERA_TOKEN_SECRET_HEADER", default_value = "X-ZeroPath-API-Token-Secret")]
+    pub token_secret_header: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -116,34 +190,29 @@ pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free port).
     #[arg(long, env = "TESSERA_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
-    /// The URL people use to reach Tessera, e.g. https://tessera.example.com. Cross-site checks compare
-    /// against it; when it is https, cookies are Secure.
+    /// The URL people use to reach Tessera, e.g. https://tessera.example.com. Host and cross-site checks
+    /// compare against it; when it is https, cookies are Secure.
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Directory holding the built site (pkg/, favicon.ico).
     #[arg(long, env = "TESSERA_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
-    /// Number of reverse proxies in front of Tessera that append to X-Forwarded-For. 0 (the default)
-    /// ignores the header: the client address is the connection's.
-    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", default_value_t = 0)]
-    pub trusted_proxies: u8,
+    /// The reverse proxies in front of Tessera, as addresses or networks (`127.0.0.1`, `10.0.0.0/8`,
+    /// comma-separated). `X-Forwarded-For` is read only when the connection comes from one of them, and
+    /// only as far as the first address that is not one of them. Empty (the default): the header is
+    /// ignored and the client address is the connection's.
+    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
     /// Minutes without a request after which a browser session ends.
     #[arg(long, env = "TESSERA_SESSION_IDLE_MINUTES", default_value_t = 24 * 60)]
     pub session_idle_minutes: u32,
     /// Hours after sign-in after which a browser session ends, active or not.
     #[arg(long, env = "TESSERA_SESSION_MAX_HOURS", default_value_t = 7 * 24)]
     pub session_max_hours: u32,
-    /// The prefix of token secrets (`tsr_…`): 1 to 16 lowercase letters or digits. Changing it makes
-    /// existing tokens unusable.
-    #[arg(long, env = "TESSERA_TOKEN_PREFIX", default_value = "tsr")]
-    pub token_prefix: String,
-    /// The request header carrying the Token ID.
-    #[arg(long, env = "TESSERA_TOKEN_ID_HEADER", default_value = "X-ZeroPath-API-Token-Id")]
-    pub token_id_header: String,
-    /// The request header carrying the Token Secret.
-    #[arg(long, env = "TESSERA_TOKEN_SECRET_HEADER", default_value = "X-ZeroPath-API-Token-Secret")]
-    pub token_secret_header: String,
-    /// Failed API authentications allowed per client address per minute before answering 429 (0: no limit).
+    #[command(flatten)]
+    pub headers: HeaderArgs,
+    /// Failed API authentications allowed per client address (IPv6: per /64), and per Token ID, per
+    /// minute; beyond it failing requests get 429 (valid tokens never do). 0 turns the limit off.
     #[arg(long, env = "TESSERA_API_FAILURES_PER_MINUTE", default_value_t = 30)]
     pub api_failures_per_minute: u32,
     /// Keep verified tokens in memory: `auto` (on for SQLite; on PostgreSQL off, as several instances may
@@ -151,6 +220,9 @@ pub struct ServeArgs {
     /// or `off` (every request checks the database).
     #[arg(long, env = "TESSERA_TOKEN_CACHE", value_enum, default_value_t = TokenCache::Auto)]
     pub token_cache: TokenCache,
+    /// Seconds a cached token is used before it is read again, even if a change notification was lost.
+    #[arg(long, env = "TESSERA_TOKEN_CACHE_TTL", default_value_t = 30)]
+    pub token_cache_ttl: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -183,6 +255,12 @@ pub enum ConfigError {
     TokenPrefix(String),
     #[error("{0} is not a valid HTTP header name; choose one like X-Api-Token-Id")]
     HeaderName(String),
+    #[error(
+        "--trusted-proxies / TESSERA_TRUSTED_PROXIES: {0:?} is not an address or network; list your proxies' addresses, \
+         like 127.0.0.1 or 10.0.0.0/8, separated by commas (a number of hops is no longer accepted: it let clients \
+         choose their own address when the proxy was missing)"
+    )]
+    TrustedProxies(String),
 }
 
 impl CommonArgs {
@@ -200,13 +278,10 @@ impl CommonArgs {
     /// The database URL: the one given, or the SQLite file in the data directory.
     pub fn database_url(&self, data_dir: &std::path::Path) -> Result<String, ConfigError> {
         let url = match &self.database_url {
-            Some(url) => url.trim().to_owned(),
-            None => return Ok(app::platform::db::sqlite_url(&data_dir.join("tessera.db"))),
+            Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
+            _ => return Ok(sqlite_url(&data_dir.join("tessera.db"))),
         };
-        let fail = |reason: &str| ConfigError::DatabaseUrl {
-            url: app::platform::db::redact_url(&url),
-            reason: reason.to_owned(),
-        };
+        let fail = |reason: &str| ConfigError::DatabaseUrl { url: redact_url(&url), reason: reason.to_owned() };
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             if path.is_empty() || path.starts_with('?') {
@@ -229,9 +304,9 @@ impl CommonArgs {
         Ok(url)
     }
 
-    pub fn db_options(&self, url: String) -> app::platform::db::DbOptions {
+    pub fn db_options(&self, url: String) -> DbOptions {
         use std::time::Duration;
-        app::platform::db::DbOptions {
+        DbOptions {
             url,
             max_connections: self.db_pool_size.max(1),
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout.max(1)),
@@ -240,25 +315,46 @@ impl CommonArgs {
     }
 }
 
-impl ServeArgs {
+impl HeaderArgs {
     pub fn header_names(&self) -> Result<(axum::http::HeaderName, axum::http::HeaderName), ConfigError> {
         let parse = |raw: &str| {
-            axum::http::HeaderName::from_bytes(raw.trim().as_bytes())
-                .map_err(|_| ConfigError::HeaderName(raw.to_owned()))
+            axum::http::HeaderName::from_bytes(raw.trim().as_bytes()).map_err(|_| ConfigError::HeaderName(raw.to_owned()))
         };
         Ok((parse(&self.token_id_header)?, parse(&self.token_secret_header)?))
     }
+}
 
+impl ServeArgs {
     /// The public origin (`scheme://host[:port]`), validated.
     pub fn public_origin(&self) -> Result<Option<String>, ConfigError> {
-        let Some(raw) = &self.public_url else { return Ok(None) };
+        let Some(raw) = self.public_url.as_deref().filter(|u| !u.trim().is_empty()) else { return Ok(None) };
         let url = raw.trim().trim_end_matches('/');
         let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
         match rest {
-            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => Ok(Some(url.to_owned())),
-            _ => Err(ConfigError::PublicUrl(raw.clone())),
+            Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => {
+                Ok(Some(url.to_ascii_lowercase()))
+            }
+            _ => Err(ConfigError::PublicUrl(raw.to_owned())),
         }
     }
+
+    pub fn trusted_proxies(&self) -> Result<Vec<IpNet>, ConfigError> {
+        parse_proxies(&self.trusted_proxies)
+    }
+}
+
+/// `127.0.0.1, 10.0.0.0/8, ::1` → networks. A bare address is a network of one.
+pub fn parse_proxies(raw: &str) -> Result<Vec<IpNet>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError::TrustedProxies(entry.to_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -273,6 +369,8 @@ mod tests {
             db_pool_size: 10,
             db_acquire_timeout: 5,
             db_statement_timeout: 10,
+            token_prefix: "tsr".into(),
+            audit_retention_days: 400,
         }
     }
 
@@ -289,22 +387,13 @@ mod tests {
     }
 
     #[test]
-    fn public_urls() {
-        let args = |u: &str| ServeArgs {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            public_url: Some(u.into()),
-            site_root: "x".into(),
-            trusted_proxies: 0,
-            session_idle_minutes: 1,
-            session_max_hours: 1,
-            token_prefix: "tsr".into(),
-            token_id_header: "X-ZeroPath-API-Token-Id".into(),
-            token_secret_header: "X-ZeroPath-API-Token-Secret".into(),
-            api_failures_per_minute: 30,
-            token_cache: TokenCache::Auto,
-        };
-        assert_eq!(args("https://t.example.com/").public_origin().unwrap().unwrap(), "https://t.example.com");
-        assert!(args("ftp://x").public_origin().is_err());
-        assert!(args("https://x/path").public_origin().is_err());
+    fn trusted_proxies_are_addresses_not_counts() {
+        assert!(parse_proxies("").unwrap().is_empty());
+        let nets = parse_proxies("127.0.0.1, 10.0.0.0/8,::1").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"10.2.3.4".parse::<std::net::IpAddr>().unwrap()));
+        for bad in ["1", "2", "10.0.0.0/33", "proxy.internal"] {
+            assert!(parse_proxies(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,11 +1,9 @@
-//! The Tessera server: configuration, start-up, HTTP routes and middleware, and the admin CLI.
-//! Business rules live in the `app` crate (feature `ssr`), shared with the dashboard's server functions.
+//! The Tessera server: configuration, start-up, the HTTP surface (pages, REST API, middleware) and the
+//! command line. Business rules live in the `tessera-core` crate, shared with the dashboard's server
+//! functions in `app`.
 
-pub mod api;
 pub mod cli;
 pub mod config;
-pub mod metrics;
-pub mod middleware;
-pub mod routes;
+pub mod http;
 pub mod startup;
 pub mod telemetry;

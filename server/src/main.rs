@@ -1,4 +1,3 @@
-use app::platform::clock::Clock;
 use clap::Parser;
 use std::process::ExitCode;
 use tessera::{
@@ -7,6 +6,7 @@ use tessera::{
     startup::{self, Application, ServerConfig},
     telemetry,
 };
+use tessera_core::clock::Clock;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -33,9 +33,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied");
             Ok(())
         }
+        Some(Command::SetupCode) => cli::setup_code(&cli.common),
         Some(Command::User(command)) => cli::user(&cli.common, command).await,
         Some(Command::Org(command)) => cli::org(&cli.common, command).await,
-        Some(Command::Api { url, call }) => cli::api(&url, call).await,
+        Some(Command::Tokens(command)) => cli::tokens(&cli.common, command).await,
+        Some(Command::Audit(command)) => cli::audit(&cli.common, command).await,
+        Some(Command::Api { url, headers, call }) => cli::api(&url, &headers, call).await,
     }
 }
 

@@ -1,32 +1,28 @@
-//! Start-up: configuration in, a listening server out.
+//! Start-up: configuration in, a listening server out. Every part is built here once, in order (no
+//! setter has to be called before serving): database and migrations, the server key, the core with its
+//! token verifier, the web state, the router; then the background tasks run beside the requests.
 
 use crate::{
-    config::{CommonArgs, ConfigError, ServeArgs, TokenCache},
-    routes,
+    config::{CommonArgs, ConfigError, LogFormat, ServeArgs, TokenCache},
+    http::{self, ServerState, client::Proxies, limiter::FailureLimiter, reqlog},
 };
-use app::{
-    auth::password::PasswordHasher,
-    platform::{
-        clock::Clock,
-        db::{Backend, Db, DbError, DbOptions, redact_url},
-        keys::{self, KeyError},
-        state::{AppState, Settings, Shared},
-    },
-    time::{HOUR_MS, MINUTE_MS},
-    tokens::{auth::TokenAuth, secret::TokenPrefix},
-};
+use app::state::{AppState, SetupGate, WebSettings};
+use ipnet::IpNet;
 use leptos::prelude::LeptosOptions;
-use std::{
-    future::Future,
-    net::SocketAddr,
-    path::PathBuf,
-    sync::{Arc, atomic::AtomicBool},
-    time::Duration,
+use std::{fmt, future::Future, net::SocketAddr, path::{Path, PathBuf}, sync::Arc, time::Duration};
+use tessera_core::{
+    clock::Clock,
+    context::{Core, CoreSettings},
+    db::{Backend, Db, DbError, DbOptions, redact_url},
+    keys::{self, KeyError},
+    secret::TokenPrefix,
+    time::{HOUR_MS, MINUTE_MS, SECOND_MS},
+    verify::{Background, CacheMode},
 };
 use tokio::net::TcpListener;
 
-/// Everything the server needs to start, already validated.
-#[derive(Debug, Clone)]
+/// Everything the server needs to start, already validated. `Debug` shows no secret.
+#[derive(Clone)]
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub database: DbOptions,
@@ -34,45 +30,78 @@ pub struct ServerConfig {
     pub site_root: PathBuf,
     /// `TESSERA_SECRET_KEY`; without it the key file in the data directory is used.
     pub secret_key: Option<String>,
-    pub settings: Settings,
+    pub web: WebSettings,
+    pub core: CoreSettings,
+    pub proxies: Vec<IpNet>,
+    pub api_failures_per_minute: u32,
     pub token_cache: TokenCache,
+    pub token_cache_ttl_ms: i64,
+    pub log_format: LogFormat,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("data_dir", &self.data_dir)
+            .field("database", &redact_url(&self.database.url))
+            .field("listen", &self.listen)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "[redacted]"))
+            .field("web", &self.web)
+            .field("proxies", &self.proxies)
+            .field("token_cache", &self.token_cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The core's settings from the shared flags.
+pub fn core_settings(common: &CommonArgs) -> Result<CoreSettings, ConfigError> {
+    Ok(CoreSettings {
+        token_prefix: TokenPrefix::parse(&common.token_prefix).map_err(ConfigError::TokenPrefix)?,
+        audit_retention_days: common.audit_retention_days.max(1),
+        ..CoreSettings::default()
+    })
 }
 
 impl ServerConfig {
     pub fn from_args(common: &CommonArgs, serve: &ServeArgs) -> Result<Self, ConfigError> {
         let data_dir = common.prepare_data_dir()?;
         let url = common.database_url(&data_dir)?;
-        let (token_id_header, token_secret_header) = serve.header_names()?;
+        let (token_id_header, token_secret_header) = serve.headers.header_names()?;
+        let mut core = core_settings(common)?;
+        core.session_idle_ms = i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS;
+        core.session_absolute_ms = i64::from(serve.session_max_hours.max(1)) * HOUR_MS;
         Ok(Self {
             database: common.db_options(url),
             data_dir,
             listen: serve.listen,
             site_root: serve.site_root.clone(),
             secret_key: secret_key_from_env(),
-            settings: Settings {
-                public_origin: serve.public_origin()?,
-                trusted_proxy_hops: serve.trusted_proxies,
-                session_idle_ms: i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS,
-                session_absolute_ms: i64::from(serve.session_max_hours.max(1)) * HOUR_MS,
-                token_prefix: TokenPrefix::parse(&serve.token_prefix).map_err(ConfigError::TokenPrefix)?,
-                token_id_header,
-                token_secret_header,
-                api_failures_per_minute: serve.api_failures_per_minute,
-            },
+            web: WebSettings { public_origin: serve.public_origin()?, listen: serve.listen, token_id_header, token_secret_header },
+            core,
+            proxies: serve.trusted_proxies()?,
+            api_failures_per_minute: serve.api_failures_per_minute,
             token_cache: serve.token_cache,
+            token_cache_ttl_ms: i64::from(serve.token_cache_ttl.max(1)) * SECOND_MS,
+            log_format: common.log_format,
         })
     }
 
     /// A server on a free loopback port over the given database; for tests and tools.
     pub fn local(data_dir: PathBuf, database_url: String) -> Self {
+        let listen = SocketAddr::from(([127, 0, 0, 1], 0));
         Self {
             data_dir,
             database: DbOptions::new(database_url),
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            listen,
             site_root: PathBuf::from("target/site"),
             secret_key: None,
-            settings: Settings::default(),
+            web: WebSettings::local(listen),
+            core: CoreSettings::default(),
+            proxies: Vec::new(),
+            api_failures_per_minute: 30,
             token_cache: TokenCache::Auto,
+            token_cache_ttl_ms: 30 * SECOND_MS,
+            log_format: LogFormat::Human,
         }
     }
 
@@ -97,6 +126,12 @@ pub enum StartupError {
     Key(#[from] KeyError),
     #[error("cannot listen on {addr}: {source}; choose another address with --listen or TESSERA_LISTEN")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Site(String),
+    #[error("could not write the setup code to {0}: {1}")]
+    SetupCode(String, std::io::Error),
+    #[error("could not read the database: {0}")]
+    Core(tessera_core::Error),
 }
 
 /// Connects and migrates.
@@ -107,94 +142,179 @@ pub async fn open_database(options: &DbOptions) -> Result<Db, StartupError> {
     Ok(db)
 }
 
-/// The shared state: database (migrated), server key (checked against the database), hasher, settings.
-pub async fn build_state(config: &ServerConfig, clock: Clock, site_addr: SocketAddr) -> Result<AppState, StartupError> {
-    let db = open_database(&config.database).await?;
-    let key = keys::load(&db, config.secret_key.as_deref(), &config.key_file()).await?;
-    // PostgreSQL is the engine for several instances: assume others share the database.
-    let shared = db.backend() == Backend::Postgres;
-    let cache_tokens = match config.token_cache {
-        TokenCache::On => true,
-        TokenCache::Off => false,
-        TokenCache::Auto => db.backend() == Backend::Sqlite,
-    };
-    let leptos_options = LeptosOptions::builder()
+/// The core: database (migrated), server key (checked against the database), hasher, verifier.
+pub async fn open_core(
+    database: &DbOptions,
+    secret_key: Option<&str>,
+    key_file: &Path,
+    settings: CoreSettings,
+    cache: CacheMode,
+    clock: Clock,
+) -> Result<(Core, Background), StartupError> {
+    let db = open_database(database).await?;
+    let key = keys::load(&db, secret_key, key_file).await?;
+    Ok(Core::new(db, clock, key, settings, cache))
+}
+
+/// The one-time code first-run setup asks for when the server listens beyond this machine: in a file
+/// only the server's user can read (created on first use), printed by `tessera setup-code`.
+pub fn setup_code(data_dir: &Path) -> Result<String, StartupError> {
+    let path = data_dir.join("setup-code");
+    let fail = |e| StartupError::SetupCode(path.display().to_string(), e);
+    match std::fs::read_to_string(&path) {
+        Ok(code) if !code.trim().is_empty() => Ok(code.trim().to_owned()),
+        Ok(_) | Err(_) => {
+            let code = tessera_core::crypto::random_urlsafe::<18>();
+            let _ = std::fs::remove_file(&path);
+            tessera_core::crypto::write_private(&path, code.as_bytes()).map_err(fail)?;
+            Ok(code)
+        }
+    }
+}
+
+fn is_loopback_only(listen: SocketAddr) -> bool {
+    listen.ip().is_loopback()
+}
+
+fn leptos_options(site_root: &Path, site_addr: SocketAddr) -> Result<LeptosOptions, StartupError> {
+    // The hashed asset names are in `hash.txt` beside the executable (cargo-leptos and `make` put it
+    // there); without it Leptos would fail every page, so say so once, at start.
+    let hash_files = std::env::var("LEPTOS_HASH_FILES").is_ok_and(|v| v == "true");
+    if hash_files {
+        let hash_file = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("hash.txt")));
+        if !hash_file.as_ref().is_some_and(|f| f.exists()) {
+            return Err(StartupError::Site(format!(
+                "LEPTOS_HASH_FILES=true but there is no hash.txt beside the executable ({}); rebuild with `make build` or unset LEPTOS_HASH_FILES",
+                hash_file.map(|f| f.display().to_string()).unwrap_or_default()
+            )));
+        }
+    }
+    Ok(LeptosOptions::builder()
         .output_name(env!("LEPTOS_OUTPUT_NAME"))
-        .site_root(config.site_root.display().to_string())
+        .site_root(site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(site_addr)
-        .build();
-    Ok(AppState::new(Shared {
-        leptos_options,
-        db,
-        clock,
-        settings: Arc::new(config.settings.clone()),
-        key: Arc::new(key),
-        passwords: PasswordHasher::for_this_machine(),
-        setup_complete: Arc::new(AtomicBool::new(false)),
-        token_auth: Arc::new(TokenAuth::new(cache_tokens, shared, config.settings.api_failures_per_minute)),
-    }))
+        .hash_files(hash_files)
+        .build())
 }
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    state: AppState,
-    database_url: String,
+    state: ServerState,
+    background: Background,
 }
+
+/// Where request log lines go (tests capture them).
+pub type LogSink = Box<dyn std::io::Write + Send>;
 
 impl Application {
     pub async fn build(config: ServerConfig, clock: Clock) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartupError::Listen { addr: config.listen, source })?;
+        Self::build_with_log(config, clock, Box::new(std::io::stdout())).await
+    }
+
+    pub async fn build_with_log(config: ServerConfig, clock: Clock, log: LogSink) -> Result<Self, StartupError> {
+        let listener =
+            TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Listen { addr: config.listen, source })?;
-        let state = build_state(&config, clock, addr).await?;
-        let router = routes::router(state.clone());
-        Ok(Self { listener, router, state, database_url: config.database.url.clone() })
+        let backend = Backend::from_url(&config.database.url).map_err(|source| StartupError::Database { url: redact_url(&config.database.url), source })?;
+        let cache = match (config.token_cache, backend) {
+            (TokenCache::Off, _) | (TokenCache::Auto, Backend::Postgres) => CacheMode::Off,
+            (TokenCache::On | TokenCache::Auto, Backend::Sqlite) => CacheMode::Local { ttl_ms: config.token_cache_ttl_ms },
+            (TokenCache::On, Backend::Postgres) => {
+                CacheMode::Shared { ttl_ms: config.token_cache_ttl_ms, database_url: config.database.url.clone() }
+            }
+        };
+        let (core, background) =
+            open_core(&config.database, config.secret_key.as_deref(), &config.key_file(), config.core.clone(), cache, clock).await?;
+        let setup = if is_loopback_only(addr)
+            || !tessera_core::services::accounts::needs_setup(&core).await.map_err(StartupError::Core)?
+        {
+            SetupGate::open()
+        } else {
+            tracing::warn!(
+                "first-run setup is open and Tessera listens beyond this machine: setup asks for a one-time code; print it with `tessera setup-code`"
+            );
+            SetupGate::with_code(&setup_code(&config.data_dir)?)
+        };
+        let mut web = config.web.clone();
+        web.listen = addr;
+        let leptos = leptos_options(&config.site_root, addr)?;
+        let app_state = AppState::new(core, web.clone(), leptos, setup);
+        let (id_label, secret_label) = web.header_labels();
+        let openapi = http::api::openapi(&id_label, &secret_label);
+        let log_enabled = tracing::enabled!(target: "request", tracing::Level::INFO);
+        let format = match config.log_format {
+            LogFormat::Human => reqlog::Format::Human,
+            LogFormat::Json => reqlog::Format::Json,
+        };
+        let state = ServerState(Arc::new(http::Parts {
+            app: app_state,
+            proxies: Proxies::new(config.proxies.clone()),
+            failures_by_client: FailureLimiter::new(config.api_failures_per_minute),
+            failures_by_token: FailureLimiter::new(config.api_failures_per_minute),
+            metrics: Default::default(),
+            log: reqlog::RequestLog::new(format, log_enabled, log),
+            unauthorized: http::api::auth::Unauthorized::new(&id_label, &secret_label),
+            openapi: Arc::from(serde_json::to_string(&openapi).unwrap_or_default()),
+        }));
+        let router = http::router(state.clone());
+        Ok(Self { listener, router, state, background })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    pub fn state(&self) -> &AppState {
+    pub fn state(&self) -> &ServerState {
         &self.state
+    }
+
+    pub fn core(&self) -> &Core {
+        &self.state.app.core
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
-        // Last-used records are written by one task, off the requests' path.
-        let (usage, records) = tokio::sync::mpsc::channel(4096);
-        self.state.token_auth.set_usage_sink(usage);
-        let recorder = tokio::spawn(app::tokens::auth::record_usage(self.state.clone(), records));
-        // Several instances with the token cache on: keep the caches in step over LISTEN/NOTIFY.
-        let invalidations = self.state.token_auth.needs_invalidation_channel().then(|| {
-            tokio::spawn(app::tokens::auth::sync_invalidations(self.state.clone(), self.database_url.clone()))
-        });
+        let core = self.state.app.core.clone();
+        let Background { usage, listener } = self.background;
+        let mut tasks = vec![
+            tokio::spawn(usage.run(core.db.clone())),
+            tokio::spawn(housekeeping(core.clone())),
+            tokio::spawn(flush_logs(self.state.clone())),
+        ];
+        if let Some(listener) = listener {
+            tasks.push(tokio::spawn(listener.run()));
+        }
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
-        housekeeping.abort();
-        recorder.abort();
-        if let Some(task) = invalidations {
+        for task in tasks {
             task.abort();
         }
-        self.state.db.close().await;
+        self.state.log.flush();
+        core.db.close().await;
         result
     }
 }
 
-/// Periodic clean-up: expired sessions.
-async fn housekeeping(state: AppState) {
-    let mut every = tokio::time::interval(Duration::from_secs(600));
+/// Periodic clean-up: expired sessions, audit events past retention, tokens unused beyond policy.
+async fn housekeeping(core: Core) {
+    let mut every = tokio::time::interval(Duration::from_millis((10 * MINUTE_MS) as u64));
     loop {
         every.tick().await;
-        match app::auth::session::purge_expired(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
-            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        match tessera_core::services::housekeeping::sweep(&core).await {
+            Ok(swept) if swept != Default::default() => tracing::info!(?swept, "housekeeping"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e, "housekeeping failed"),
         }
+    }
+}
+
+async fn flush_logs(state: ServerState) {
+    let mut every = tokio::time::interval(reqlog::FLUSH_EVERY);
+    loop {
+        every.tick().await;
+        state.log.flush();
     }
 }
 

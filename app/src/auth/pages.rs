@@ -1,16 +1,30 @@
-//! First-run setup, sign-in and invitation pages. Each is a plain HTML form that works without
-//! JavaScript (the server function redirects), and submits in place with it.
+//! First-run setup, sign-in and invitation pages: plain HTML forms that post to their own page.
 
-use super::use_session;
-use crate::ui::{ErrorAlert, Field, action_error, field_error, form_error};
-use leptos::{either::Either, prelude::*};
+use super::{AcceptInvitation, Login, Setup};
+use crate::{
+    forms::{Action, posted_error},
+    ui::{ErrorAlert, Field, field_error, form_error},
+};
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+/// Does setup ask for the operator's one-time code (the server listens beyond this machine)?
+fn setup_requires_code() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::state::AppState>().is_some_and(|s| s.setup.requires_code())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
+
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let setup = use_session().setup;
-    let error = action_error(setup);
+    let error = posted_error::<Setup>();
+    let needs_code = setup_requires_code();
     view! {
         <Title text="Set up Tessera" />
         <section class="card card-narrow">
@@ -18,24 +32,28 @@ pub fn SetupPage() -> impl IntoView {
             <p class="muted">
                 "Create the first account and your organization. You will be its owner, and can invite others afterwards."
             </p>
-            <ErrorAlert error=form_error(error, &["email", "password", "organization"]) />
-            <ActionForm action=setup>
-                <Field
-                    label="Email"
-                    name="email"
-                    kind="email"
-                    autocomplete="email"
-                    required=true
-                    error=field_error(error, "email")
-                />
+            <ErrorAlert error=form_error(&error, &["email", "password", "organization", "setup_code"]) />
+            <form method="post" action="/setup" data-testid="setup-form">
+                <Action path=Setup::PATH />
+                {needs_code.then(|| view! {
+                    <Field
+                        label="Setup code"
+                        name="setup_code"
+                        autocomplete="off"
+                        hint=Some("Tessera listens beyond this machine, so setup needs the code only its operator can read: run `tessera setup-code` on the server.")
+                        required=true
+                        error=field_error(&error, "setup_code")
+                    />
+                })}
+                <Field label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(&error, "email") />
                 <Field
                     label="Password"
                     name="password"
                     kind="password"
                     autocomplete="new-password"
-                    hint="At least 8 characters."
+                    hint=Some("At least 8 characters.")
                     required=true
-                    error=field_error(error, "password")
+                    error=field_error(&error, "password")
                 />
                 <Field
                     label="Organization name"
@@ -43,98 +61,141 @@ pub fn SetupPage() -> impl IntoView {
                     autocomplete="organization"
                     placeholder="Acme Inc."
                     required=true
-                    error=field_error(error, "organization")
+                    error=field_error(&error, "organization")
                 />
-                <button type="submit" class="primary" disabled=move || setup.pending().get()>
-                    "Create account"
-                </button>
-            </ActionForm>
+                <button type="submit" class="primary">"Create account"</button>
+            </form>
         </section>
     }
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = use_session().login;
-    let error = action_error(login);
-    let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_default();
+    let error = posted_error::<Login>();
+    let next = use_query_map().get_untracked().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in" />
         <section class="card card-narrow">
             <h1>"Sign in to Tessera"</h1>
-            <ErrorAlert error=form_error(error, &["email"]) />
-            <ActionForm action=login>
+            <ErrorAlert error=form_error(&error, &["email"]) />
+            <form method="post" action="/login" data-testid="login-form">
+                <Action path=Login::PATH />
                 <input type="hidden" name="next" value=next />
-                <Field
-                    label="Email"
-                    name="email"
-                    kind="email"
-                    autocomplete="username"
-                    required=true
-                    error=field_error(error, "email")
-                />
-                <Field
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="current-password"
-                    required=true
-                    error=Signal::derive(|| None::<String>)
-                />
-                <button type="submit" class="primary" disabled=move || login.pending().get()>
-                    "Sign in"
-                </button>
-            </ActionForm>
+                <Field label="Email" name="email" kind="email" autocomplete="username" required=true error=field_error(&error, "email") />
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true />
+                <button type="submit" class="primary">"Sign in"</button>
+            </form>
         </section>
     }
 }
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
-    let params = use_params_map();
-    let code = move || params.read().get("code").unwrap_or_default();
-    let invitation = Resource::new(code, super::get_invitation);
-    let accept = use_session().accept;
-    let error = action_error(accept);
+    let code = use_params_map().get_untracked().get("code").unwrap_or_default();
+    let invitation = Resource::new(move || code.clone(), super::get_invitation);
+    let error = posted_error::<AcceptInvitation>();
     view! {
         <Title text="Accept invitation" />
         <section class="card card-narrow">
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    invitation
-                        .get()
-                        .map(|found| match found {
-                            Ok(found) => Either::Left(view! {
-                                <h1>{format!("Join {}", found.org_name)}</h1>
-                                <p class="muted">
-                                    "Choose a password for " <strong>{found.email.clone()}</strong> " to finish setting up your account."
-                                </p>
-                                <ErrorAlert error=form_error(error, &["password"]) />
-                                <ActionForm action=accept>
-                                    <input type="hidden" name="code" value=code />
-                                    <Field
-                                        label="Password"
-                                        name="password"
-                                        kind="password"
-                                        autocomplete="new-password"
-                                        hint="At least 8 characters."
-                                        required=true
-                                        error=field_error(error, "password")
-                                    />
-                                    <button type="submit" class="primary" disabled=move || accept.pending().get()>
-                                        "Set password and sign in"
-                                    </button>
-                                </ActionForm>
-                            }),
-                            Err(e) => Either::Right(view! {
-                                <h1>"Invitation not valid"</h1>
-                                <p class="muted">{e.to_string()}</p>
-                                <a href="/login" class="button">"Go to sign in"</a>
-                            }),
-                        })
+                    let error = error.clone();
+                    invitation.get().map(move |found| match found {
+                        Ok(found) => view! { <Invitation found error /> }.into_any(),
+                        Err(e) => view! {
+                            <h1>"Invitation not valid"</h1>
+                            <p class="muted">{e.to_string()}</p>
+                            <a href="/login" class="button">"Go to sign in"</a>
+                        }
+                        .into_any(),
+                    })
                 }}
             </Suspense>
         </section>
     }
+}
+
+#[component]
+fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError>) -> impl IntoView {
+    let path = use_leptos_path();
+    let heading = format!("Join {}", found.org_name);
+    let role = found.role.label();
+    let body = match (&found.signed_in_as, found.account_exists) {
+        (Some(me), true) if *me == found.email => view! {
+            <p class="muted">
+                "You are invited to " <strong>{found.org_name.clone()}</strong> " as " {role} ", signed in as " <strong>{me.clone()}</strong> "."
+            </p>
+            <form method="post" action=path.clone() data-testid="accept-invitation-form">
+                <Action path=AcceptInvitation::PATH />
+                <input type="hidden" name="code" value=found_code(&path) />
+                <button type="submit" class="primary">"Accept invitation"</button>
+            </form>
+        }
+        .into_any(),
+        (Some(me), _) => view! {
+            <div class="alert alert-warning" role="status">
+                "This invitation is for " <strong>{found.email.clone()}</strong> ", but you are signed in as " <strong>{me.clone()}</strong>
+                ". Sign out, then open this link again."
+            </div>
+            <form method="post" action="/logout">
+                <Action path=super::Logout::PATH />
+                <button type="submit">"Sign out"</button>
+            </form>
+        }
+        .into_any(),
+        (None, true) => {
+            let login = format!("/login?next={}", urlencode(&path));
+            view! {
+                <p class="muted">
+                    <strong>{found.email.clone()}</strong> " already has a Tessera account. Sign in as " {found.email.clone()}
+                    " to join " {found.org_name.clone()} " as " {role} "."
+                </p>
+                <a href=login class="button primary">"Sign in to accept"</a>
+            }
+            .into_any()
+        }
+        (None, false) => view! {
+            <p class="muted">
+                "Choose a password for " <strong>{found.email.clone()}</strong> " to create your account and join as " {role} "."
+            </p>
+            <form method="post" action=path.clone() data-testid="accept-invitation-form">
+                <Action path=AcceptInvitation::PATH />
+                <input type="hidden" name="code" value=found_code(&path) />
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=Some("At least 8 characters.")
+                    required=true
+                    error=field_error(&error, "password")
+                />
+                <button type="submit" class="primary">"Create account and join"</button>
+            </form>
+        }
+        .into_any(),
+    };
+    view! {
+        <h1>{heading}</h1>
+        <ErrorAlert error=form_error(&error, &["password"]) />
+        {body}
+    }
+}
+
+/// The page's own path (`/invite/<code>`): forms post back to it.
+fn use_leptos_path() -> String {
+    leptos_router::hooks::use_location().pathname.get_untracked()
+}
+
+fn found_code(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

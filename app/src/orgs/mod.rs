@@ -1,153 +1,141 @@
-//! Organizations, members and roles.
+//! Settings → Members: the server functions (thin adapters over the core's members service) and the page.
 
-pub mod domain;
 mod page;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 pub use page::MembersPage;
 
-use crate::{
-    error::AppError,
-    ids::{OrgId, UserId},
-    time::Timestamp,
-};
-use domain::Role;
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use tessera_core::{
+    domain::org::Role,
+    views::{InvitationEntry, MemberEntry},
+};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgSummary {
-    pub id: OrgId,
-    pub name: String,
-    pub role: Role,
-}
+pub const MEMBERS_URL: &str = "/app/settings/members";
 
+/// The members page's data: the list, the pending invitations (for those who manage members), and what
+/// the viewer may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub user_id: UserId,
-    pub email: String,
-    pub role: Role,
-    pub joined_at: Timestamp,
-    /// Added by email and has not yet set a password through their invitation link.
-    pub pending_invitation: bool,
-    pub is_you: bool,
-}
-
-/// The members page's data: the list, and what the viewer may do with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MembersData {
+pub struct Roster {
     pub org_name: String,
     pub your_role: Role,
-    pub members: Vec<MemberView>,
+    pub you: tessera_core::ids::UserId,
+    pub members: Vec<MemberEntry>,
+    pub invitations: Vec<InvitationEntry>,
 }
 
-/// The result of adding someone by email.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddedMember {
+/// The result of inviting someone: the one-time link to send them. Shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invited {
     pub email: String,
     pub role: Role,
-    /// For a person without an account: the one-time link that lets them set a password. Shown once.
-    pub invitation_link: Option<String>,
+    pub link: String,
+}
+
+impl fmt::Debug for Invited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invited").field("email", &self.email).field("role", &self.role).field("link", &"[redacted]").finish()
+    }
 }
 
 #[cfg(feature = "ssr")]
-fn parse_user_id(raw: &str) -> Result<UserId, AppError> {
-    raw.parse().map_err(|_| AppError::not_found("That member"))
-}
+mod adapt {
+    use tessera_core::{domain::org::Role, error::Error, ids::UserId};
 
-#[cfg(feature = "ssr")]
-fn parse_role(raw: &str) -> Result<Role, AppError> {
-    raw.parse().map_err(|message: String| AppError::invalid("role", message))
+    pub fn user_id(raw: &str) -> Result<UserId, Error> {
+        raw.parse().map_err(|_| Error::not_found("That member"))
+    }
+
+    pub fn role(raw: &str) -> Result<Role, Error> {
+        raw.parse().map_err(|message: String| Error::invalid("role", message))
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "orgs/switch")]
-pub async fn switch_org(#[server(default)] org_id: String) -> Result<(), AppError> {
-    use crate::{auth::session, platform::request::respond};
-    respond(
-        async {
-            let (state, session) = session::require_session().await?;
-            let org_id: OrgId = org_id.parse().map_err(|_| AppError::not_found("That organization"))?;
-            // Not a member: the same answer as a missing organization, so ids can't be probed.
-            service::membership(&state, session.user_id, org_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("That organization"))?;
-            // A plain form post is sent back to the page it came from by the server-function handler.
-            session::set_current_org(&state, &session.id_hash, org_id).await
-        }
-        .await,
-    )
+pub async fn switch_org(#[server(default)] org_id: String, #[server(default)] back: String) -> Result<(), AppError> {
+    use tessera_core::{error::Error, ids::OrgId, services::sessions};
+    crate::request::serve(|cx| async move {
+        let org_id: OrgId = org_id.parse().map_err(|_| Error::not_found("That organization"))?;
+        sessions::switch_org(cx.core(), cx.identity()?, org_id).await?;
+        crate::request::redirect(if back.is_empty() { crate::tokens::TOKENS_URL } else { &back });
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "orgs/members")]
-pub async fn list_members() -> Result<MembersData, AppError> {
-    use crate::{auth::session, platform::request::respond};
-    respond(
-        async {
-            let (state, _, member) = session::require_member().await?;
-            let members = service::list_members(&state, &member).await?;
-            Ok(MembersData { org_name: member.org_name, your_role: member.role, members })
-        }
-        .await,
-    )
+pub async fn list_members() -> Result<Roster, AppError> {
+    use tessera_core::services::members;
+    crate::request::serve(|cx| async move {
+        let member = cx.member()?;
+        let roster = members::list(cx.core(), member).await?;
+        Ok(Roster {
+            org_name: member.org_name.clone(),
+            your_role: member.role,
+            you: member.user_id,
+            members: roster.members,
+            invitations: roster.invitations,
+        })
+    })
+    .await
 }
 
+/// Invites someone by email. Whether or not they have an account, the answer is a one-time link to
+/// send them (so nobody learns which emails have accounts); they accept it to join.
 #[server(prefix = "/rpc", endpoint = "orgs/members/add")]
-pub async fn add_member(
-    #[server(default)] email: String,
-    #[server(default)] role: String,
-) -> Result<AddedMember, AppError> {
-    use crate::{
-        auth::{domain::Email, session},
-        platform::request::{self, respond},
-    };
-    respond(
-        async {
-            let (state, _, member) = session::require_member().await?;
-            let email = Email::parse(&email).map_err(|m| AppError::invalid("email", m))?;
-            let role = parse_role(&role)?;
-            let added = service::add_member(&state, &member, &email, role).await?;
-            let origin = request::public_base_url(&request::parts()?, &state.settings);
-            // The response may carry a one-time invitation link.
-            request::no_store();
-            Ok(AddedMember {
-                email: email.to_string(),
-                role,
-                invitation_link: added.invitation_code.map(|code| format!("{origin}/invite/{code}")),
-            })
-        }
-        .await,
-    )
+pub async fn invite_member(#[server(default)] email: String, #[server(default)] role: String) -> Result<Invited, AppError> {
+    use tessera_core::{domain::account::Email, error::Error, services::members};
+    crate::request::serve(|cx| async move {
+        let email = Email::parse(&email).map_err(|m| Error::invalid("email", m))?;
+        let invited = members::invite(cx.core(), &cx.caller()?, &email, adapt::role(&role)?).await?;
+        let base = crate::request::public_base_url(&cx.state, &cx.parts);
+        Ok(Invited { email: invited.email.to_string(), role: invited.role, link: format!("{base}/invite/{}", invited.code.expose()) })
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "orgs/invitations/revoke")]
+pub async fn revoke_invitation(#[server(default)] id: String) -> Result<(), AppError> {
+    use tessera_core::{error::Error, ids::InvitationId, services::members};
+    crate::request::serve(|cx| async move {
+        let id: InvitationId = id.parse().map_err(|_| Error::not_found("That invitation"))?;
+        members::revoke_invitation(cx.core(), &cx.caller()?, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "orgs/members/role")]
 pub async fn change_role(#[server(default)] user_id: String, #[server(default)] role: String) -> Result<(), AppError> {
-    use crate::{auth::session, platform::request::respond};
-    respond(
-        async {
-            let (state, _, member) = session::require_member().await?;
-            service::change_role(&state, &member, parse_user_id(&user_id)?, parse_role(&role)?).await
-        }
-        .await,
-    )
+    use tessera_core::services::members;
+    crate::request::serve(|cx| async move {
+        members::change_role(cx.core(), &cx.caller()?, adapt::user_id(&user_id)?, adapt::role(&role)?).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "orgs/members/remove")]
 pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), AppError> {
-    use crate::{
-        auth::session,
-        platform::request::{self, respond},
-    };
-    respond(
-        async {
-            let (state, _, member) = session::require_member().await?;
-            service::remove_member(&state, &member, parse_user_id(&user_id)?).await?;
-            // A plain form post returns to the list, not to the confirmation it came from.
-            if request::is_plain_form(&request::parts()?) {
-                leptos_axum::redirect(page::MEMBERS_URL);
-            }
-            Ok(())
+    use tessera_core::services::members;
+    crate::request::serve(|cx| async move {
+        let target = adapt::user_id(&user_id)?;
+        let leaving = target == cx.member()?.user_id;
+        members::remove(cx.core(), &cx.caller()?, target).await?;
+        if leaving {
+            crate::request::redirect(crate::tokens::TOKENS_URL);
         }
-        .await,
-    )
+        Ok(())
+    })
+    .await
+}
+
+/// Incident response: every token the member created here stops working. Returns how many.
+#[server(prefix = "/rpc", endpoint = "orgs/members/revoke-tokens")]
+pub async fn revoke_member_tokens(#[server(default)] user_id: String) -> Result<usize, AppError> {
+    use tessera_core::services::tokens;
+    crate::request::serve(|cx| async move {
+        Ok(tokens::revoke_member_tokens(cx.core(), &cx.caller()?, adapt::user_id(&user_id)?).await?.len())
+    })
+    .await
 }

@@ -1,29 +1,22 @@
-//! Settings → Members: who is in the organization, with which role; admins add, re-role and remove.
+//! Settings → Members: who is in the organization, with which role; admins invite, re-role and remove,
+//! and revoke a member's tokens.
 
-use super::{
-    AddMember, ChangeRole, MemberView, MembersData, RemoveMember,
-    domain::{Action, Role, action_for_member_change, allows},
-    list_members,
-};
+use super::{ChangeRole, InviteMember, Invited, MEMBERS_URL, RemoveMember, RevokeInvitation, RevokeMemberTokens, Roster};
 use crate::{
-    auth::use_session,
-    time::Timestamp,
-    ui::{
-        ConfirmDialog, ErrorAlert, Field, PageForm, SettingsLayout, action_error, field_error, form_error, page_action,
-        with_organization,
-    },
+    forms::{Action, posted},
+    ui::{CopyButton, DialogButton, ErrorAlert, Field, SettingsLayout, Time, field_error, form_error, with_organization},
 };
-use leptos::{either::Either, prelude::*};
-use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
-
-pub const MEMBERS_URL: &str = "/app/settings/members";
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_router::hooks::use_query_map;
+use tessera_core::{
+    domain::org::{Action as Permission, Role, action_for_member_change, allows},
+    views::{InvitationEntry, MemberEntry},
+};
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
     view! {
-        <Title text="Members" />
-        <SettingsLayout>
+        <SettingsLayout title="Members">
             {with_organization(|_, _| view! { <Members /> })}
         </SettingsLayout>
     }
@@ -31,50 +24,45 @@ pub fn MembersPage() -> impl IntoView {
 
 #[component]
 fn Members() -> impl IntoView {
-    let session = use_session();
-    let add = page_action::<AddMember>();
-    let change = page_action::<ChangeRole>();
-    let remove = page_action::<RemoveMember>();
-    let members = Resource::new(
-        move || (session.org_version(), add.version().get(), change.version().get(), remove.version().get()),
-        |_| list_members(),
-    );
+    let roster = Resource::new(|| (), |_| super::list_members());
+    let invited = posted::<InviteMember>();
+    let outcome_error = [
+        posted::<ChangeRole>().and_then(Result::err),
+        posted::<RemoveMember>().and_then(Result::err),
+        posted::<RevokeInvitation>().and_then(Result::err),
+        posted::<RevokeMemberTokens>().and_then(Result::err),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
+    let revoked_tokens = posted::<RevokeMemberTokens>().and_then(Result::ok);
+    let query = use_query_map().get_untracked();
+    let open = (query.get("remove"), query.get("revoke_tokens"));
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+        <Suspense fallback=|| view! { <p class="muted">"Loading members…"</p> }>
             {move || {
-                members
-                    .get()
-                    .map(|data| match data {
-                        Ok(data) => Either::Left(view! { <MembersView data add change remove /> }),
-                        Err(e) => Either::Right(view! {
-                            <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                        }),
-                    })
+                let (invited, outcome_error, open) = (invited.clone(), outcome_error.clone(), open.clone());
+                roster.get().map(move |data| match data {
+                    Ok(data) => view! { <MembersView data invited outcome_error revoked_tokens open /> }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                })
             }}
-        </Transition>
+        </Suspense>
     }
 }
 
 #[component]
 fn MembersView(
-    data: MembersData,
-    add: ServerAction<AddMember>,
-    change: ServerAction<ChangeRole>,
-    remove: ServerAction<RemoveMember>,
+    data: Roster,
+    invited: Option<Result<Invited, crate::error::AppError>>,
+    outcome_error: Option<crate::error::AppError>,
+    revoked_tokens: Option<usize>,
+    open: (Option<String>, Option<String>),
 ) -> impl IntoView {
     let you = data.your_role;
-    let can_manage = allows(you, Action::ManageMembers);
-    let change_error = action_error(change);
-    let remove_error = action_error(remove);
-    let query = use_query_map();
-    let confirming = {
-        let members = data.members.clone();
-        move || {
-            let id = query.read().get("remove")?;
-            members.iter().find(|m| m.user_id.to_string() == id).cloned()
-        }
-    };
+    let can_manage = allows(you, Permission::ManageMembers);
     let count = data.members.len();
+    let (open_remove, open_revoke) = open;
     view! {
         <div class="page-header">
             <div>
@@ -85,54 +73,34 @@ fn MembersView(
                 </p>
             </div>
         </div>
-        {can_manage.then(|| view! { <AddMemberForm add you /> })}
-        <ErrorAlert error=form_error(change_error, &[]) />
-        <ErrorAlert error=form_error(remove_error, &[]) />
+        {can_manage.then(|| view! { <InviteForm you outcome=invited.clone() /> })}
+        <ErrorAlert error=form_error(&outcome_error, &[]) />
+        {revoked_tokens.map(|n| view! {
+            <div class="alert alert-success" role="status" data-testid="member-tokens-revoked">
+                {format!("{n} token{} revoked.", if n == 1 { " was" } else { "s were" })}
+            </div>
+        })}
+        {(can_manage && !data.invitations.is_empty()).then(|| view! { <Invitations list=data.invitations.clone() you /> })}
         <section class="section" aria-labelledby="members-title">
             <div class="section-title">
                 <h2 id="members-title">"Members"</h2>
                 <span class="muted">{format!("{count} {}", if count == 1 { "person" } else { "people" })}</span>
             </div>
-            <ul class="list" data-testid="members-list" role="list">
+            <ul class="list" data-testid="members-list">
                 {data
                     .members
                     .iter()
                     .cloned()
-                    .map(|member| view! { <MemberRow member you change /> })
+                    .map(|member| {
+                        let id = member.user_id.to_string();
+                        let is_you = member.user_id == data.you;
+                        let remove_open = open_remove.as_deref() == Some(id.as_str());
+                        let revoke_open = open_revoke.as_deref() == Some(id.as_str());
+                        view! { <MemberRow member you is_you remove_open revoke_open /> }
+                    })
                     .collect_view()}
             </ul>
         </section>
-        {move || {
-            confirming()
-                .map(|member| {
-                    let leaving = member.is_you;
-                    let title = if leaving {
-                        "Leave this organization?".to_owned()
-                    } else {
-                        format!("Remove {}?", member.email)
-                    };
-                    view! {
-                        <ConfirmDialog title cancel_href=MEMBERS_URL>
-                            <p>
-                                {if leaving {
-                                    "You will lose access to this organization, and your API tokens for it stop working.".to_owned()
-                                } else {
-                                    format!("{} loses access at once, and the API tokens they created stop working.", member.email)
-                                }}
-                            </p>
-                            <ActionForm action=remove>
-                                <input type="hidden" name="user_id" value=member.user_id.to_string() />
-                                <div class="actions end">
-                                    <A href=MEMBERS_URL attr:class="button">"Cancel"</A>
-                                    <button type="submit" class="danger">
-                                        {if leaving { "Leave" } else { "Remove" }}
-                                    </button>
-                                </div>
-                            </ActionForm>
-                        </ConfirmDialog>
-                    }
-                })
-        }}
     }
 }
 
@@ -142,43 +110,30 @@ fn assignable(you: Role) -> Vec<Role> {
 }
 
 #[component]
-fn AddMemberForm(add: ServerAction<AddMember>, you: Role) -> impl IntoView {
-    let error = action_error(add);
-    let added = move || match add.value().get() {
-        Some(Ok(added)) => Some(added),
-        _ => None,
-    };
+fn InviteForm(you: Role, outcome: Option<Result<Invited, crate::error::AppError>>) -> impl IntoView {
+    let error = outcome.clone().and_then(Result::err);
+    let invited = outcome.and_then(Result::ok);
     view! {
-        <section class="card" aria-labelledby="add-member-title">
-            <h2 id="add-member-title">"Add a member"</h2>
+        <section class="card" aria-labelledby="invite-title">
+            <h2 id="invite-title">"Invite a member"</h2>
             <p class="muted">
-                "Add someone by email. If they have no account yet, you get a one-time link to send them, with which they set a password."
+                "You get a one-time link (valid for 7 days) to send them. They open it to join: with a new password, or by signing in if they already have an account."
             </p>
-            {move || {
-                added()
-                    .map(|added| {
-                        view! {
-                            <div class="alert alert-success" role="status" data-testid="member-added">
-                                <strong>{format!("{} was added as {}.", added.email, added.role.label())}</strong>
-                                {added
-                                    .invitation_link
-                                    .map(|link| {
-                                        view! {
-                                            <p>"They don't have an account yet. Send them this one-time link (valid for 7 days) to set their password:"</p>
-                                            <div class="copy-row invite-link">
-                                                <code class="value" data-testid="invitation-link">{link.clone()}</code>
-                                                <crate::tokens::CopyButton value=link label="Copy link" />
-                                            </div>
-                                        }
-                                    })}
-                            </div>
-                        }
-                    })
-            }}
-            <ErrorAlert error=form_error(error, &["email", "role"]) />
-            <PageForm action=add url=MEMBERS_URL test_id="add-member-form">
+            {invited.map(|invited| view! {
+                <div class="alert alert-success" role="status" data-testid="member-invited">
+                    <strong>{format!("{} was invited as {}.", invited.email, invited.role.label())}</strong>
+                    <p>"Send them this one-time link. It works once, for this email only, and stops working if your role changes."</p>
+                    <div class="copy-row invite-link">
+                        <code class="value" id="invitation-link" data-testid="invitation-link">{invited.link.clone()}</code>
+                        <CopyButton target="invitation-link".to_owned() what="invitation link".to_owned() test_id="copy-invitation-link".to_owned() />
+                    </div>
+                </div>
+            })}
+            <ErrorAlert error=form_error(&error, &["email", "role"]) />
+            <form method="post" action=MEMBERS_URL data-testid="invite-form">
+                <Action path=InviteMember::PATH />
                 <div class="form-grid">
-                    <Field label="Email" name="email" kind="email" required=true error=field_error(error, "email") />
+                    <Field label="Email" name="email" kind="email" required=true error=field_error(&error, "email") />
                     <div class="field">
                         <label for="field-role">"Role"</label>
                         <select id="field-role" name="role">
@@ -187,72 +142,159 @@ fn AddMemberForm(add: ServerAction<AddMember>, you: Role) -> impl IntoView {
                                 .map(|r| view! { <option value=r.as_str() selected=r == Role::Member>{r.label()}</option> })
                                 .collect_view()}
                         </select>
-                        {move || field_error(error, "role").get().map(|e| view! { <span class="error-text">{e}</span> })}
+                        {field_error(&error, "role").map(|e| view! { <span class="error-text">{e}</span> })}
                     </div>
                 </div>
-                <button type="submit" class="primary" disabled=move || add.pending().get()>
-                    "Add member"
-                </button>
-            </PageForm>
+                <button type="submit" class="primary">"Invite member"</button>
+            </form>
         </section>
     }
 }
 
 #[component]
-fn MemberRow(member: MemberView, you: Role, change: ServerAction<ChangeRole>) -> impl IntoView {
-    let may_change_role = !member.is_you && allows(you, action_for_member_change(Some(member.role), None));
-    let may_remove = member.is_you || may_change_role;
-    let id = member.user_id.to_string();
+fn Invitations(list: Vec<InvitationEntry>, you: Role) -> impl IntoView {
     view! {
-        <li class="list-row" data-testid="member-row" data-email=member.email.clone()>
-            <div>
+        <section class="section" aria-labelledby="invitations-title">
+            <div class="section-title">
+                <h2 id="invitations-title">"Pending invitations"</h2>
+            </div>
+            <ul class="list" data-testid="invitations-list">
+                {list
+                    .into_iter()
+                    .map(|inv| {
+                        let may_revoke = allows(you, action_for_member_change(None, Some(inv.role)));
+                        view! {
+                            <li class="list-row" data-testid="invitation-row">
+                                <div class="row-main">
+                                    <div class="row-title">
+                                        <span>{inv.email.clone()}</span>
+                                        <span class="badge">{inv.role.label()}</span>
+                                        <span class="badge info">"Pending"</span>
+                                    </div>
+                                    <div class="row-meta-line muted">
+                                        {format!("Invited by {} · expires ", inv.invited_by_email)}
+                                        <Time at=inv.expires_at />
+                                    </div>
+                                </div>
+                                {may_revoke.then(|| view! {
+                                    <form method="post" action=MEMBERS_URL class="inline-form">
+                                        <Action path=RevokeInvitation::PATH />
+                                        <input type="hidden" name="id" value=inv.id.to_string() />
+                                        <button type="submit" class="small" aria-label=format!("Revoke the invitation of {}", inv.email)>"Revoke"</button>
+                                    </form>
+                                })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, revoke_open: bool) -> impl IntoView {
+    let can_change = !is_you && allows(you, action_for_member_change(Some(member.role), Some(Role::Viewer)));
+    let can_remove = if is_you { allows(you, Permission::Leave) } else { allows(you, action_for_member_change(Some(member.role), None)) };
+    let can_revoke = allows(you, Permission::RevokeMemberTokens) && member.active_tokens > 0;
+    let id = member.user_id.to_string();
+    let email = member.email.clone();
+    let tokens = member.active_tokens;
+    view! {
+        <li class="list-row" data-testid="member-row" data-email=email.clone()>
+            <div class="row-main">
                 <div class="row-title">
-                    <span>{member.email.clone()}</span>
-                    {member.is_you.then(|| view! { <span class="badge">"You"</span> })}
-                    <span class=format!("badge role-{}", member.role.as_str()) data-testid="member-role">
-                        {member.role.label()}
-                    </span>
-                    {member.pending_invitation.then(|| view! { <span class="badge warning">"Invitation pending"</span> })}
+                    <span>{email.clone()}</span>
+                    {is_you.then(|| view! { <span class="badge">"You"</span> })}
                 </div>
-                <div class="row-meta">
-                    <span>"Joined " <time datetime=member.joined_at.rfc3339()>{Timestamp::date(member.joined_at)}</time></span>
-                    <span>{member.role.description()}</span>
+                <div class="row-meta-line muted">
+                    {format!("{} · joined ", member.role.label())}
+                    <Time at=member.joined_at />
+                    {format!(" · {tokens} active token{}", if tokens == 1 { "" } else { "s" })}
                 </div>
             </div>
-            <div class="member-controls">
-                {may_change_role
-                    .then({
-                        let (id, member) = (id.clone(), member.clone());
-                        move || {
-                        let select_id = format!("role-{id}");
-                        view! {
-                            <ActionForm action=change attr:class="actions">
+            <div class="row-actions">
+                {if can_change {
+                    let select_id = format!("role-{id}");
+                    view! {
+                        <form method="post" action=MEMBERS_URL class="inline-form role-form">
+                            <Action path=ChangeRole::PATH />
+                            <input type="hidden" name="user_id" value=id.clone() />
+                            <label for=select_id.clone() class="visually-hidden">{format!("Role of {email}")}</label>
+                            <select id=select_id name="role" data-testid="role-select">
+                                {assignable(you)
+                                    .into_iter()
+                                    .map(|r| view! { <option value=r.as_str() selected=r == member.role>{r.label()}</option> })
+                                    .collect_view()}
+                            </select>
+                            <button type="submit" class="small" aria-label=format!("Change the role of {email}")>"Change role"</button>
+                        </form>
+                    }
+                    .into_any()
+                } else {
+                    view! { <span class="badge role">{member.role.label()}</span> }.into_any()
+                }}
+                {can_revoke.then({
+                    let (id, email) = (id.clone(), email.clone());
+                    move || {
+                    let title_id = format!("revoke-title-{id}");
+                    view! {
+                        <DialogButton
+                            label="Revoke tokens".to_owned()
+                            aria_label=format!("Revoke all tokens of {email}")
+                            test_id="revoke-member-tokens".to_owned()
+                            class="small danger-outline".to_owned()
+                            page=MEMBERS_URL.to_owned()
+                            param="revoke_tokens".to_owned()
+                            value=id.clone()
+                            title_id=title_id.clone()
+                            open=revoke_open
+                        >
+                            <h2 id=title_id>{format!("Revoke all tokens of {email}?")}</h2>
+                            <p>{format!("Their {tokens} active token{} stop working at once, everywhere. They stay a member and can create new tokens.", if tokens == 1 { "" } else { "s" })}</p>
+                            <form method="post" action=MEMBERS_URL>
+                                <Action path=RevokeMemberTokens::PATH />
                                 <input type="hidden" name="user_id" value=id.clone() />
-                                <label for=select_id.clone() class="visually-hidden">{format!("Role of {}", member.email)}</label>
-                                <select id=select_id name="role">
-                                    {assignable(you)
-                                        .into_iter()
-                                        .map(|r| view! { <option value=r.as_str() selected=r == member.role>{r.label()}</option> })
-                                        .collect_view()}
-                                </select>
-                                <button type="submit" class="small" aria-label=format!("Change role: {}", member.email)>
-                                    "Change role"
-                                </button>
-                            </ActionForm>
-                        }
-                    }})}
-                {may_remove
-                    .then(|| {
-                        let label = if member.is_you { "Leave".to_owned() } else { format!("Remove {}", member.email) };
-                        view! {
-                            <leptos_router::components::Form method="GET" action=MEMBERS_URL>
-                                <input type="hidden" name="remove" value=id.clone() />
-                                <button type="submit" class="small danger-outline" aria-label=label>
-                                    {if member.is_you { "Leave" } else { "Remove" }}
-                                </button>
-                            </leptos_router::components::Form>
-                        }
-                    })}
+                                <div class="actions end">
+                                    <button type="submit" formmethod="dialog" formnovalidate>"Cancel"</button>
+                                    <button type="submit" class="danger" data-testid="confirm-revoke-tokens">"Revoke tokens"</button>
+                                </div>
+                            </form>
+                        </DialogButton>
+                    }
+                }})}
+                {can_remove.then(|| {
+                    let title_id = format!("remove-title-{id}");
+                    let (label, title, text) = if is_you {
+                        ("Leave", "Leave this organization?".to_owned(), "You will lose access to this organization, and your API tokens for it are revoked for good.".to_owned())
+                    } else {
+                        ("Remove", format!("Remove {email}?"), format!("{email} loses access at once, and the API tokens they created are revoked for good: adding them again revives none."))
+                    };
+                    view! {
+                        <DialogButton
+                            label=label.to_owned()
+                            aria_label=if is_you { "Leave this organization".to_owned() } else { format!("Remove {email}") }
+                            test_id="remove-member".to_owned()
+                            class="small danger-outline".to_owned()
+                            page=MEMBERS_URL.to_owned()
+                            param="remove".to_owned()
+                            value=id.clone()
+                            title_id=title_id.clone()
+                            open=remove_open
+                        >
+                            <h2 id=title_id>{title}</h2>
+                            <p>{text}</p>
+                            <form method="post" action=MEMBERS_URL>
+                                <Action path=RemoveMember::PATH />
+                                <input type="hidden" name="user_id" value=id.clone() />
+                                <div class="actions end">
+                                    <button type="submit" formmethod="dialog" formnovalidate>"Cancel"</button>
+                                    <button type="submit" class="danger" data-testid="confirm-remove">{label}</button>
+                                </div>
+                            </form>
+                        </DialogButton>
+                    }
+                })}
             </div>
         </li>
     }

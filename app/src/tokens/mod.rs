@@ -1,144 +1,197 @@
-//! API tokens: what they look like on the wire, the dashboard's server functions, and the page.
+//! Settings → API Tokens: the server functions (thin adapters over the core's token service) and the page.
 
-#[cfg(feature = "ssr")]
-pub mod auth;
-mod copy;
-pub mod domain;
+mod expiry;
 mod page;
-#[cfg(feature = "ssr")]
-pub mod secret;
-#[cfg(feature = "ssr")]
-pub mod service;
 
-pub use copy::CopyButton;
+pub use expiry::ExpiryField;
 pub use page::TokensPage;
 
-use crate::{error::AppError, ids::TokenId, time::Timestamp};
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use tessera_core::{
+    domain::policy::TokenPolicy,
+    ids::TokenId,
+    time::Timestamp,
+    views::{Page, TokenEntry, TokenListing},
+};
 
-/// A token as listed: never its secret, never its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenView {
-    pub id: TokenId,
-    pub name: Option<String>,
-    /// The creator's email.
-    pub created_by: String,
-    /// Created by the person looking.
-    pub yours: bool,
-    /// The person looking may delete it (own tokens for members; any for admins and owners).
-    pub can_delete: bool,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
-    pub last_used_ip: Option<String>,
-    pub last_used_user_agent: Option<String>,
-}
+pub const TOKENS_URL: &str = "/app/settings/api";
 
-/// A page of tokens, newest first.
+/// Everything the tokens page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenList {
-    pub tokens: Vec<TokenView>,
-    /// Where the next (older) page starts, if there is one.
-    pub next: Option<String>,
-    /// The server's clock when the page was read: "expires in N days" is computed from it.
+pub struct TokensPageData {
+    pub active: Page<TokenListing>,
+    pub expired: Page<TokenListing>,
+    pub revoked: Page<TokenListing>,
+    pub policy: TokenPolicy,
+    pub expiring_soon: Vec<TokenEntry>,
+    pub over_policy: i64,
     pub now: Timestamp,
 }
 
-/// The answer to creating a token: the only time the secret is ever shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The answer to creating (or rotating to) a token: the only time its secret is ever shown.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedToken {
     pub id: TokenId,
     pub name: Option<String>,
     pub secret: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
-    /// Where this Tessera answers, for the ready-to-paste example.
+    /// Where this Tessera answers, and the header names it reads, for the ready-to-paste example.
     pub base_url: String,
+    pub id_header: String,
+    pub secret_header: String,
+}
+
+impl fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatedToken").field("id", &self.id).field("secret", &"[redacted]").finish_non_exhaustive()
+    }
+}
+
+/// A rotation: the successor (shown once) and until when the old secret still works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatedToken {
+    pub old_id: TokenId,
+    pub old_valid_until: Timestamp,
+    pub successor: CreatedToken,
 }
 
 #[cfg(feature = "ssr")]
-fn cursor(after: &Option<String>) -> Result<Option<service::Cursor>, AppError> {
-    after.as_deref().filter(|a| !a.is_empty()).map(service::Cursor::parse).transpose()
+mod adapt {
+    use super::CreatedToken;
+    use crate::request::{Cx, public_base_url};
+    use tessera_core::{
+        domain::{paging::Cursor, paging::PageSize},
+        error::Error,
+        ids::TokenId,
+        services::tokens::NewToken,
+    };
+
+    pub fn created(cx: &Cx, token: NewToken) -> CreatedToken {
+        let (id_header, secret_header) = cx.state.web.header_labels();
+        CreatedToken {
+            id: token.id,
+            name: token.name,
+            secret: token.secret.expose().to_owned(),
+            created_at: token.created_at,
+            expires_at: token.expires_at,
+            base_url: public_base_url(&cx.state, &cx.parts),
+            id_header,
+            secret_header,
+        }
+    }
+
+    pub fn cursor(field: &'static str, raw: &Option<String>) -> Result<Option<Cursor<TokenId>>, Error> {
+        raw.as_deref().filter(|a| !a.is_empty()).map(Cursor::parse).transpose().map_err(|m| Error::invalid(field, m))
+    }
+
+    pub fn token_id(raw: &str) -> Result<TokenId, Error> {
+        raw.parse().map_err(|_| tessera_core::services::tokens::token_not_found())
+    }
+
+    pub const PAGE: PageSize = PageSize::DEFAULT;
 }
 
+/// The page's data: the three lists (each a page at a time), the policy, and what needs attention.
+#[server(prefix = "/rpc", endpoint = "tokens/overview")]
+pub async fn tokens_overview(
+    #[server(default)] after: Option<String>,
+    #[server(default)] expired_after: Option<String>,
+    #[server(default)] revoked_after: Option<String>,
+) -> Result<TokensPageData, AppError> {
+    use tessera_core::{services::tokens, store::tokens::Listing};
+    crate::request::serve(|cx| async move {
+        let member = cx.member()?;
+        let core = cx.core();
+        let active = tokens::list(core, member, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await?;
+        let expired =
+            tokens::list(core, member, Listing::Expired, adapt::cursor("expired_after", &expired_after)?, adapt::PAGE).await?;
+        let revoked =
+            tokens::list(core, member, Listing::Revoked, adapt::cursor("revoked_after", &revoked_after)?, adapt::PAGE).await?;
+        let overview = tokens::overview(core, member).await?;
+        Ok(TokensPageData {
+            now: active.now,
+            active,
+            expired,
+            revoked,
+            policy: overview.policy,
+            expiring_soon: overview.expiring_soon,
+            over_policy: overview.over_policy,
+        })
+    })
+    .await
+}
+
+/// A page of the organization's active tokens, newest first.
 #[server(prefix = "/rpc", endpoint = "tokens/list")]
-pub async fn list_tokens(#[server(default)] after: Option<String>) -> Result<TokenList, AppError> {
-    use crate::{auth::session::require_member, platform::request::respond};
-    respond(
-        async {
-            let (state, _, member) = require_member().await?;
-            service::list(&state, &member, service::Listing::Active, cursor(&after)?.as_ref(), service::PAGE_SIZE).await
-        }
-        .await,
-    )
+pub async fn list_tokens(#[server(default)] after: Option<String>) -> Result<Page<TokenListing>, AppError> {
+    use tessera_core::{services::tokens, store::tokens::Listing};
+    crate::request::serve(|cx| async move {
+        tokens::list(cx.core(), cx.member()?, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await
+    })
+    .await
 }
 
-#[server(prefix = "/rpc", endpoint = "tokens/expired")]
-pub async fn list_expired_tokens(#[server(default)] after: Option<String>) -> Result<TokenList, AppError> {
-    use crate::{auth::session::require_member, platform::request::respond};
-    respond(
-        async {
-            let (state, _, member) = require_member().await?;
-            service::list(&state, &member, service::Listing::Expired, cursor(&after)?.as_ref(), service::PAGE_SIZE)
-                .await
-        }
-        .await,
-    )
-}
-
-/// Creates a token. `expires_in_days` is a number of days (1 to 365, default 30), or `custom` to take
-/// the number from `custom_days`.
+/// Creates a token. `expires_in_days` is a number of days (1 to the policy's maximum; blank for the
+/// organization's default), or `custom` to take the number from `custom_days`.
 #[server(prefix = "/rpc", endpoint = "tokens/create")]
 pub async fn create_token(
     #[server(default)] name: String,
     #[server(default)] expires_in_days: String,
     #[server(default)] custom_days: String,
 ) -> Result<CreatedToken, AppError> {
-    use crate::{
-        auth::session::require_member,
-        platform::request::{self, respond},
+    use tessera_core::services::tokens;
+    crate::request::serve(|cx| async move {
+        let input = tokens::CreateInput::parse(&name, &expires_in_days, &custom_days)?;
+        let created = tokens::create(cx.core(), &cx.caller()?, input).await?;
+        Ok(adapt::created(&cx, created))
+    })
+    .await
+}
+
+/// Rotates a token: a successor with a new secret; the old secret works for the grace period
+/// (`none`, `1h`, `24h`, `7d`; default 24 hours).
+#[server(prefix = "/rpc", endpoint = "tokens/rotate")]
+pub async fn rotate_token(
+    #[server(default)] id: String,
+    #[server(default)] grace: String,
+    #[server(default)] expires_in_days: String,
+) -> Result<RotatedToken, AppError> {
+    use tessera_core::{
+        domain::token::{ExpiryDays, GracePeriod},
+        error::Error,
+        services::tokens,
     };
-    use domain::{ExpiryDays, TokenName};
-    respond(
-        async {
-            let (state, _, member) = require_member().await?;
-            let name = TokenName::parse(&name).map_err(|m| AppError::invalid("name", m))?;
-            let days = if expires_in_days.trim() == "custom" { &custom_days } else { &expires_in_days };
-            let days = ExpiryDays::parse(Some(days)).map_err(|m| AppError::invalid("expires_in_days", m))?;
-            let created = service::create(&state, &member, name, days).await?;
-            let parts = request::parts()?;
-            request::no_store();
-            Ok(CreatedToken {
-                id: created.id,
-                name: created.name.map(|n| n.to_string()),
-                secret: created.secret.expose().to_owned(),
-                created_at: created.created_at,
-                expires_at: created.expires_at,
-                base_url: request::public_base_url(&parts, &state.settings),
-            })
-        }
-        .await,
-    )
+    crate::request::serve(|cx| async move {
+        let id = adapt::token_id(&id)?;
+        let grace = GracePeriod::parse(Some(&grace)).map_err(|m| Error::invalid("grace", m))?;
+        let days = match expires_in_days.trim() {
+            "" => None,
+            raw => Some(ExpiryDays::parse(Some(raw)).map_err(|m| Error::invalid("expires_in_days", m))?),
+        };
+        let rotated = tokens::rotate(cx.core(), &cx.caller()?, id, grace, days).await?;
+        Ok(RotatedToken {
+            old_id: rotated.old_id,
+            old_valid_until: rotated.old_valid_until,
+            successor: adapt::created(&cx, rotated.successor),
+        })
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "tokens/delete")]
 pub async fn delete_token(#[server(default)] id: String) -> Result<(), AppError> {
-    use crate::{
-        auth::session::require_member,
-        platform::request::{self, respond},
-    };
-    respond(
-        async {
-            let (state, _, member) = require_member().await?;
-            let id: TokenId = id.parse().map_err(|_| service::token_not_found())?;
-            service::delete(&state, &member, id).await?;
-            // A plain form post returns to the list, not to the confirmation it came from.
-            if request::is_plain_form(&request::parts()?) {
-                leptos_axum::redirect(page::TOKENS_URL);
-            }
-            Ok(())
-        }
-        .await,
-    )
+    use tessera_core::services::tokens;
+    crate::request::serve(|cx| async move { tokens::delete(cx.core(), &cx.caller()?, adapt::token_id(&id)?).await }).await
+}
+
+/// Owners: revokes every token of the organization; `confirm` must be the organization's name.
+#[server(prefix = "/rpc", endpoint = "tokens/revoke-all")]
+pub async fn revoke_all_tokens(#[server(default)] confirm: String) -> Result<usize, AppError> {
+    use tessera_core::services::tokens;
+    crate::request::serve(|cx| async move { Ok(tokens::revoke_org_tokens(cx.core(), &cx.caller()?, &confirm).await?.len()) })
+        .await
 }

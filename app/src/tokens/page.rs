@@ -1,78 +1,66 @@
-//! Settings → API Tokens: create a token (its secret shown once), list the organization's tokens, delete.
+//! Settings → API Tokens: create a token (its secret shown once), list the organization's tokens,
+//! rotate and delete them, and for owners, revoke every token at once.
 //!
-//! Every control works without JavaScript: "Create Token" and "Delete" are GET forms that open the form
-//! or the confirmation through the URL (`?new`, `?delete=…`), and the creation form posts to this page,
-//! which the server answers with the page and the new secret in it.
+//! Every control works without JavaScript: "Create Token" opens the form through the URL (`?new=1`),
+//! each dialog opens through `?delete=…` / `?rotate=…`, and each form posts to this page, which the
+//! server renders with the outcome (the new secret included). With JavaScript the dialogs are modal
+//! and the form shows the expiry date live.
 
-use super::{CreateToken, CreatedToken, DeleteToken, TokenList, TokenView, list_expired_tokens, list_tokens};
+use super::{CreateToken, CreatedToken, DeleteToken, ExpiryField, RevokeAllTokens, RotateToken, TOKENS_URL, TokensPageData};
 use crate::{
-    auth::use_session,
-    time::{Timestamp, ago_phrase, expires_phrase},
-    tokens::{CopyButton, domain::ExpiryDays},
-    ui::{
-        ConfirmDialog, ErrorAlert, PageForm, SettingsLayout, action_error, field_error, form_error, page_action,
-        with_organization,
+    audit::AUDIT_URL,
+    auth::OrgRef,
+    forms::{Action, posted},
+    ui::{CopyButton, DialogButton, EmptyState, ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},
+};
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_router::hooks::use_query_map;
+use tessera_core::{
+    domain::{
+        org::{Action as Permission, allows},
+        token::{EXPIRING_SOON_DAYS, GracePeriod, TokenName},
     },
+    time::{Timestamp, ago_phrase, expires_phrase},
+    views::{Page, TokenListing},
 };
-use leptos::{either::Either, prelude::*};
-use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    components::{A, Form},
-    hooks::{use_navigate, use_query_map},
-};
-
-pub const TOKENS_URL: &str = "/app/settings/api";
 
 /// Suggested names, offered as the name field's autocompletion.
-const NAME_SUGGESTIONS: [&str; 5] =
-    ["CI/CD Pipeline", "VS Code Extension", "MCP Server", "Command-line tools", "Deploy script"];
-
-/// Tokens expiring sooner than this get a visible warning.
-const WARN_DAYS: i64 = 7;
+const NAME_SUGGESTIONS: [&str; 5] = ["CI/CD Pipeline", "VS Code Extension", "MCP Server", "Command-line tools", "Deploy script"];
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
     view! {
-        <Title text="API Tokens" />
-        <SettingsLayout>
-            {with_organization(|info, org| view! { <Tokens now=info.now org_name=org.name /> })}
+        <SettingsLayout title="API Tokens">
+            {with_organization(|_, org| view! { <Tokens org /> })}
         </SettingsLayout>
     }
 }
 
 #[component]
-fn Tokens(now: Timestamp, org_name: String) -> impl IntoView {
-    let session = use_session();
-    let create = page_action::<CreateToken>();
-    let delete = page_action::<DeleteToken>();
-    let query = use_query_map();
-    let after = move || query.read().get("after");
-    let expired_after = move || query.read().get("expired_after");
-
-    let active = Resource::new(
-        move || (session.org_version(), create.version().get(), delete.version().get(), after()),
-        |(_, _, _, after)| list_tokens(after),
-    );
-    let expired = Resource::new(
-        move || (session.org_version(), delete.version().get(), expired_after()),
-        |(_, _, after)| list_expired_tokens(after),
+fn Tokens(org: OrgRef) -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let param = move |name: &str| query.get(name).filter(|v| !v.is_empty());
+    let (after, expired_after, revoked_after) = (param("after"), param("expired_after"), param("revoked_after"));
+    let overview = Resource::new(
+        move || (after.clone(), expired_after.clone(), revoked_after.clone()),
+        |(a, e, r)| super::tokens_overview(a, e, r),
     );
 
-    let created = move || match create.value().get() {
-        Some(Ok(created)) => Some(created),
+    let created = posted::<CreateToken>();
+    let rotated = posted::<RotateToken>();
+    let deleted = posted::<DeleteToken>();
+    let revoked_all = posted::<RevokeAllTokens>();
+    let create_error = created.clone().and_then(Result::err);
+    let reveal = match (&created, &rotated) {
+        (Some(Ok(token)), _) => Some((token.clone(), None)),
+        (_, Some(Ok(rotation))) => Some((rotation.successor.clone(), Some(rotation.old_valid_until))),
         _ => None,
     };
-    let create_failed = move || matches!(create.value().get(), Some(Err(_)));
-    let form_open = move || created().is_none() && (query.read().get("new").is_some() || create_failed());
-
-    // After a deletion (with JavaScript), close the confirmation by going back to the plain list.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            navigate(TOKENS_URL, NavigateOptions { replace: true, ..Default::default() });
-        }
-    });
+    let form_open = reveal.is_none() && (param("new").is_some() || create_error.is_some());
+    let action_error = [rotated.and_then(Result::err), deleted.clone().and_then(Result::err)].into_iter().flatten().next();
+    let revoke_all_outcome = revoked_all.clone();
+    let open_dialog = (param("delete"), param("rotate"));
+    let role = org.role;
 
     view! {
         <div class="page-header">
@@ -80,103 +68,358 @@ fn Tokens(now: Timestamp, org_name: String) -> impl IntoView {
                 <h1>"API Tokens"</h1>
                 <p>
                     "Tokens let programs (CI pipelines, command-line tools, IDE extensions, MCP servers) call the API for "
-                    <strong>{org_name}</strong>
+                    <strong>{org.name.clone()}</strong>
                     ". A token can do exactly what its creator can do in this organization, now: if their role changes, so does the token."
                 </p>
             </div>
-            <Show when=move || !form_open() && created().is_none()>
-                <Form method="GET" action=TOKENS_URL>
+            {(!form_open && reveal.is_none()).then(|| view! {
+                <form method="get" action=TOKENS_URL class="inline-form">
                     <input type="hidden" name="new" value="1" />
-                    <button type="submit" class="primary" data-testid="create-token-button">
-                        "Create Token"
-                    </button>
-                </Form>
-            </Show>
+                    <button type="submit" class="primary" data-testid="create-token-button">"Create Token"</button>
+                </form>
+            })}
         </div>
-        {move || created().map(|token| view! { <RevealPanel token create /> })}
-        <Show when=form_open>
-            <CreateForm create now />
-        </Show>
-        <ErrorAlert error=form_error(action_error(delete), &[]) />
-        <section class="section" aria-labelledby="active-title">
-            <div class="section-title">
-                <h2 id="active-title">"Active tokens"</h2>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
-                {move || {
-                    active
-                        .get()
-                        .map(|list| match list {
-                            Ok(list) => Either::Left(view! { <TokenRows list expired=false paging="after" /> }),
-                            Err(e) => Either::Right(view! {
-                                <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                            }),
-                        })
-                }}
-            </Transition>
-        </section>
-        <Transition fallback=|| ()>
+        {reveal.map(|(token, old_valid_until)| view! { <RevealPanel token old_valid_until /> })}
+        <ErrorAlert error=form_error(&action_error, &[]) />
+        {matches!(deleted, Some(Ok(()))).then(|| view! {
+            <div class="alert alert-success" role="status" data-testid="token-deleted">"The token was deleted. It no longer works."</div>
+        })}
+        <Suspense fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
             {move || {
-                expired
-                    .get()
-                    .and_then(Result::ok)
-                    .filter(|list| !list.tokens.is_empty())
-                    .map(|list| {
-                        let count = if list.next.is_some() {
-                            format!("{}+", list.tokens.len())
-                        } else {
-                            list.tokens.len().to_string()
-                        };
-                        view! {
-                            <details class="expired" data-testid="expired-tokens" open=expired_after().is_some()>
-                                <summary>{format!("Expired tokens ({count})")}</summary>
-                                <p class="muted">"Expired tokens no longer work and can't be renewed. Delete them to tidy up, or create new ones."</p>
-                                <TokenRows list expired=true paging="expired_after" />
-                            </details>
-                        }
-                    })
+                let create_error = create_error.clone();
+                let open_dialog = open_dialog.clone();
+                let revoke_all_outcome = revoke_all_outcome.clone();
+                let org_name = org.name.clone();
+                overview.get().map(move |data| match data {
+                    Ok(data) => view! {
+                        <TokenSections data form_open create_error open_dialog role org_name revoke_all_outcome />
+                    }
+                    .into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                })
             }}
-        </Transition>
-        // Inside a Transition, so that the server waits for the lists before rendering the confirmation.
-        <Transition fallback=|| ()>
-            {move || {
-                let id = query.read().get("delete")?;
-                let token = active
-                    .get()
-                    .and_then(Result::ok)
-                    .into_iter()
-                    .chain(expired.get().and_then(Result::ok))
-                    .flat_map(|list| list.tokens)
-                    .find(|t| t.id.to_string() == id && t.can_delete)?;
-                Some(view! { <DeleteDialog token delete /> })
-            }}
-        </Transition>
+        </Suspense>
     }
 }
 
 #[component]
-fn CreateForm(create: ServerAction<CreateToken>, now: Timestamp) -> impl IntoView {
-    let error = action_error(create);
-    let (choice, set_choice) = signal("30".to_owned());
-    let (custom, set_custom) = signal(String::new());
-    let hydrated = crate::ui::hydrated();
-    let resulting_date = move || {
-        // Without JavaScript the choice can't be followed live: say how the date is counted instead.
-        if !hydrated.get() {
-            return "Counted from now. A token can't be extended: when it expires, create a new one.".to_owned();
+fn TokenSections(
+    data: TokensPageData,
+    form_open: bool,
+    create_error: Option<crate::error::AppError>,
+    open_dialog: (Option<String>, Option<String>),
+    role: tessera_core::domain::org::Role,
+    org_name: String,
+    revoke_all_outcome: Option<Result<usize, crate::error::AppError>>,
+) -> impl IntoView {
+    let now = data.now;
+    let policy = data.policy;
+    let empty = data.active.items.is_empty() && data.active.next.is_none();
+    let expired_count = count_label(&data.expired);
+    let revoked_count = count_label(&data.revoked);
+    let (open_delete, open_rotate) = open_dialog;
+    let expired_open = use_query_map().get_untracked().get("expired_after").is_some();
+    let revoked_open = use_query_map().get_untracked().get("revoked_after").is_some();
+    view! {
+        {form_open.then(|| view! { <CreateForm now error=create_error.clone() default_days=policy.default_lifetime.days() max_days=policy.max_lifetime.days() /> })}
+        {(!data.expiring_soon.is_empty()).then(|| {
+            let n = data.expiring_soon.len();
+            view! {
+                <div class="alert alert-warning" role="status" data-testid="expiring-banner">
+                    <strong>{if n == 1 { "1 token expires within 7 days.".to_owned() } else { format!("{n} tokens expire within 7 days.") }}</strong>
+                    " Rotate them before they lapse, so the programs using them keep working: "
+                    {data.expiring_soon.iter().map(|t| {
+                        let name = t.name.clone().unwrap_or_else(|| format!("token {}", &t.id.to_string()[..8]));
+                        view! { <span class="banner-item">{format!("{name} ({})", expires_phrase(t.expires_at, now))}</span> }
+                    }).collect_view()}
+                </div>
+            }
+        })}
+        {(data.over_policy > 0).then(|| view! {
+            <div class="alert alert-error" role="alert" data-testid="policy-banner">
+                <strong>{format!("{} token{} outlive the organization's maximum lifetime of {} and {} refused.",
+                    data.over_policy, if data.over_policy == 1 { "" } else { "s" }, policy.max_lifetime,
+                    if data.over_policy == 1 { "is" } else { "are" })}</strong>
+                " Rotate each one (its successor gets a lifetime within the policy) or replace it."
+            </div>
+        })}
+        <section class="section" aria-labelledby="active-title">
+            <div class="section-title">
+                <h2 id="active-title">"Active tokens"</h2>
+            </div>
+            {if empty {
+                view! {
+                    <EmptyState title="No active tokens" test_id="tokens-empty">
+                        <p>"Create a token for each program that calls the API, so you can delete one without breaking the others."</p>
+                        <p class="muted">"Use " <strong>"Create Token"</strong> " above to make the first one."</p>
+                    </EmptyState>
+                }
+                .into_any()
+            } else {
+                view! { <TokenList page=data.active.clone() kind=ListKind::Active open_delete=open_delete.clone() open_rotate=open_rotate.clone() role policy_max=policy.max_lifetime.days() /> }.into_any()
+            }}
+        </section>
+        {(!data.expired.items.is_empty()).then(|| view! {
+            <details class="section collapsible" data-testid="expired-tokens" open=expired_open>
+                <summary>{format!("Expired tokens ({expired_count})")}</summary>
+                <p class="muted">"Expired tokens no longer work and can't be renewed. Create new ones instead."</p>
+                <TokenList page=data.expired.clone() kind=ListKind::Expired open_delete=open_delete.clone() open_rotate=None role policy_max=policy.max_lifetime.days() />
+            </details>
+        })}
+        {(!data.revoked.items.is_empty()).then(|| view! {
+            <details class="section collapsible" data-testid="revoked-tokens" open=revoked_open>
+                <summary>{format!("Revoked tokens ({revoked_count})")}</summary>
+                <p class="muted">"Revoked tokens stopped working for good; each says why."</p>
+                <TokenList page=data.revoked.clone() kind=ListKind::Revoked open_delete=None open_rotate=None role policy_max=policy.max_lifetime.days() />
+            </details>
+        })}
+        {allows(role, Permission::RevokeAllTokens).then(|| view! { <DangerZone org_name outcome=revoke_all_outcome /> })}
+    }
+}
+
+fn count_label<T>(page: &Page<T>) -> String {
+    if page.next.is_some() { format!("{}+", page.items.len()) } else { page.items.len().to_string() }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListKind {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl ListKind {
+    fn paging(self) -> &'static str {
+        match self {
+            ListKind::Active => "after",
+            ListKind::Expired => "expired_after",
+            ListKind::Revoked => "revoked_after",
         }
-        let raw = if choice.get() == "custom" { custom.get() } else { choice.get() };
-        match ExpiryDays::parse(Some(&raw)) {
-            Ok(days) => format!("The token will expire on {}.", now.plus_days(days.days()).date()),
-            Err(_) => format!("Choose between {} and {} days.", ExpiryDays::MIN, ExpiryDays::MAX),
+    }
+
+    fn test_id(self) -> &'static str {
+        match self {
+            ListKind::Active => "tokens-list",
+            ListKind::Expired => "expired-list",
+            ListKind::Revoked => "revoked-list",
         }
+    }
+}
+
+#[component]
+fn TokenList(
+    page: Page<TokenListing>,
+    kind: ListKind,
+    open_delete: Option<String>,
+    open_rotate: Option<String>,
+    role: tessera_core::domain::org::Role,
+    policy_max: i64,
+) -> impl IntoView {
+    let now = page.now;
+    view! {
+        <ul class="list" data-testid=kind.test_id()>
+            {page
+                .items
+                .into_iter()
+                .map(|listing| {
+                    let id = listing.token.id.to_string();
+                    let delete_open = open_delete.as_deref() == Some(id.as_str());
+                    let rotate_open = open_rotate.as_deref() == Some(id.as_str());
+                    view! { <TokenRow listing now kind delete_open rotate_open role policy_max /> }
+                })
+                .collect_view()}
+        </ul>
+        {page.next.map(|next| view! {
+            <div class="list-footer">
+                <form method="get" action=TOKENS_URL class="inline-form">
+                    <input type="hidden" name=kind.paging() value=next />
+                    <button type="submit" class="small" data-testid=format!("{}-older", kind.test_id())>"Older tokens"</button>
+                </form>
+            </div>
+        })}
+    }
+}
+
+/// How a token is named where its name is missing: its id's start, not a word like "Unnamed" (which
+/// would also match a search for a token called that).
+fn label_of(name: &Option<String>, id: &str) -> String {
+    name.clone().unwrap_or_else(|| format!("token {}", &id[..8]))
+}
+
+#[component]
+fn TokenRow(
+    listing: TokenListing,
+    now: Timestamp,
+    kind: ListKind,
+    delete_open: bool,
+    rotate_open: bool,
+    role: tessera_core::domain::org::Role,
+    policy_max: i64,
+) -> impl IntoView {
+    let token = listing.token.clone();
+    let id = token.id.to_string();
+    let label = label_of(&token.name, &id);
+    let expiring = kind == ListKind::Active && token.expires_at.days_after(now) <= EXPIRING_SOON_DAYS;
+    let rotating = token.grace_until.filter(|_| kind == ListKind::Active);
+    let last_used = match (token.last_used_at, &token.last_used_ip) {
+        (Some(at), Some(ip)) => format!("{} from {ip}", ago_phrase(at, now)),
+        (Some(at), None) => ago_phrase(at, now),
+        (None, _) => "Never".to_owned(),
     };
-    let expiry_error = field_error(error, "expires_in_days");
+    let history = allows(role, Permission::ViewAudit).then(|| format!("{AUDIT_URL}?token_id={id}"));
+    let id_for_dialogs = id.clone();
+    view! {
+        <li class="list-row" data-testid="token-row" data-token-id=id.clone()>
+            <div class="row-main">
+                <div class="row-title">
+                    {match token.name.clone() {
+                        Some(name) => view! { <span data-testid="token-name">{name}</span> }.into_any(),
+                        None => view! { <span class="unnamed" data-testid="token-name">"Unnamed"</span> }.into_any(),
+                    }}
+                    {listing.yours.then(|| view! { <span class="badge">"Yours"</span> })}
+                    {expiring.then(|| view! { <span class="badge warning" data-testid="expiry-warning">{expires_phrase(token.expires_at, now)}</span> })}
+                    {rotating.map(|until| view! {
+                        <span class="badge info" data-testid="rotating">{format!("rotating — old secret valid until {}", until.date_time())}</span>
+                    })}
+                    {listing.over_policy.then(|| view! { <span class="badge danger" data-testid="over-policy">"refused: exceeds policy"</span> })}
+                </div>
+                <div class="token-id" data-testid="token-id">{id.clone()}</div>
+                <dl class="row-meta">
+                    <div>
+                        <dt>"Created "</dt>
+                        <dd data-testid="token-created"><Time at=token.created_at />{format!(" by {}", token.creator_email)}</dd>
+                    </div>
+                    {match kind {
+                        ListKind::Revoked => view! {
+                            <div>
+                                <dt>"Revoked "</dt>
+                                <dd data-testid="token-revoked">
+                                    {token.revoked_at.or(token.grace_until).map(|at| view! { <Time at /> })}
+                                    {format!(" — {}", token.revoked_reason.map_or("Replaced by rotation; its grace period is over", |r| r.explanation()))}
+                                </dd>
+                            </div>
+                        }
+                        .into_any(),
+                        _ => view! {
+                            <div>
+                                <dt>{if kind == ListKind::Expired { "Expired " } else { "Expires " }}</dt>
+                                <dd data-testid="token-expires">
+                                    <Time at=token.expires_at />
+                                    {(kind == ListKind::Active).then(|| format!(" ({})", expires_phrase(token.expires_at, now)))}
+                                </dd>
+                            </div>
+                        }
+                        .into_any(),
+                    }}
+                    <div>
+                        <dt>"Last used "</dt>
+                        <dd data-testid="token-last-used" title=token.last_used_user_agent.clone().unwrap_or_default()>{last_used}</dd>
+                    </div>
+                </dl>
+            </div>
+            <div class="row-actions">
+                {history.map(|href| view! {
+                    <a href=href class="button small ghost" aria-label=format!("History of {label}") data-testid="token-history">"History"</a>
+                })}
+                {(listing.can_rotate && kind == ListKind::Active && rotating.is_none()).then(|| view! {
+                    <RotateButton id=id_for_dialogs.clone() label=label.clone() open=rotate_open policy_max />
+                })}
+                {listing.can_delete.then(|| view! { <DeleteButton id=id_for_dialogs.clone() label=label.clone() open=delete_open /> })}
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn DeleteButton(id: String, label: String, open: bool) -> impl IntoView {
+    let title_id = format!("delete-title-{id}");
+    view! {
+        <DialogButton
+            label="Delete".to_owned()
+            aria_label=format!("Delete {label}")
+            test_id="delete-token".to_owned()
+            class="small danger-outline".to_owned()
+            page=TOKENS_URL.to_owned()
+            param="delete".to_owned()
+            value=id.clone()
+            title_id=title_id.clone()
+            open
+        >
+            <h2 id=title_id>{format!("Delete \u{201c}{label}\u{201d}?")}</h2>
+            <p>"Programs using this token stop working immediately. This can't be undone."</p>
+            <p class="token-id">{id.clone()}</p>
+            <form method="post" action=TOKENS_URL>
+                <Action path=DeleteToken::PATH />
+                <input type="hidden" name="id" value=id.clone() />
+                <div class="actions end">
+                    <button type="submit" formmethod="dialog" formnovalidate data-testid="cancel-dialog">"Cancel"</button>
+                    <button type="submit" class="danger" data-testid="confirm-delete">"Delete token"</button>
+                </div>
+            </form>
+        </DialogButton>
+    }
+}
+
+#[component]
+fn RotateButton(id: String, label: String, open: bool, policy_max: i64) -> impl IntoView {
+    let title_id = format!("rotate-title-{id}");
+    view! {
+        <DialogButton
+            label="Rotate".to_owned()
+            aria_label=format!("Rotate {label}")
+            test_id="rotate-token".to_owned()
+            class="small".to_owned()
+            page=TOKENS_URL.to_owned()
+            param="rotate".to_owned()
+            value=id.clone()
+            title_id=title_id.clone()
+            open
+        >
+            <h2 id=title_id>{format!("Rotate \u{201c}{label}\u{201d}")}</h2>
+            <p>
+                "A new secret replaces this one. The token keeps its name and permissions; update the program that uses it, "
+                "then the old secret stops working when its grace period ends."
+            </p>
+            <form method="post" action=TOKENS_URL>
+                <Action path=RotateToken::PATH />
+                <input type="hidden" name="id" value=id.clone() />
+                <fieldset class="field">
+                    <legend>"Old secret keeps working for"</legend>
+                    <div class="chips">
+                        {GracePeriod::ALL.into_iter().map(|grace| {
+                            let input_id = format!("grace-{}-{id}", grace.as_str());
+                            let label_for = input_id.clone();
+                            view! {
+                                <label class="chip" for=label_for>
+                                    <input type="radio" id=input_id name="grace" value=grace.as_str() checked=grace == GracePeriod::DEFAULT />
+                                    <span>{grace.label()}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <div class="field">
+                    <label for=format!("rotate-days-{id}")>"New secret expires in (days)"</label>
+                    <input id=format!("rotate-days-{id}") name="expires_in_days" type="number" min="1" max=policy_max placeholder="The organization's default" />
+                </div>
+                <div class="actions end">
+                    <button type="submit" formmethod="dialog" formnovalidate>"Cancel"</button>
+                    <button type="submit" class="primary" data-testid="confirm-rotate">"Rotate token"</button>
+                </div>
+            </form>
+        </DialogButton>
+    }
+}
+
+#[component]
+fn CreateForm(now: Timestamp, error: Option<crate::error::AppError>, default_days: i64, max_days: i64) -> impl IntoView {
+    let name_error = field_error(&error, "name");
     view! {
         <section class="card" aria-labelledby="create-title" data-testid="create-token-form">
             <h2 id="create-title">"Create a token"</h2>
-            <ErrorAlert error=form_error(error, &["name", "expires_in_days"]) />
-            <PageForm action=create url=TOKENS_URL>
+            <ErrorAlert error=form_error(&error, &["name", "expires_in_days"]) />
+            <form method="post" action=TOKENS_URL>
+                <Action path=CreateToken::PATH />
                 <div class="field">
                     <label for="token-name">"Name"</label>
                     <input
@@ -186,8 +429,10 @@ fn CreateForm(create: ServerAction<CreateToken>, now: Timestamp) -> impl IntoVie
                         list="token-name-suggestions"
                         placeholder="CI/CD Pipeline"
                         autocomplete="off"
+                        autofocus
+                        maxlength=TokenName::MAX_CHARS
                         aria-describedby="token-name-hint"
-                        aria-invalid=move || field_error(error, "name").get().is_some().then_some("true")
+                        aria-invalid=name_error.is_some().then_some("true")
                     />
                     <datalist id="token-name-suggestions">
                         {NAME_SUGGESTIONS.map(|s| view! { <option value=s></option> }).collect_view()}
@@ -195,286 +440,111 @@ fn CreateForm(create: ServerAction<CreateToken>, now: Timestamp) -> impl IntoVie
                     <span class="hint" id="token-name-hint">
                         "Optional. Say where the token is used, like \u{201c}CI/CD Pipeline\u{201d}, \u{201c}VS Code Extension\u{201d} or \u{201c}MCP Server\u{201d}."
                     </span>
-                    {move || field_error(error, "name").get().map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
+                    {name_error.map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
                 </div>
-                <fieldset class="field" aria-describedby="expiry-result">
-                    <legend>"Expiration"</legend>
-                    <div class="chips" role="radiogroup" aria-label="Expiration">
-                        {ExpiryDays::PRESETS
-                            .into_iter()
-                            .map(|days| {
-                                let value = days.to_string();
-                                let id = format!("expiry-{days}");
-                                let label_for = id.clone();
-                                let checked = days == ExpiryDays::DEFAULT.days();
-                                view! {
-                                    <label class="chip" for=label_for>
-                                        <input
-                                            type="radio"
-                                            id=id
-                                            name="expires_in_days"
-                                            value=value.clone()
-                                            checked=checked
-                                            on:change=move |_| set_choice.set(value.clone())
-                                        />
-                                        <span>
-                                            {format!("{days} days")}
-                                            <span class="visually-hidden">
-                                                {format!(", until {}", now.plus_days(days).date())}
-                                            </span>
-                                        </span>
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                        <label class="chip" for="expiry-custom">
-                            <input
-                                type="radio"
-                                id="expiry-custom"
-                                name="expires_in_days"
-                                value="custom"
-                                on:change=move |_| set_choice.set("custom".to_owned())
-                            />
-                            <span>"Custom"</span>
-                        </label>
-                    </div>
-                    <div class="expiry-row">
-                        <label for="custom-days">"Custom number of days"</label>
-                        <input
-                            id="custom-days"
-                            name="custom_days"
-                            type="number"
-                            min=ExpiryDays::MIN
-                            max=ExpiryDays::MAX
-                            step="1"
-                            inputmode="numeric"
-                            placeholder="1–365"
-                            aria-invalid=move || expiry_error.get().is_some().then_some("true")
-                            on:input=move |ev| {
-                                set_custom.set(event_target_value(&ev));
-                                set_choice.set("custom".to_owned());
-                            }
-                            prop:value=custom
-                        />
-                    </div>
-                    <p class="hint" id="expiry-result" aria-live="polite" data-testid="expiry-result">
-                        {resulting_date}
-                    </p>
-                    {move || expiry_error.get().map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
-                </fieldset>
+                <ExpiryField now default_days max_days error=field_error(&error, "expires_in_days") />
                 <div class="actions">
-                    <button type="submit" class="primary" disabled=move || create.pending().get()>
-                        "Create"
-                    </button>
-                    <A href=TOKENS_URL attr:class="button">"Cancel"</A>
+                    <button type="submit" class="primary">"Create"</button>
+                    <a href=TOKENS_URL class="button">"Cancel"</a>
                 </div>
-            </PageForm>
+            </form>
         </section>
     }
 }
 
 #[component]
-fn RevealPanel(token: CreatedToken, create: ServerAction<CreateToken>) -> impl IntoView {
-    let title = match &token.name {
-        Some(name) => format!("Token \u{201c}{name}\u{201d} created"),
-        None => "Token created".to_owned(),
+fn RevealPanel(token: CreatedToken, old_valid_until: Option<Timestamp>) -> impl IntoView {
+    let title = match (&token.name, old_valid_until) {
+        (Some(name), None) => format!("Token \u{201c}{name}\u{201d} created"),
+        (None, None) => "Token created".to_owned(),
+        (Some(name), Some(_)) => format!("Token \u{201c}{name}\u{201d} rotated"),
+        (None, Some(_)) => "Token rotated".to_owned(),
     };
     let id = token.id.to_string();
     let example = format!(
-        "curl {}/api/v1/whoami \\\n  -H \"X-ZeroPath-API-Token-Id: {id}\" \\\n  -H \"X-ZeroPath-API-Token-Secret: {}\"",
-        token.base_url, token.secret
+        "curl {}/api/v1/whoami \\\n  -H \"{}: {id}\" \\\n  -H \"{}: {}\"",
+        token.base_url, token.id_header, token.secret_header, token.secret
     );
-    let navigate = use_navigate();
-    // Move focus to the panel, so keyboard and screen-reader users land on the secret.
-    let panel = NodeRef::<leptos::html::Section>::new();
-    Effect::new(move |_| {
-        if let Some(panel) = panel.get() {
-            let _ = panel.focus();
-        }
-    });
     view! {
-        <section
-            class="card reveal"
-            aria-labelledby="reveal-title"
-            data-testid="token-reveal"
-            tabindex="-1"
-            node_ref=panel
-        >
+        <section class="card reveal" aria-labelledby="reveal-title" data-testid="token-reveal">
             <h2 id="reveal-title">{title}</h2>
-            <div class="alert alert-warning" role="status">
+            <div class="alert alert-warning" id="secret-warning">
                 <strong>"Copy the Token Secret now. It is shown only once."</strong>
-                "It can't be retrieved later, not even by an administrator. If you lose it, delete this token and create a new one."
+                " It can't be retrieved later, not even by an administrator. If you lose it, delete this token and create a new one."
             </div>
+            {old_valid_until.map(|until| view! {
+                <div class="alert alert-info" role="status" data-testid="rotation-grace">
+                    {format!("The old secret keeps working until {}. Update the program that uses it before then.", until.date_time())}
+                </div>
+            })}
             <div class="secret-field">
                 <span class="label" id="token-id-label">"Token ID"</span>
                 <div class="copy-row">
-                    <code class="value" aria-labelledby="token-id-label" data-testid="token-id">{id.clone()}</code>
-                    <CopyButton value=id what="Token ID" test_id="copy-token-id" />
+                    <code class="value" id="token-id-value" aria-labelledby="token-id-label" data-testid="token-id">{id.clone()}</code>
+                    <CopyButton target="token-id-value".to_owned() what="Token ID".to_owned() test_id="copy-token-id".to_owned() />
                 </div>
                 <span class="hint muted">"Identifies the token. Safe to log and to share."</span>
             </div>
             <div class="secret-field">
                 <span class="label" id="token-secret-label">"Token Secret"</span>
                 <div class="copy-row">
-                    <code class="value" aria-labelledby="token-secret-label" data-testid="token-secret">{token.secret.clone()}</code>
-                    <CopyButton value=token.secret.clone() what="Token Secret" test_id="copy-token-secret" />
+                    <code
+                        class="value"
+                        id="token-secret-value"
+                        tabindex="-1"
+                        autofocus
+                        aria-labelledby="token-secret-label"
+                        aria-describedby="secret-warning"
+                        data-testid="token-secret"
+                    >
+                        {token.secret.clone()}
+                    </code>
+                    <CopyButton target="token-secret-value".to_owned() what="Token Secret".to_owned() test_id="copy-token-secret".to_owned() />
                 </div>
                 <span class="hint muted">{format!("Expires on {}. Keep it like a password.", token.expires_at.date_time())}</span>
             </div>
             <div class="secret-field">
                 <span class="label" id="example-label">"Try it"</span>
-                <pre class="code" aria-labelledby="example-label" data-testid="token-example"><code>{example.clone()}</code></pre>
+                <pre class="code" id="token-example-value" aria-labelledby="example-label" data-testid="token-example"><code>{example}</code></pre>
                 <div class="actions">
-                    <CopyButton value=example what="example" />
+                    <CopyButton target="token-example-value".to_owned() what="example".to_owned() test_id="copy-example".to_owned() />
                 </div>
             </div>
             <div class="actions end">
-                <a
-                    href=TOKENS_URL
-                    class="button primary"
-                    data-testid="close-reveal"
-                    on:click=move |ev| {
-                        ev.prevent_default();
-                        // Forget the secret: after this it exists nowhere in the page.
-                        create.value().set(None);
-                        navigate(TOKENS_URL, NavigateOptions { replace: true, ..Default::default() });
-                    }
-                >
-                    "Done, I've copied it"
-                </a>
+                <a href=TOKENS_URL class="button primary" data-testid="close-reveal">"Done, I've copied it"</a>
             </div>
         </section>
     }
 }
 
 #[component]
-fn TokenRows(list: TokenList, expired: bool, paging: &'static str) -> impl IntoView {
-    if list.tokens.is_empty() {
-        return Either::Left(view! {
-            <div class="empty" data-testid="tokens-empty">
-                <h3>"No active tokens"</h3>
-                <p>"Create a token for each program that calls the API, so you can delete one without breaking the others."</p>
-                <Form method="GET" action=TOKENS_URL>
-                    <input type="hidden" name="new" value="1" />
-                    <button type="submit" class="primary">"Create Token"</button>
-                </Form>
-            </div>
-        });
-    }
-    let now = list.now;
-    Either::Right(view! {
-        <ul class="list" role="list" data-testid=if expired { "expired-list" } else { "tokens-list" }>
-            {list.tokens.into_iter().map(|token| view! { <TokenRow token now expired /> }).collect_view()}
-        </ul>
-        {list
-            .next
-            .map(|next| {
-                view! {
-                    <div class="list-footer">
-                        <Form method="GET" action=TOKENS_URL>
-                            <input type="hidden" name=paging value=next />
-                            <button type="submit" class="small">"Older tokens"</button>
-                        </Form>
-                    </div>
-                }
+fn DangerZone(org_name: String, outcome: Option<Result<usize, crate::error::AppError>>) -> impl IntoView {
+    let error = outcome.clone().and_then(Result::err);
+    let done = outcome.and_then(Result::ok);
+    view! {
+        <section class="section danger-zone" aria-labelledby="danger-title" data-testid="danger-zone">
+            <h2 id="danger-title">"Danger zone"</h2>
+            {done.map(|n| view! {
+                <div class="alert alert-success" role="status" data-testid="revoked-all">
+                    {format!("{n} token{} revoked. Every program using them stopped working.", if n == 1 { " was" } else { "s were" })}
+                </div>
             })}
-    })
-}
-
-#[component]
-fn TokenRow(token: TokenView, now: Timestamp, expired: bool) -> impl IntoView {
-    let name = token.name.clone();
-    // What the Delete button says to screen readers: the token's name, or for an unnamed one its id's
-    // start (not the word "Unnamed", which would also match a search for the "Name" field).
-    let label = name.clone().unwrap_or_else(|| format!("token {}", &token.id.to_string()[..8]));
-    let days_left = token.expires_at.days_after(now);
-    let expiring = !expired && days_left <= WARN_DAYS;
-    let last_used = match (token.last_used_at, &token.last_used_ip) {
-        (Some(at), Some(ip)) => format!("{} from {ip}", ago_phrase(at, now)),
-        (Some(at), None) => ago_phrase(at, now),
-        (None, _) => "Never".to_owned(),
-    };
-    let last_used_title = token.last_used_user_agent.clone().unwrap_or_default();
-    let id = token.id.to_string();
-    let delete_id = id.clone();
-    view! {
-        <li class="list-row" data-testid="token-row" data-token-id=id.clone()>
-            <div>
-                <div class="row-title">
-                    {match name {
-                        Some(name) => Either::Left(view! { <span data-testid="token-name">{name}</span> }),
-                        None => Either::Right(view! { <span class="unnamed" data-testid="token-name">"Unnamed"</span> }),
-                    }}
-                    {token.yours.then(|| view! { <span class="badge">"Yours"</span> })}
-                    {expiring
-                        .then(|| {
-                            view! {
-                                <span class="badge warning" data-testid="expiry-warning">
-                                    {expires_phrase(token.expires_at, now)}
-                                </span>
-                            }
-                        })}
-                </div>
-                <div class="token-id" data-testid="token-id">{id.clone()}</div>
-                <dl class="row-meta">
-                    <div>
-                        <dt>"Created "</dt>
-                        <dd data-testid="token-created">
-                            <time datetime=token.created_at.rfc3339()>{token.created_at.date()}</time>
-                            {format!(" by {}", token.created_by)}
-                        </dd>
+            <div class="card danger-card">
+                <h3>"Revoke all tokens in this organization"</h3>
+                <p class="muted">
+                    "For a suspected leak: every API token of " <strong>{org_name.clone()}</strong>
+                    " stops working at once, on every instance. Each revocation is recorded in the audit log. This can't be undone."
+                </p>
+                <form method="post" action=TOKENS_URL>
+                    <Action path=RevokeAllTokens::PATH />
+                    <div class="field">
+                        <label for="confirm-revoke-all">{format!("Type {org_name} to confirm")}</label>
+                        <input id="confirm-revoke-all" name="confirm" type="text" autocomplete="off" required aria-invalid=error.is_some().then_some("true") />
+                        {field_error(&error, "confirm").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
                     </div>
-                    <div>
-                        <dt>{if expired { "Expired " } else { "Expires " }}</dt>
-                        <dd data-testid="token-expires">
-                            <time datetime=token.expires_at.rfc3339()>{token.expires_at.date()}</time>
-                            {(!expired).then(|| format!(" ({})", expires_phrase(token.expires_at, now)))}
-                        </dd>
-                    </div>
-                    <div>
-                        <dt>"Last used "</dt>
-                        <dd data-testid="token-last-used" title=last_used_title>{last_used}</dd>
-                    </div>
-                </dl>
+                    <button type="submit" class="danger" data-testid="revoke-all">"Revoke all tokens"</button>
+                </form>
             </div>
-            {token
-                .can_delete
-                .then(move || {
-                    view! {
-                        <Form method="GET" action=TOKENS_URL>
-                            <input type="hidden" name="delete" value=delete_id />
-                            <button type="submit" class="small danger-outline" aria-label=format!("Delete {label}")>
-                                "Delete"
-                            </button>
-                        </Form>
-                    }
-                })}
-        </li>
-    }
-}
-
-#[component]
-fn DeleteDialog(token: TokenView, delete: ServerAction<DeleteToken>) -> impl IntoView {
-    let label = token.name.clone().unwrap_or_else(|| "this unnamed token".to_owned());
-    let title = match &token.name {
-        Some(name) => format!("Delete \u{201c}{name}\u{201d}?"),
-        None => "Delete this unnamed token?".to_owned(),
-    };
-    view! {
-        <ConfirmDialog title cancel_href=TOKENS_URL>
-            <p>
-                "Programs using " {label} " stop working immediately. This can't be undone."
-            </p>
-            <p class="token-id">{token.id.to_string()}</p>
-            <ActionForm action=delete>
-                <input type="hidden" name="id" value=token.id.to_string() />
-                <div class="actions end">
-                    <A href=TOKENS_URL attr:class="button">"Cancel"</A>
-                    <button type="submit" class="danger" data-testid="confirm-delete">
-                        "Delete"
-                    </button>
-                </div>
-            </ActionForm>
-        </ConfirmDialog>
+        </section>
     }
 }

@@ -5,6 +5,9 @@ use super::text::check_visible;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Tokens expiring sooner than this get a warning (banner, badge, email).
+pub const EXPIRING_SOON_DAYS: i64 = 7;
+
 /// A token's optional, human-chosen name: trimmed, at most 100 characters, nothing invisible.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -21,7 +21,7 @@ pub async fn get(core: &Core, viewer: &Member) -> Result<PolicyView, Error> {
 /// How many live tokens a maximum lifetime of `policy.max_lifetime` would refuse from now on.
 pub async fn affected(core: &Core, viewer: &Member, policy: &TokenPolicy) -> Result<i64, Error> {
     viewer.require(Action::ManagePolicy)?;
-    Ok(store::tokens::count_over_lifetime(core.db.pool(), viewer.org_id, policy.max_lifetime.days(), core.clock.now())
+    Ok(store::tokens::count_over_lifetime(core.db.pool(), viewer.org_id, policy.max_lifetime.days(), core.clock.now(), core.clock.now())
         .await?)
 }
 
@@ -33,7 +33,7 @@ pub async fn set(core: &Core, caller: &Caller, policy: TokenPolicy) -> Result<i6
     let mut tx = core.db.begin_write().await?;
     let (before, _) = store::policies::get(&mut *tx, caller.org_id()).await?;
     let affected =
-        store::tokens::count_over_lifetime(&mut *tx, caller.org_id(), policy.max_lifetime.days(), now).await?;
+        store::tokens::count_over_lifetime(&mut *tx, caller.org_id(), policy.max_lifetime.days(), now, now).await?;
     store::policies::set(&mut *tx, caller.org_id(), &policy, caller.user_id(), now).await?;
     Recorder::for_caller(caller, now)
         .record(

@@ -115,6 +115,12 @@ pub async fn switch_org(core: &Core, identity: &Identity, org_id: OrgId) -> Resu
     Ok(store::sessions::set_current_org(core.db.pool(), &identity.key.0, org_id).await?)
 }
 
+/// Makes `org_id` the session's organization without checking membership: for callers that just made
+/// the person a member (accepting an invitation).
+pub async fn set_current_org(core: &Core, key: &SessionKey, org_id: OrgId) -> Result<(), Error> {
+    Ok(store::sessions::set_current_org(core.db.pool(), &key.0, org_id).await?)
+}
+
 /// Deletes sessions past either timeout; returns how many.
 pub async fn purge_expired(core: &Core) -> Result<u64, Error> {
     let now = core.clock.now();

@@ -10,7 +10,7 @@ use crate::{
         org::{Action, action_for_token_delete, action_for_token_rotate, allows},
         paging::{Cursor, PageSize},
         policy::TokenPolicy,
-        token::{ExpiryDays, GracePeriod, RevokeReason, TokenName},
+        token::{EXPIRING_SOON_DAYS, ExpiryDays, GracePeriod, RevokeReason, TokenName},
     },
     error::Error,
     identity::{Caller, Member, Via},
@@ -162,6 +162,32 @@ pub async fn list(
     let next = more.then(|| rows.last().map(|t| Cursor { at: t.created_at, id: t.id }.to_string())).flatten();
     let items = rows.into_iter().map(|t| listing(viewer, &policy, changed_at, t)).collect();
     Ok(Page { items, next, now })
+}
+
+/// What the tokens page shows above the lists.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub policy: TokenPolicy,
+    pub policy_changed_at: Option<Timestamp>,
+    /// Live tokens expiring within [`EXPIRING_SOON_DAYS`], soonest first (at most 5).
+    pub expiring_soon: Vec<TokenEntry>,
+    /// Live tokens refused because they outlive a lowered maximum.
+    pub over_policy: i64,
+}
+
+pub async fn overview(core: &Core, viewer: &Member) -> Result<Overview, Error> {
+    viewer.require(Action::ViewTokens)?;
+    let now = core.clock.now();
+    let (policy, policy_changed_at) = store::policies::get(core.db.pool(), viewer.org_id).await?;
+    let expiring_soon =
+        store::tokens::expiring(core.db.pool(), viewer.org_id, now, now.plus_days(EXPIRING_SOON_DAYS), 5).await?;
+    let over_policy = match policy_changed_at {
+        Some(since) => {
+            store::tokens::count_over_lifetime(core.db.pool(), viewer.org_id, policy.max_lifetime.days(), since, now).await?
+        }
+        None => 0,
+    };
+    Ok(Overview { policy, policy_changed_at, expiring_soon, over_policy })
 }
 
 /// One token of the viewer's organization. Another organization's token is "not found", never

@@ -293,23 +293,30 @@ pub async fn note_policy_refusal_recorded<'c>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Live tokens whose expiry lies beyond what a maximum lifetime of `max_days`, set at `now`, allows.
-pub async fn count_over_lifetime<'c>(
-    db: impl Exec<'c>,
-    org_id: OrgId,
-    max_days: i64,
-    now: Timestamp,
-) -> sqlx::Result<i64> {
+/// Live tokens (at `now`) whose expiry lies beyond what a maximum lifetime of `max_days`, in force since
+/// `since`, allows: a token may live `max_days` from its creation or from `since`, whichever is later.
+pub async fn count_over_lifetime<'c>(db: impl Exec<'c>, org_id: OrgId, max_days: i64, since: Timestamp, now: Timestamp) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
          AND (grace_until IS NULL OR grace_until > $2) \
-         AND expires_at > (CASE WHEN created_at > $2 THEN created_at ELSE $2 END) + $3",
+         AND expires_at > (CASE WHEN created_at > $3 THEN created_at ELSE $3 END) + $4",
     )
     .bind(org_id)
     .bind(now)
+    .bind(since)
     .bind(max_days * DAY_MS)
     .fetch_one(db)
     .await
+}
+
+/// Live tokens expiring before `until`, soonest first.
+pub async fn expiring<'c>(db: impl Exec<'c>, org_id: OrgId, now: Timestamp, until: Timestamp, limit: i64) -> sqlx::Result<Vec<TokenEntry>> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
+         WHERE t.org_id = $1 AND t.revoked_at IS NULL AND t.replaced_by IS NULL AND t.expires_at > $2 AND t.expires_at <= $3 \
+         ORDER BY t.expires_at, t.id LIMIT $4"
+    );
+    sqlx::query_as(&sql).bind(org_id).bind(now).bind(until).bind(limit).fetch_all(db).await
 }
 
 /// Live tokens unused (since their last use, or creation) for longer than their organization allows.

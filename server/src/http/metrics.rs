@@ -1,7 +1,7 @@
 //! Prometheus metrics at `/metrics`: requests by route and status, a latency histogram, API
 //! authentication outcomes, and the token cache.
 
-use app::platform::state::AppState;
+use super::ServerState;
 use axum::{
     extract::{MatchedPath, Request, State},
     http::header,
@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use parking_lot::Mutex;
-use std::{collections::BTreeMap, fmt::Write, sync::Arc, time::Instant};
+use std::{collections::BTreeMap, fmt::Write, time::Instant};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
@@ -75,7 +75,8 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, state: &AppState) -> String {
+    pub fn render(&self, state: &ServerState) -> String {
+        let verifier = &state.app.core.verifier;
         let inner = self.inner.lock();
         let mut out = String::new();
         out.push_str("# HELP tessera_http_requests_total HTTP requests by route template, method and status.\n");
@@ -109,25 +110,23 @@ impl Metrics {
         }
         out.push_str("# HELP tessera_api_auth_total API token authentications by outcome.\n");
         out.push_str("# TYPE tessera_api_auth_total counter\n");
-        for (outcome, n) in state.token_auth.outcome_counts() {
+        for (outcome, n) in verifier.outcome_counts() {
             let _ = writeln!(out, "tessera_api_auth_total{{outcome=\"{outcome}\"}} {n}");
         }
         out.push_str("# HELP tessera_token_cache_entries Verified tokens held in memory.\n");
         out.push_str("# TYPE tessera_token_cache_entries gauge\n");
-        let _ = writeln!(out, "tessera_token_cache_entries {}", state.token_auth.cached_tokens());
+        let _ = writeln!(out, "tessera_token_cache_entries {}", verifier.cached_tokens());
         out.push_str("# HELP tessera_token_last_used_writes_total Last-used records written (at most one per token per minute).\n");
         out.push_str("# TYPE tessera_token_last_used_writes_total counter\n");
-        let _ = writeln!(
-            out,
-            "tessera_token_last_used_writes_total {}",
-            state.token_auth.last_used_writes.load(std::sync::atomic::Ordering::Relaxed)
-        );
+        let _ = writeln!(out, "tessera_token_last_used_writes_total {}", verifier.usage.written());
         out
     }
 }
 
-/// Counts and times every request, labelled by its route template (never the raw path).
-pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+/// Counts and times every request, labelled by its route template (never the raw path, which could
+/// carry an invitation code).
+pub async fn track(State(state): State<ServerState>, request: Request, next: Next) -> Response {
+    let metrics = &state.metrics;
     let route = request.extensions().get::<MatchedPath>().cloned();
     let method = method_name(request.method());
     let started = Instant::now();
@@ -137,6 +136,6 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
     response
 }
 
-pub async fn serve(State(state): State<AppState>, axum::Extension(metrics): axum::Extension<Arc<Metrics>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render(&state)).into_response()
+pub async fn serve(State(state): State<ServerState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&state)).into_response()
 }

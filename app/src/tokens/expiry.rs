@@ -1,0 +1,103 @@
+//! The expiration chooser of the token form: preset lengths up to the organization's maximum, or a
+//! custom number of days, and (with JavaScript) the date the choice leads to, as it changes.
+
+use leptos::prelude::*;
+use tessera_core::{domain::token::ExpiryDays, time::Timestamp};
+
+#[island]
+pub fn ExpiryField(
+    /// The server's clock when the page was rendered: dates count from it.
+    now: Timestamp,
+    default_days: i64,
+    max_days: i64,
+    error: Option<String>,
+) -> impl IntoView {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let mut presets: Vec<i64> = ExpiryDays::PRESETS.into_iter().filter(|d| *d <= max_days).collect();
+    if !presets.contains(&default_days) {
+        presets.push(default_days);
+        presets.sort_unstable();
+    }
+    let (choice, set_choice) = signal(default_days.to_string());
+    let (custom, set_custom) = signal(String::new());
+    let result = move || {
+        // Without JavaScript the choice can't be followed live: say how the date is counted instead.
+        if !hydrated.get() {
+            return "Counted from now. A token can't be extended: when it expires, create a new one.".to_owned();
+        }
+        let raw = if choice.get() == "custom" { custom.get() } else { choice.get() };
+        match raw.trim().parse::<i64>() {
+            Ok(days) if (1..=max_days).contains(&days) => {
+                format!("The token will expire on {}.", now.plus_days(days).date())
+            }
+            _ => format!("Choose between 1 and {max_days} days."),
+        }
+    };
+    let invalid = error.is_some();
+    view! {
+        <fieldset class="field" aria-describedby="expiry-result">
+            <legend>"Expiration"</legend>
+            <div class="chips">
+                {presets
+                    .into_iter()
+                    .map(|days| {
+                        let value = days.to_string();
+                        let id = format!("expiry-{days}");
+                        let label_for = id.clone();
+                        let on_change = value.clone();
+                        let mine = value.clone();
+                        view! {
+                            <label class="chip" for=label_for>
+                                <input
+                                    type="radio"
+                                    id=id
+                                    name="expires_in_days"
+                                    value=value
+                                    checked=days == default_days
+                                    prop:checked=move || choice.get() == mine
+                                    on:change=move |_| set_choice.set(on_change.clone())
+                                />
+                                <span>
+                                    {format!("{days} days")}
+                                    <span class="visually-hidden">{format!(", until {}", now.plus_days(days).date())}</span>
+                                </span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                <label class="chip" for="expiry-custom">
+                    <input
+                        type="radio"
+                        id="expiry-custom"
+                        name="expires_in_days"
+                        value="custom"
+                        prop:checked=move || choice.get() == "custom"
+                        on:change=move |_| set_choice.set("custom".to_owned())
+                    />
+                    <span>"Custom"</span>
+                </label>
+            </div>
+            <div class="expiry-row">
+                <label for="custom-days">"Custom number of days"</label>
+                <input
+                    id="custom-days"
+                    name="custom_days"
+                    type="number"
+                    min="1"
+                    max=max_days
+                    step="1"
+                    inputmode="numeric"
+                    placeholder=format!("1–{max_days}")
+                    aria-invalid=invalid.then_some("true")
+                    on:input=move |ev| {
+                        set_custom.set(event_target_value(&ev));
+                        set_choice.set("custom".to_owned());
+                    }
+                />
+            </div>
+            <p class="hint" id="expiry-result" aria-live="polite" data-testid="expiry-result">{result}</p>
+            {error.map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
+        </fieldset>
+    }
+}

@@ -1,0 +1,104 @@
+//! The REST API under `/api/v1`, for programs: CI pipelines, CLIs, IDE extensions, MCP servers.
+//!
+//! Every endpoint is declared once, with `#[utoipa::path]`, and registered through `OpenApiRouter`, so
+//! the router and the OpenAPI document at `/api/v1/openapi.json` can't disagree. Handlers are thin:
+//! the identity comes from the [`auth::ApiCaller`] extractor, the rules from the same services the
+//! dashboard uses, and every error is the one JSON body.
+
+pub mod auth;
+mod handlers;
+
+use super::{ServerState, errors::fallback_status};
+use axum::{
+    Router,
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+struct TokenHeaders {
+    id: String,
+    secret: String,
+}
+
+impl Modify for TokenHeaders {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = |name: &str, description: &str| {
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(name, description)))
+        };
+        components.add_security_scheme(
+            "token_id",
+            scheme(&self.id, "The Token ID (a UUID), shown when the token was created and in the token list."),
+        );
+        components.add_security_scheme(
+            "token_secret",
+            scheme(&self.secret, "The Token Secret (tsr_…), shown once when the token was created."),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tessera API",
+        description = "Organization-scoped API tokens. Send both token headers with every request; a token acts \
+                       with its creator's current role in the token's organization. Every error is \
+                       `{\"error\": code, \"message\": sentence, \"field\"?: name}`.",
+    ),
+    security(("token_id" = [], "token_secret" = [])),
+    tags(
+        (name = "identity", description = "Who is calling"),
+        (name = "organizations", description = "The token's organization and its members"),
+        (name = "tokens", description = "The organization's API tokens"),
+        (name = "audit", description = "The organization's audit trail"),
+        (name = "forward-auth", description = "For reverse proxies protecting other services"),
+    ),
+)]
+struct ApiDoc;
+
+fn parts() -> (Router<ServerState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::whoami))
+        .routes(routes!(handlers::organizations))
+        .routes(routes!(handlers::orgs_list))
+        .routes(routes!(handlers::members))
+        .routes(routes!(handlers::revoke_member_tokens))
+        .routes(routes!(handlers::list_tokens, handlers::create_token))
+        .routes(routes!(handlers::revoke_all_tokens))
+        .routes(routes!(handlers::revoke_current_token))
+        .routes(routes!(handlers::rotate_current_token))
+        .routes(routes!(handlers::get_token, handlers::delete_token))
+        .routes(routes!(handlers::rotate_token))
+        .routes(routes!(handlers::audit))
+        .routes(routes!(handlers::policy))
+        .routes(routes!(handlers::verify))
+        .split_for_parts()
+}
+
+/// The OpenAPI document (3.1) with the configured header names, as served at `/api/v1/openapi.json`.
+pub fn openapi(id_header: &str, secret_header: &str) -> utoipa::openapi::OpenApi {
+    let mut doc = parts().1;
+    TokenHeaders { id: id_header.to_owned(), secret: secret_header.to_owned() }.modify(&mut doc);
+    doc
+}
+
+/// The API's routes. Authentication is the [`auth::ApiCaller`] extractor each endpoint takes; anything
+/// else under `/api/` is a JSON 404 (or 405 for a known path with another method).
+pub fn router() -> Router<ServerState> {
+    let (authenticated, _) = parts();
+    Router::new()
+        .merge(authenticated)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(|axum::extract::State(state): axum::extract::State<ServerState>| async move {
+                ([(header::CONTENT_TYPE, "application/json")], state.openapi.to_string()).into_response()
+            }),
+        )
+        .route("/api/{*rest}", axum::routing::any(|| fallback_status(StatusCode::NOT_FOUND)))
+        .method_not_allowed_fallback(|| fallback_status(StatusCode::METHOD_NOT_ALLOWED))
+}

@@ -1,0 +1,281 @@
+//! The one layer every request passes, in this order:
+//!
+//! 1. **Host check** (DNS rebinding): a state-changing request must name this server: the public URL's
+//!    host, or without one a loopback name or the listen address.
+//! 2. **Cross-site refusal** (CSRF) for everything a browser session can reach: an unsafe method
+//!    passes only with `Sec-Fetch-Site: same-origin`, or, from browsers that don't send it, an `Origin`
+//!    equal to this site; requests with neither are not from a browser and pass (OWASP CSRF cheat
+//!    sheet, "Fetch Metadata"). The token-authenticated `/api/` is exempt: browsers can't attach its
+//!    headers cross-site.
+//! 3. **Who is asking**, resolved once for pages and server functions: the session (one lookup) and
+//!    the client's address, handed on in the request's extensions.
+//! 4. **Page gates**: before first-run setup every page leads to `/setup`; afterwards `/setup` is gone;
+//!    `/app/…` needs a session. Real redirects, so they work without JavaScript.
+//! 5. On the way out: security headers, `Cache-Control`, the request's log line.
+
+use super::{ServerState, errors::error_of, reqlog::Line};
+use app::{auth::cookies, request::RequestContext};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use std::{net::SocketAddr, sync::Arc, time::Instant};
+use tessera_core::{ErrorKind, identity::Origin, services::sessions};
+
+/// The policy for everything that is not a page (API answers, assets); pages set their own, with a nonce.
+pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Asset,
+    Api,
+    Health,
+    ServerFn,
+    Page,
+}
+
+pub fn classify(path: &str) -> Class {
+    if path.starts_with("/api/") {
+        Class::Api
+    } else if path.starts_with("/pkg/") || path == "/favicon.ico" {
+        Class::Asset
+    } else if path.starts_with("/rpc/") {
+        Class::ServerFn
+    } else if matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        Class::Health
+    } else {
+        Class::Page
+    }
+}
+
+/// Left in a response's extensions by API authentication, for the request's log line.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthNote {
+    pub token: Option<tessera_core::ids::TokenId>,
+    pub outcome: &'static str,
+}
+
+pub async fn gate(State(state): State<ServerState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let class = classify(request.uri().path());
+    let method = request.method().clone();
+    let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+    let client_ip = state.proxies.client_ip(peer.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()), request.headers());
+    let line = Line::start(&method, request.uri().path(), client_ip);
+
+    let mut response = match check(&state, &mut request, class, unsafe_method, client_ip).await {
+        Err(refusal) => refusal,
+        Ok(()) => next.run(request).await,
+    };
+    finish(&state, &mut response, class);
+    state.log.write(line.finish(&response, started.elapsed()));
+    response
+}
+
+async fn check(
+    state: &ServerState,
+    request: &mut Request,
+    class: Class,
+    unsafe_method: bool,
+    client_ip: std::net::IpAddr,
+) -> Result<(), Response> {
+    let web = &state.app.web;
+    if unsafe_method && !host_allowed(request.headers(), web) {
+        tracing::warn!(path = %super::reqlog::redact_path(request.uri().path()), "request for another host refused");
+        return Err(error_of(
+            ErrorKind::Forbidden,
+            "This request names a host this server doesn't answer to. Use the address Tessera is configured with.",
+        ));
+    }
+    if !matches!(class, Class::Page | Class::ServerFn) {
+        return Ok(());
+    }
+    if unsafe_method && !is_same_site(request.headers(), web) {
+        tracing::warn!(path = %super::reqlog::redact_path(request.uri().path()), "cross-site request refused");
+        return Err(error_of(
+            ErrorKind::CrossSiteRequest,
+            "This request came from another site and was refused. Submit the form from Tessera itself.",
+        ));
+    }
+    let origin = Origin::new(Some(client_ip), request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()));
+    let cookie = cookies::session_of(web, request.headers());
+    let identity = match cookie {
+        Some(value) => match sessions::resolve(&state.app.core, &value).await {
+            Ok(found) => found.map(Arc::new),
+            Err(e) => return Err(super::errors::ApiError(e).into_response()),
+        },
+        None => None,
+    };
+    let signed_in = identity.is_some();
+    request.extensions_mut().insert(RequestContext { identity, origin });
+    if class != Class::Page {
+        return Ok(());
+    }
+    let target = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+    page_gates(state, request.uri().path().to_owned(), target, request.method() == Method::POST, signed_in).await
+}
+
+async fn page_gates(state: &ServerState, path: String, target: String, post: bool, signed_in: bool) -> Result<(), Response> {
+    let path = path.as_str();
+    let to = |target: &str| if post { Redirect::to(target).into_response() } else { Redirect::temporary(target).into_response() };
+    match state.app.setup_complete().await {
+        Err(e) => return Err(super::errors::ApiError(e).into_response()),
+        Ok(false) if path != "/setup" => return Err(to("/setup")),
+        Ok(false) => return Ok(()),
+        Ok(true) if path == "/setup" => return Err(to("/login")),
+        Ok(true) => {}
+    }
+    if path == "/login" && signed_in && !post {
+        return Err(to(app::tokens::TOKENS_URL));
+    }
+    if path.starts_with("/app") && !signed_in {
+        return Err(to(&format!("/login?next={}", urlencode(&target))));
+    }
+    Ok(())
+}
+
+/// The host names this server answers state-changing requests for.
+pub fn host_allowed(headers: &HeaderMap, web: &app::state::WebSettings) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    match &web.public_origin {
+        Some(origin) => origin.split_once("://").is_some_and(|(_, authority)| authority == host),
+        None => {
+            let name = match host.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(""),
+                None => host.rsplit_once(':').map_or(host.as_str(), |(name, port)| {
+                    if port.bytes().all(|b| b.is_ascii_digit()) { name } else { host.as_str() }
+                }),
+            };
+            let listen = web.listen.ip();
+            matches!(name, "localhost" | "127.0.0.1" | "::1")
+                || name.ends_with(".localhost")
+                || (!listen.is_unspecified() && name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip == listen))
+        }
+    }
+}
+
+/// Does this unsafe request come from the dashboard itself?
+pub fn is_same_site(headers: &HeaderMap, web: &app::state::WebSettings) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    match &web.public_origin {
+        Some(public) => origin.eq_ignore_ascii_case(public),
+        // Without a configured public URL, the origin must name the host the request was sent to.
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+            origin.split_once("://").is_some_and(|(_, rest)| !host.is_empty() && rest.eq_ignore_ascii_case(host))
+        }
+    }
+}
+
+fn finish(state: &ServerState, response: &mut Response, class: Class) {
+    let ok = response.status().is_success();
+    let headers = response.headers_mut();
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if state.app.web.is_https() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    // Pages, server functions and API answers may name people, tokens and addresses: never stored.
+    // Assets under content-hashed names never change, so browsers keep them for a year.
+    let caching = match class {
+        Class::Asset if ok && state.app.leptos.hash_files => "public, max-age=31536000, immutable",
+        Class::Asset => "no-cache",
+        _ => "no-store",
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A plain 503 for when even the error page can't be rendered.
+pub fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "Tessera is temporarily unavailable.").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::state::WebSettings;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    fn web() -> WebSettings {
+        WebSettings::local("127.0.0.1:3000".parse().unwrap())
+    }
+
+    #[test]
+    fn fetch_metadata_decides_when_present() {
+        let s = web();
+        assert!(is_same_site(&headers(&[("sec-fetch-site", "same-origin")]), &s));
+        for other in ["none", "cross-site", "same-site"] {
+            let mut h = HeaderMap::new();
+            h.insert("sec-fetch-site", other.parse().unwrap());
+            assert!(!is_same_site(&h, &s), "{other}");
+        }
+    }
+
+    #[test]
+    fn origin_is_compared_without_fetch_metadata() {
+        let s = web();
+        assert!(is_same_site(&headers(&[("origin", "http://t.local:3000"), ("host", "t.local:3000")]), &s));
+        assert!(!is_same_site(&headers(&[("origin", "http://evil.example"), ("host", "t.local:3000")]), &s));
+        assert!(!is_same_site(&headers(&[("origin", "null"), ("host", "t.local:3000")]), &s));
+        let public = WebSettings { public_origin: Some("https://t.example.com".into()), ..web() };
+        assert!(is_same_site(&headers(&[("origin", "https://t.example.com")]), &public));
+        assert!(!is_same_site(&headers(&[("origin", "http://t.example.com")]), &public));
+        assert!(is_same_site(&HeaderMap::new(), &s), "not a browser");
+    }
+
+    #[test]
+    fn hosts() {
+        let s = web();
+        for ok in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST", "[::1]:3000", "app.localhost:8080"] {
+            assert!(host_allowed(&headers(&[("host", ok)]), &s), "{ok}");
+        }
+        for bad in ["rebind.attacker.example", "rebind.attacker.example:3000", "10.0.0.5:3000", "localhost.attacker.example"] {
+            assert!(!host_allowed(&headers(&[("host", bad)]), &s), "{bad}");
+        }
+        assert!(!host_allowed(&HeaderMap::new(), &s));
+        let lan = WebSettings::local("10.0.0.5:3000".parse().unwrap());
+        assert!(host_allowed(&headers(&[("host", "10.0.0.5:3000")]), &lan));
+        let public = WebSettings { public_origin: Some("https://t.example.com".into()), ..web() };
+        assert!(host_allowed(&headers(&[("host", "t.example.com")]), &public));
+        assert!(!host_allowed(&headers(&[("host", "127.0.0.1:3000")]), &public));
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(classify("/api/v1/whoami"), Class::Api);
+        assert_eq!(classify("/pkg/tessera.abc.wasm"), Class::Asset);
+        assert_eq!(classify("/rpc/tokens/create"), Class::ServerFn);
+        assert_eq!(classify("/healthz"), Class::Health);
+        assert_eq!(classify("/app/settings/api"), Class::Page);
+    }
+}

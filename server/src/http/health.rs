@@ -1,0 +1,21 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use super::ServerState;
+use axum::{Json, extract::State, http::StatusCode, response::{IntoResponse, Response}};
+use serde_json::json;
+
+/// The process is up and answering (a fixed body: nothing to compute).
+pub async fn healthz() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response()
+}
+
+/// The process can do its work: the database answers. 503 otherwise, so a load balancer routes around it.
+pub async fn readyz(State(state): State<ServerState>) -> Response {
+    if state.app.core.db.is_ready().await {
+        (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response()
+    } else {
+        tracing::warn!("readiness check failed: the database is not reachable");
+        let body = tessera_core::Error::unavailable("database unreachable").body();
+        super::errors::error_response(&body)
+    }
+}

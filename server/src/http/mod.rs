@@ -1,0 +1,78 @@
+//! The HTTP surface, assembled once: pages and server functions (Leptos), plain-form posts, the REST
+//! API, health checks and metrics, all behind one gate (see [`gate`]).
+
+pub mod api;
+pub mod client;
+pub mod errors;
+pub mod gate;
+mod health;
+pub mod limiter;
+pub mod metrics;
+mod pages;
+pub mod reqlog;
+
+use app::state::AppState;
+use axum::{
+    Router,
+    extract::FromRef,
+    routing::get,
+};
+use client::Proxies;
+use leptos::prelude::LeptosOptions;
+use limiter::FailureLimiter;
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Nothing Tessera accepts is larger: forms and JSON bodies are a few kilobytes at most.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the HTTP layer adds to the application's state.
+pub struct Parts {
+    pub app: AppState,
+    pub proxies: Proxies,
+    /// Failed API authentications per client address (IPv6 /64) and per Token ID.
+    pub failures_by_client: FailureLimiter,
+    pub failures_by_token: FailureLimiter,
+    pub metrics: metrics::Metrics,
+    pub log: reqlog::RequestLog,
+    /// The uniform 401 body, and the OpenAPI document, built once with the configured header names.
+    pub unauthorized: api::auth::Unauthorized,
+    pub openapi: Arc<str>,
+}
+
+/// One `Arc`, cloned by the router for every request.
+#[derive(Clone)]
+pub struct ServerState(pub Arc<Parts>);
+
+impl std::ops::Deref for ServerState {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+impl FromRef<ServerState> for AppState {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.clone()
+    }
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.leptos.clone()
+    }
+}
+
+pub fn router(state: ServerState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::serve))
+        .merge(api::router())
+        .merge(pages::router(&state))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .fallback_service(pages::static_files(&state))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate))
+        .with_state(state)
+}
