@@ -203,11 +203,12 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
     {
         let now = Clock::system().now();
         if expires.millis() - now.millis() < WARN_DAYS * DAY_MS && !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. }) {
-            eprintln!(
-                "warning: this token expires {} ({}); rotate it with `tessera api rotate` or create a new one",
-                tessera_core::time::expires_phrase(expires, now),
-                expires.rfc3339()
-            );
+            let when = if expires <= now {
+                format!("'s expiry ({}) has passed by this machine's clock", expires.rfc3339())
+            } else {
+                format!(" {} ({})", tessera_core::time::expires_phrase(expires, now), expires.rfc3339())
+            };
+            eprintln!("warning: this token{when}; rotate it with `tessera api rotate` or create a new one");
         }
     }
     let body = response.text().await.unwrap_or_default();

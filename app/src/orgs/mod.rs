@@ -57,8 +57,9 @@ mod adapt {
 pub async fn switch_org(#[server(default)] org_id: String, #[server(default)] back: String) -> Result<(), AppError> {
     use tessera_core::{error::Error, ids::OrgId, services::sessions};
     crate::request::serve(|cx| async move {
+        let identity = cx.identity()?;
         let org_id: OrgId = org_id.parse().map_err(|_| Error::not_found("That organization"))?;
-        sessions::switch_org(cx.core(), cx.identity()?, org_id).await?;
+        sessions::switch_org(cx.core(), identity, org_id).await?;
         crate::request::redirect(if back.is_empty() { crate::tokens::TOKENS_URL } else { &back });
         Ok(())
     })

@@ -1,16 +1,33 @@
-//! `TestApp`: one server, one database, one cookie-keeping HTTP client.
+//! The harness: each test gets a server on port 0 over a database of its own (a fresh SQLite file, or a
+//! fresh PostgreSQL database), and talks to it over real HTTP with typed helpers, one per endpoint.
 
 use app::{
-    platform::{clock::Clock, state::AppState},
-    time::Timestamp,
+    auth::{InvitationInfo, SessionInfo},
+    orgs::{Invited, Roster},
+    policy::PolicyData,
+    tokens::{CreatedToken, RotatedToken, TokensPageData},
 };
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use std::{
     io::Write,
     path::PathBuf,
-    sync::{Mutex, OnceLock},
+    sync::{Arc, Mutex, OnceLock},
 };
-use tessera::startup::{Application, ServerConfig};
+use tessera::{
+    http::ServerState,
+    startup::{Application, ServerConfig},
+};
+use tessera_core::{
+    ErrorBody, ErrorKind,
+    clock::Clock,
+    context::Core,
+    domain::account::{Email, Password},
+    ids::{OrgId, TokenId, UserId},
+    services::{accounts, members},
+    time::Timestamp,
+    views::{Page, TokenListing},
+};
 use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +36,7 @@ pub enum Backend {
     Postgres,
 }
 
-/// Every log line any test server writes, so tests can search them (for secrets, say).
+/// Every log line any test server writes (tracing and request lines), so tests can search them.
 pub fn captured_logs() -> String {
     String::from_utf8_lossy(&LOGS.get_or_init(Default::default).lock().unwrap()).into_owned()
 }
@@ -27,7 +44,7 @@ pub fn captured_logs() -> String {
 static LOGS: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
 
 #[derive(Clone, Copy)]
-struct LogSink;
+pub struct LogSink;
 
 impl Write for LogSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -77,7 +94,7 @@ impl TestDatabase {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         match backend {
             Backend::Sqlite => {
-                let url = app::platform::db::sqlite_url(&data_dir.path().join("tessera.db"));
+                let url = tessera_core::db::sqlite_url(&data_dir.path().join("tessera.db"));
                 Some(Self { backend, url, data_dir, pg: None })
             }
             Backend::Postgres => {
@@ -95,7 +112,6 @@ impl TestDatabase {
         Self { backend: self.backend, url: self.url.clone(), data_dir: tempfile::tempdir().unwrap(), pg: None }
     }
 
-    /// PostgreSQL: the database's name and the URL of the server, for building other URLs to it.
     pub fn pg_name(&self) -> Option<&str> {
         self.pg.as_ref().map(|(_, name)| name.as_str())
     }
@@ -134,7 +150,7 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn pg_admin(admin_url: &str, sql: &str) {
+pub async fn pg_admin(admin_url: &str, sql: &str) {
     use sqlx::{Connection, Executor};
     let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to PostgreSQL as admin");
     conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -154,16 +170,19 @@ pub fn with_database(url: &str, name: &str) -> String {
 
 pub struct TestApp {
     pub url: String,
-    pub client: reqwest::Client,
     pub clock: Clock,
-    pub state: AppState,
+    pub core: Core,
+    pub server: ServerState,
     pub db: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The instant every test's manual clock starts at: 2026-01-01T00:00:00Z.
 pub const T0: Timestamp = Timestamp(1_767_225_600_000);
+
+pub const OWNER: &str = "owner@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
     /// A server over a fresh database of the given kind; `None` when that kind is not available here.
@@ -173,15 +192,20 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestDatabase, configure: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::spawn_with_clock(db, Clock::manual(T0), configure).await
+    }
+
+    pub async fn spawn_with_clock(db: TestDatabase, clock: Clock, configure: impl FnOnce(&mut ServerConfig)) -> Self {
         init_logging();
         let mut config = ServerConfig::local(db.data_dir.path().to_path_buf(), db.url.clone());
+        config.site_root = site_root();
         configure(&mut config);
-        let clock = Clock::manual(T0);
-        let application = Application::build(config, clock.clone()).await.expect("server starts");
+        let application =
+            Application::build_with_log(config, clock.clone(), Box::new(LogSink)).await.expect("server starts");
         let addr = application.local_addr();
-        let state = application.state().clone();
+        let (core, server) = (application.core().clone(), application.state().clone());
         let (tx, rx) = oneshot::channel();
-        let server = tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             application
                 .run_until(async {
                     let _ = rx.await;
@@ -189,85 +213,58 @@ impl TestApp {
                 .await
                 .expect("server runs");
         });
-        Self {
-            url: format!("http://{addr}"),
-            client: client(),
-            clock,
-            state,
-            db,
-            shutdown: Some(tx),
-            server: Some(server),
-        }
+        Self { url: format!("http://{addr}"), clock, core, server, db, shutdown: Some(tx), task: Some(task) }
     }
 
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.at(path)).send().await.expect("request")
+    /// A browser of its own (cookies kept, redirects not followed).
+    pub fn browser(&self) -> Browser {
+        Browser { url: self.url.clone(), client: client() }
     }
 
-    /// Calls a server function the way the dashboard's JavaScript does (form-encoded in, JSON out).
-    pub async fn rpc(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        rpc_with(&self.client, &self.at(path), form).await
+    /// First-run setup with the standard owner and organization "Acme"; that browser is signed in.
+    pub async fn setup_owner(&self) -> Browser {
+        let owner = self.browser();
+        owner.setup(OWNER, PASSWORD, "Acme").await.expect("setup");
+        owner
     }
 
-    /// First-run setup as a browser does it; the client is signed in afterwards.
-    pub async fn setup(&self, email: &str, password: &str, org: &str) -> reqwest::Response {
-        self.rpc("/rpc/auth/setup", &[("email", email), ("password", password), ("organization", org)]).await
+    /// A person with an account (created as the operator does) and their own signed-in browser.
+    pub async fn person(&self, email: &str) -> Browser {
+        accounts::create_user(&self.core, &Email::parse(email).unwrap(), &Password::parse(PASSWORD.into()).unwrap())
+            .await
+            .unwrap();
+        let browser = self.browser();
+        browser.login(email, PASSWORD).await.expect("sign in");
+        browser
     }
 
-    /// Setup with the standard owner, asserting success.
-    pub async fn setup_owner(&self) -> Person {
-        let response = self.setup(OWNER, PASSWORD, "Acme").await;
-        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
-        Person { client: self.client.clone() }
-    }
-
-    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        rpc_with(client, &self.at("/rpc/auth/login"), &[("email", email), ("password", password)]).await
-    }
-
-    /// A person with an account (created as the admin CLI does) and their own signed-in browser.
-    pub async fn person(&self, email: &str) -> Person {
-        let state = &self.state;
-        let user = app::auth::service::create_user(
-            state,
-            &app::auth::domain::Email::parse(email).unwrap(),
-            &app::auth::domain::Password::parse(PASSWORD.into()).unwrap(),
-        )
-        .await
-        .unwrap();
-        let _ = user;
-        let client = client();
-        let response = self.login(&client, email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
-        Person { client }
-    }
-
-    /// A person who is a member of the owner's organization with `role`, signed in.
-    pub async fn member(&self, email: &str, role: &str) -> Person {
+    /// A person who is a member of Acme with `role`, signed in.
+    pub async fn member(&self, email: &str, role: &str) -> Browser {
         let person = self.person(email).await;
-        let state = &self.state;
-        let org = app::orgs::service::find_org(state, "Acme").await.unwrap();
-        let user =
-            app::auth::service::find_user(state, &app::auth::domain::Email::parse(email).unwrap()).await.unwrap();
-        app::orgs::service::add_member_as_admin(state, org, user, role.parse().unwrap()).await.unwrap();
+        let org = self.org("Acme").await;
+        members::operator_add_member(&self.core, org, self.user_id(email).await, role.parse().unwrap()).await.unwrap();
         person
     }
 
-    /// The id of the account with this email.
-    pub async fn user_id(&self, email: &str) -> String {
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_one(self.state.db.pool())
-            .await
-            .unwrap_or_else(|e| panic!("no account {email}: {e}"))
+    pub async fn org(&self, name: &str) -> OrgId {
+        members::find_org(&self.core, name).await.unwrap()
+    }
+
+    pub async fn user_id(&self, email: &str) -> UserId {
+        accounts::find_user(&self.core, &Email::parse(email).unwrap()).await.unwrap()
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.state.db.pool()).await.unwrap()
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(self.core.db.pool()).await.unwrap()
+    }
+
+    /// A program calling the API with this token.
+    pub fn api(&self, token: &CreatedToken) -> Api {
+        Api { url: self.url.clone(), id: token.id.to_string(), secret: token.secret.clone(), client: client() }
     }
 
     /// Stops the server gracefully and waits for it.
@@ -281,35 +278,237 @@ impl TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
         }
     }
 }
 
-pub const OWNER: &str = "owner@example.com";
-pub const PASSWORD: &str = "correct horse battery staple";
+/// The built site (for page tests that need the assets); tests that render pages don't need it built.
+fn site_root() -> PathBuf {
+    std::env::var_os("TESSERA_SITE_ROOT").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
+        PathBuf::from,
+    )
+}
 
-/// Someone with a browser of their own.
-pub struct Person {
+/// What a server function or endpoint answered instead of success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl Failure {
+    pub fn kind(&self) -> ErrorKind {
+        self.body.error
+    }
+
+    pub fn message(&self) -> &str {
+        &self.body.message
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.body.field.as_deref()
+    }
+}
+
+pub type Answer<T> = Result<T, Failure>;
+
+async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> Answer<T> {
+    let status = response.status();
+    let text = response.text().await.expect("response body");
+    if status.is_success() {
+        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("unexpected answer ({status}): {e}: {text}")))
+    } else {
+        let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not the JSON error body ({status}): {e}: {text}"));
+        Err(Failure { status, body })
+    }
+}
+
+/// A person's browser, calling the dashboard's server functions the way its JavaScript does
+/// (form-encoded in, JSON out).
+#[derive(Clone)]
+pub struct Browser {
+    pub url: String,
     pub client: reqwest::Client,
 }
 
-/// The request is built at once, so the returned future borrows nothing.
-pub fn rpc_with(
-    client: &reqwest::Client,
-    url: &str,
-    form: &[(&str, &str)],
-) -> impl std::future::Future<Output = reqwest::Response> + Send + 'static {
-    let request = client.post(url).header("accept", "application/json").form(form);
-    async move { request.send().await.expect("request") }
+impl Browser {
+    /// Calls a server function by path, answering its typed output or the error.
+    pub async fn call<T: DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> Answer<T> {
+        answer(self.post(path, form).await).await
+    }
+
+    /// The raw response of a server function call.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.url)).send().await.expect("request")
+    }
+
+    /// Posts a dashboard form the way a browser without JavaScript does (to the page, HTML back).
+    pub async fn submit(&self, page: &str, action: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields = vec![("action", action)];
+        fields.extend_from_slice(form);
+        self.client
+            .post(format!("{}{page}", self.url))
+            .header("accept", "text/html")
+            .header("sec-fetch-site", "same-origin")
+            .form(&fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn setup(&self, email: &str, password: &str, organization: &str) -> Answer<()> {
+        self.call("/rpc/auth/setup", &[("email", email), ("password", password), ("organization", organization)]).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer<()> {
+        self.call("/rpc/auth/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn logout(&self) -> Answer<()> {
+        self.call("/rpc/auth/logout", &[]).await
+    }
+
+    pub async fn session(&self) -> Answer<Option<SessionInfo>> {
+        self.call("/rpc/auth/session", &[]).await
+    }
+
+    pub async fn create_token(&self, name: &str, days: &str) -> Answer<CreatedToken> {
+        self.call("/rpc/tokens/create", &[("name", name), ("expires_in_days", days)]).await
+    }
+
+    /// A token named `name` with the default lifetime; panics if refused.
+    pub async fn token(&self, name: &str) -> CreatedToken {
+        self.create_token(name, "").await.expect("create a token")
+    }
+
+    pub async fn list_tokens(&self, after: Option<&str>) -> Answer<Page<TokenListing>> {
+        let form: Vec<(&str, &str)> = after.map(|a| vec![("after", a)]).unwrap_or_default();
+        self.call("/rpc/tokens/list", &form).await
+    }
+
+    pub async fn tokens_page(&self) -> Answer<TokensPageData> {
+        self.call("/rpc/tokens/overview", &[]).await
+    }
+
+    pub async fn delete_token(&self, id: &str) -> Answer<()> {
+        self.call("/rpc/tokens/delete", &[("id", id)]).await
+    }
+
+    pub async fn rotate_token(&self, id: &str, grace: &str) -> Answer<RotatedToken> {
+        self.call("/rpc/tokens/rotate", &[("id", id), ("grace", grace)]).await
+    }
+
+    pub async fn revoke_all_tokens(&self, confirm: &str) -> Answer<usize> {
+        self.call("/rpc/tokens/revoke-all", &[("confirm", confirm)]).await
+    }
+
+    pub async fn members(&self) -> Answer<Roster> {
+        self.call("/rpc/orgs/members", &[]).await
+    }
+
+    pub async fn invite(&self, email: &str, role: &str) -> Answer<Invited> {
+        self.call("/rpc/orgs/members/add", &[("email", email), ("role", role)]).await
+    }
+
+    pub async fn change_role(&self, user: UserId, role: &str) -> Answer<()> {
+        self.call("/rpc/orgs/members/role", &[("user_id", &user.to_string()), ("role", role)]).await
+    }
+
+    pub async fn remove_member(&self, user: UserId) -> Answer<()> {
+        self.call("/rpc/orgs/members/remove", &[("user_id", &user.to_string())]).await
+    }
+
+    pub async fn revoke_member_tokens(&self, user: UserId) -> Answer<usize> {
+        self.call("/rpc/orgs/members/revoke-tokens", &[("user_id", &user.to_string())]).await
+    }
+
+    pub async fn switch_org(&self, org: OrgId) -> Answer<()> {
+        self.call("/rpc/orgs/switch", &[("org_id", &org.to_string())]).await
+    }
+
+    pub async fn invitation(&self, code: &str) -> Answer<InvitationInfo> {
+        self.call("/rpc/auth/invitation", &[("code", code)]).await
+    }
+
+    pub async fn accept(&self, code: &str, password: &str) -> Answer<()> {
+        self.call("/rpc/auth/accept-invitation", &[("code", code), ("password", password)]).await
+    }
+
+    pub async fn policy(&self) -> Answer<PolicyData> {
+        self.call("/rpc/policy/get", &[]).await
+    }
+
+    pub async fn set_policy(&self, max: &str, default: &str, unused: &str, api_rotation: bool) -> Answer<i64> {
+        let mut form = vec![("max_lifetime_days", max), ("default_lifetime_days", default), ("revoke_unused_after_days", unused)];
+        if api_rotation {
+            form.push(("api_rotation", "on"));
+        }
+        self.call("/rpc/policy/set", &form).await
+    }
+
+    pub async fn audit(&self, filters: &[(&str, &str)]) -> Answer<app::audit::AuditData> {
+        self.call("/rpc/audit/list", filters).await
+    }
 }
 
-/// The JSON error body of a failed server function call.
-pub async fn error_of(response: reqwest::Response) -> (StatusCode, serde_json::Value) {
-    let status = response.status();
-    let body = response.json::<serde_json::Value>().await.expect("JSON error body");
-    (status, body)
+/// The code in an invitation link.
+pub fn code_of(invited: &Invited) -> String {
+    invited.link.rsplit('/').next().unwrap().to_owned()
+}
+
+/// A program calling the REST API with a token.
+#[derive(Clone)]
+pub struct Api {
+    pub url: String,
+    pub id: String,
+    pub secret: String,
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    pub fn token_id(&self) -> TokenId {
+        self.id.parse().unwrap()
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.url))
+            .header("X-ZeroPath-API-Token-Id", &self.id)
+            .header("X-ZeroPath-API-Token-Secret", &self.secret)
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
+        self.request(method, path).send().await.expect("request")
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Answer<T> {
+        answer(self.send(reqwest::Method::GET, path).await).await
+    }
+
+    pub async fn status(&self, method: reqwest::Method, path: &str) -> StatusCode {
+        self.send(method, path).await.status()
+    }
+
+    pub async fn whoami(&self) -> Answer<tessera::http::api::handlers::WhoAmI> {
+        self.get("/api/v1/whoami").await
+    }
+
+    pub async fn post_json<T: DeserializeOwned>(&self, path: &str, body: serde_json::Value) -> Answer<T> {
+        answer(self.request(reqwest::Method::POST, path).json(&body).send().await.expect("request")).await
+    }
 }
 
 /// A client that keeps cookies and does not follow redirects (tests look at them).
@@ -335,7 +534,18 @@ pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
     tokio::time::timeout(std::time::Duration::from_secs(120), test).await.expect("test took over two minutes");
 }
 
+/// Runs `tests` concurrently, each in its own task, and collects their results in order.
+pub async fn all<T: Send + 'static>(tests: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>) -> Vec<T> {
+    let handles: Vec<_> = tests.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
 /// Runs each named test function (`async fn name(app: TestApp)`) once on SQLite and once on PostgreSQL.
+/// Without PostgreSQL configured the second says "skipped" (and CI=true makes that a failure).
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -356,6 +566,25 @@ macro_rules! on_both_backends {
                     crate::helpers::runtime().block_on(async {
                         match crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await {
                             Some(app) => crate::helpers::within_time_limit(super::$name(app)).await,
+                            None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
+                        }
+                    })
+                }
+            )*
+        }
+    };
+}
+
+/// Runs a test on PostgreSQL only; says "skipped" without it (CI=true makes that a failure).
+macro_rules! on_postgres {
+    ($($name:ident),* $(,)?) => {
+        mod postgres_only {
+            $(
+                #[test]
+                fn $name() {
+                    crate::helpers::runtime().block_on(async {
+                        match crate::helpers::postgres_admin_url() {
+                            Some(_) => crate::helpers::within_time_limit(super::$name()).await,
                             None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
                         }
                     })
@@ -419,17 +648,24 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(db: &TestDatabase) -> Self {
+        Self::start_with(db, &[]).await
+    }
+
+    pub async fn start_with(db: &TestDatabase, env: &[(&str, &str)]) -> Self {
         use tokio::io::{AsyncBufReadExt, BufReader};
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("TESSERA_DATA_DIR", db.data_dir.path())
             .env("TESSERA_DATABASE_URL", &db.url)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start tessera");
+            .kill_on_drop(true);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start tessera");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let url = loop {
             let line = lines.next_line().await.unwrap().expect("tessera exited before listening");
@@ -445,3 +681,37 @@ impl ServerProcess {
         self.child.kill().await.unwrap();
     }
 }
+
+/// The `tessera` binary as the operator runs it, on a test's database.
+pub fn tessera_cli(db: &TestDatabase, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command
+        .args(args)
+        .env("TESSERA_DATA_DIR", db.data_dir.path())
+        .env("TESSERA_DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("run tessera");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Waits (up to two seconds) until `check` holds.
+pub async fn soon(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// Shared, so a test can hand one person's browser to several tasks.
+pub type Shared<T> = Arc<T>;

@@ -1,30 +1,29 @@
-//! Organizations, members and roles over HTTP: who may do what, the last-owner rule, invitations,
-//! switching organizations, and the admin CLI.
+//! Members, roles and invitations, through the dashboard's server functions and the operator's CLI.
 
-use crate::helpers::{OWNER, PASSWORD, TestApp, client, error_of, rpc_with};
+use crate::helpers::{Browser, OWNER, PASSWORD, TestApp, code_of, tessera_cli};
 use reqwest::StatusCode;
-use serde_json::Value;
+use tessera_core::{
+    domain::{
+        account::Email,
+        org::{OrgName, Role},
+    },
+    services::{accounts, members},
+};
 
 on_both_backends!(
     admins_manage_members_and_members_cannot,
     only_owners_touch_owners,
     the_last_owner_can_neither_leave_nor_be_demoted_or_removed,
-    adding_someone_new_gives_a_one_time_invitation_link,
+    an_invitation_link_creates_the_account_once,
+    an_existing_account_joins_only_by_accepting_while_signed_in,
+    invitations_are_listed_replaced_and_revoked,
     bad_member_input_is_explained_and_changes_nothing,
     people_switch_between_their_organizations,
     the_admin_cli_creates_accounts_and_memberships,
 );
 
-async fn members_of(client: &reqwest::Client, app: &TestApp) -> Vec<(String, String)> {
-    let response = rpc_with(client, &app.at("/rpc/orgs/members"), &[]).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let data: Value = response.json().await.unwrap();
-    data["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["email"].as_str().unwrap().to_owned(), m["role"].as_str().unwrap().to_owned()))
-        .collect()
+fn emails(roster: &app::orgs::Roster) -> Vec<(String, Role)> {
+    roster.members.iter().map(|m| (m.email.clone(), m.role)).collect()
 }
 
 async fn admins_manage_members_and_members_cannot(app: TestApp) {
@@ -33,40 +32,26 @@ async fn admins_manage_members_and_members_cannot(app: TestApp) {
     let member = app.member("member@example.com", "member").await;
     let viewer = app.member("viewer@example.com", "viewer").await;
 
-    // Everyone in the organization sees its members.
+    // Everyone in the organization sees its members; only those who manage them see invitations.
     for person in [&admin, &member, &viewer] {
-        assert_eq!(members_of(&person.client, &app).await.len(), 4);
+        assert_eq!(person.members().await.unwrap().members.len(), 4);
     }
-    // A member can't add, re-role or remove anyone.
-    let add =
-        rpc_with(&member.client, &app.at("/rpc/orgs/members/add"), &[("email", "x@example.com"), ("role", "viewer")]);
-    let (status, body) = error_of(add.await).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["message"], "Only admins and owners can manage members.");
+    // A member can't invite, re-role or remove anyone.
+    let refused = member.invite("x@example.com", "viewer").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.message(), "Only admins and owners can manage members.");
     let viewer_id = app.user_id("viewer@example.com").await;
-    let promote =
-        rpc_with(&member.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &viewer_id), ("role", "admin")]);
-    assert_eq!(promote.await.status(), StatusCode::FORBIDDEN);
-    let remove = rpc_with(&member.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &viewer_id)]);
-    assert_eq!(remove.await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(member.change_role(viewer_id, "admin").await.unwrap_err().status, StatusCode::FORBIDDEN);
+    assert_eq!(member.remove_member(viewer_id).await.unwrap_err().status, StatusCode::FORBIDDEN);
 
     // An admin can.
-    let promote =
-        rpc_with(&admin.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &viewer_id), ("role", "member")]);
-    assert_eq!(promote.await.status(), StatusCode::OK);
-    let remove = rpc_with(&admin.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &viewer_id)]);
-    assert_eq!(remove.await.status(), StatusCode::OK);
-    let members = members_of(&admin.client, &app).await;
-    assert!(!members.iter().any(|(e, _)| e == "viewer@example.com"));
+    admin.change_role(viewer_id, "member").await.unwrap();
+    admin.remove_member(viewer_id).await.unwrap();
+    assert!(!emails(&admin.members().await.unwrap()).iter().any(|(e, _)| e == "viewer@example.com"));
     // The removed person's session no longer reaches the organization.
-    let (status, _) = error_of(rpc_with(&viewer.client, &app.at("/rpc/orgs/members"), &[]).await).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(viewer.members().await.unwrap_err().status, StatusCode::FORBIDDEN);
     // Anyone may leave.
-    let me = app.user_id("member@example.com").await;
-    assert_eq!(
-        rpc_with(&member.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &me)]).await.status(),
-        StatusCode::OK
-    );
+    member.remove_member(app.user_id("member@example.com").await).await.unwrap();
 }
 
 async fn only_owners_touch_owners(app: TestApp) {
@@ -76,183 +61,165 @@ async fn only_owners_touch_owners(app: TestApp) {
     let owner_id = app.user_id(OWNER).await;
     let member_id = app.user_id("member@example.com").await;
 
-    let demote_owner =
-        rpc_with(&admin.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &owner_id), ("role", "member")]);
-    let (status, body) = error_of(demote_owner.await).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["message"], "Only owners can add, remove, promote or demote owners.");
-    let make_owner =
-        rpc_with(&admin.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &member_id), ("role", "owner")]);
-    assert_eq!(make_owner.await.status(), StatusCode::FORBIDDEN);
-    let add_owner =
-        rpc_with(&admin.client, &app.at("/rpc/orgs/members/add"), &[("email", "o2@example.com"), ("role", "owner")]);
-    assert_eq!(add_owner.await.status(), StatusCode::FORBIDDEN);
-    let remove_owner = rpc_with(&admin.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &owner_id)]);
-    assert_eq!(remove_owner.await.status(), StatusCode::FORBIDDEN);
+    let refused = admin.change_role(owner_id, "member").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.message(), "Only owners can add, remove, promote or demote owners.");
+    assert_eq!(admin.change_role(member_id, "owner").await.unwrap_err().status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.invite("o2@example.com", "owner").await.unwrap_err().status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.remove_member(owner_id).await.unwrap_err().status, StatusCode::FORBIDDEN);
 
-    let make_owner =
-        rpc_with(&owner.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &member_id), ("role", "owner")]);
-    assert_eq!(make_owner.await.status(), StatusCode::OK);
-    let members = members_of(&owner.client, &app).await;
-    assert!(members.contains(&("member@example.com".into(), "owner".into())));
+    owner.change_role(member_id, "owner").await.unwrap();
+    assert!(emails(&owner.members().await.unwrap()).contains(&("member@example.com".into(), Role::Owner)));
 }
 
 async fn the_last_owner_can_neither_leave_nor_be_demoted_or_removed(app: TestApp) {
     let owner = app.setup_owner().await;
     let owner_id = app.user_id(OWNER).await;
-    let cases = [
-        (
-            "/rpc/orgs/members/role",
-            vec![("user_id", owner_id.as_str()), ("role", "admin")],
-            "The last owner can't be demoted",
-        ),
-        ("/rpc/orgs/members/remove", vec![("user_id", owner_id.as_str())], "The last owner can't leave"),
-    ];
-    for (path, form, message) in cases {
-        let (status, body) = error_of(rpc_with(&owner.client, &app.at(path), &form).await).await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert!(body["message"].as_str().unwrap().starts_with(message), "{body}");
-    }
-    // With a second owner, the first may step down.
+    let demoted = owner.change_role(owner_id, "admin").await.unwrap_err();
+    assert_eq!(demoted.status, StatusCode::CONFLICT);
+    assert!(demoted.message().starts_with("The last owner can't be demoted"), "{demoted:?}");
+    let left = owner.remove_member(owner_id).await.unwrap_err();
+    assert_eq!(left.status, StatusCode::CONFLICT);
+    assert!(left.message().starts_with("The last owner can't leave"), "{left:?}");
+    // With a second owner, the first may step down...
     let second = app.member("second@example.com", "owner").await;
-    let demote =
-        rpc_with(&second.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &owner_id), ("role", "admin")]);
-    assert_eq!(demote.await.status(), StatusCode::OK);
+    second.change_role(owner_id, "admin").await.unwrap();
     // ...and now the second is the last one.
-    let second_id = app.user_id("second@example.com").await;
-    let (status, body) =
-        error_of(rpc_with(&second.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &second_id)]).await).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let memberships: Vec<String> = sqlx::query_scalar("SELECT role FROM memberships WHERE role = 'owner'")
-        .fetch_all(app.state.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(memberships.len(), 1);
+    let last = second.remove_member(app.user_id("second@example.com").await).await.unwrap_err();
+    assert_eq!(last.status, StatusCode::CONFLICT);
+    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE role = 'owner'").fetch_one(app.core.db.pool()).await.unwrap();
+    assert_eq!(owners, 1);
 }
 
-async fn adding_someone_new_gives_a_one_time_invitation_link(app: TestApp) {
+async fn an_invitation_link_creates_the_account_once(app: TestApp) {
     let owner = app.setup_owner().await;
-    let added = rpc_with(
-        &owner.client,
-        &app.at("/rpc/orgs/members/add"),
-        &[("email", " New.Person@Example.com "), ("role", "admin")],
-    );
-    let added: Value = added.await.json().await.unwrap();
-    assert_eq!(added["email"], "new.person@example.com");
-    let link = added["invitation_link"].as_str().unwrap().to_owned();
-    let code = link.rsplit('/').next().unwrap().to_owned();
-    assert!(link.starts_with(&format!("{}/invite/", app.url)), "{link}");
-    // Only a hash of the code is stored.
-    let stored: String =
-        sqlx::query_scalar("SELECT code_hash FROM invitations").fetch_one(app.state.db.pool()).await.unwrap();
+    let invited = owner.invite(" New.Person@Example.com ", "admin").await.unwrap();
+    assert_eq!((invited.email.as_str(), invited.role), ("new.person@example.com", Role::Admin));
+    assert!(invited.link.starts_with(&format!("{}/invite/", app.url)), "{}", invited.link);
+    let code = code_of(&invited);
+    // Only a hash of the code is stored, and no account or membership exists before it is accepted.
+    let stored: String = sqlx::query_scalar("SELECT code_hash FROM org_invitations").fetch_one(app.core.db.pool()).await.unwrap();
     assert_ne!(stored, code);
+    assert_eq!(app.count("users").await, 1);
+    assert_eq!(owner.members().await.unwrap().invitations.len(), 1, "listed as pending");
+    assert!(app.browser().login("new.person@example.com", PASSWORD).await.is_err());
 
-    // Before accepting, the person can't sign in.
-    assert_eq!(
-        app.login(&client(), "new.person@example.com", PASSWORD).await.status(),
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    let page = client().get(app.at(&format!("/invite/{code}"))).send().await.unwrap().text().await.unwrap();
+    let page = app.browser().get(&format!("/invite/{code}")).await.text().await.unwrap();
     assert!(page.contains("Join Acme") && page.contains("new.person@example.com"), "{page}");
-
-    let browser = client();
-    let short =
-        rpc_with(&browser, &app.at("/rpc/auth/accept-invitation"), &[("code", &code), ("password", "short")]).await;
-    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let accepted =
-        rpc_with(&browser, &app.at("/rpc/auth/accept-invitation"), &[("code", &code), ("password", PASSWORD)]).await;
-    assert_eq!(accepted.status(), StatusCode::OK);
-    let info: Value = rpc_with(&browser, &app.at("/rpc/auth/session"), &[]).await.json().await.unwrap();
-    assert_eq!(info["current"]["role"], "admin");
+    let browser = app.browser();
+    let info = browser.invitation(&code).await.unwrap();
+    assert!(!info.account_exists);
+    assert_eq!(browser.accept(&code, "short").await.unwrap_err().field(), Some("password"));
+    browser.accept(&code, PASSWORD).await.unwrap();
+    let session = browser.session().await.unwrap().unwrap();
+    assert_eq!(session.current.unwrap().role, Role::Admin);
 
     // The link works once.
-    let again = rpc_with(
-        &client(),
-        &app.at("/rpc/auth/accept-invitation"),
-        &[("code", &code), ("password", "another password")],
-    )
-    .await;
-    let (status, body) = error_of(again).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body["message"].as_str().unwrap().contains("invalid, already used or expired"));
-    assert_eq!(app.login(&client(), "new.person@example.com", PASSWORD).await.status(), StatusCode::OK);
+    let again = app.browser().accept(&code, "another password").await.unwrap_err();
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(again.message().contains("invalid, already used or expired"));
+    assert!(app.browser().login("new.person@example.com", PASSWORD).await.is_ok());
+    assert!(owner.members().await.unwrap().invitations.is_empty());
+}
+
+async fn an_existing_account_joins_only_by_accepting_while_signed_in(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let existing = app.person("existing@example.com").await;
+    // Inviting an email with an account looks exactly like inviting one without: nobody learns which
+    // emails have accounts.
+    let invited = owner.invite("existing@example.com", "member").await.unwrap();
+    let unknown = owner.invite("unknown@example.com", "member").await.unwrap();
+    assert!(invited.link.contains("/invite/") && unknown.link.contains("/invite/"));
+    assert_eq!(app.count("memberships").await, 1, "nobody joined silently");
+    let code = code_of(&invited);
+
+    // Holding the link is not enough: the account must be signed in.
+    let stranger = app.browser();
+    let refused = stranger.accept(&code, "a new password!").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.message().contains("Sign in as existing@example.com"), "{refused:?}");
+    assert!(app.browser().login("existing@example.com", "a new password!").await.is_err(), "the password is unchanged");
+    // Signed in as someone else: refused, and told why.
+    let other = app.person("other@example.com").await;
+    let wrong = other.accept(&code, "").await.unwrap_err();
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("memberships").await, 1);
+
+    // The account itself accepts.
+    assert!(existing.invitation(&code).await.unwrap().account_exists);
+    existing.accept(&code, "").await.unwrap();
+    assert_eq!(existing.session().await.unwrap().unwrap().current.unwrap().name, "Acme");
+}
+
+async fn invitations_are_listed_replaced_and_revoked(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let first = owner.invite("new@example.com", "viewer").await.unwrap();
+    let second = owner.invite("new@example.com", "member").await.unwrap();
+    let pending = owner.members().await.unwrap().invitations;
+    assert_eq!(pending.len(), 1, "inviting again replaces the invitation");
+    assert_eq!(pending[0].role, Role::Member);
+    assert_eq!(app.browser().invitation(&code_of(&first)).await.unwrap_err().status, StatusCode::NOT_FOUND, "the old link died");
+    let id = pending[0].id.to_string();
+    let revoked = owner.post("/rpc/orgs/invitations/revoke", &[("id", &id)]).await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert!(owner.members().await.unwrap().invitations.is_empty());
+    assert_eq!(app.browser().accept(&code_of(&second), PASSWORD).await.unwrap_err().status, StatusCode::NOT_FOUND);
 }
 
 async fn bad_member_input_is_explained_and_changes_nothing(app: TestApp) {
     let owner = app.setup_owner().await;
     app.member("member@example.com", "member").await;
-    let before = (app.count("users").await, app.count("memberships").await, app.count("invitations").await);
+    let before = (app.count("users").await, app.count("memberships").await, app.count("org_invitations").await);
     let cases = [
-        (vec![("email", "not an email"), ("role", "member")], "email", "is not an email address"),
-        (vec![("email", "x@example.com"), ("role", "superuser")], "role", "is not a role"),
-        (vec![("email", "member@example.com"), ("role", "admin")], "email", "is already a member of Acme"),
-        (vec![("email", OWNER), ("role", "viewer")], "email", "is already a member"),
+        ("not an email", "member", "email", "is not an email address"),
+        ("x@example.com", "superuser", "role", "is not a role"),
+        ("member@example.com", "admin", "email", "is already a member of Acme"),
+        (OWNER, "viewer", "email", "is already a member"),
+        ("zero\u{200B}width@example.com", "member", "email", "invisible formatting characters"),
     ];
-    for (form, field, message) in cases {
-        let (status, body) = error_of(rpc_with(&owner.client, &app.at("/rpc/orgs/members/add"), &form).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(body["field"], field, "{body}");
-        assert!(body["message"].as_str().unwrap().contains(message), "{body}");
+    for (email, role, field, message) in cases {
+        let failure = owner.invite(email, role).await.unwrap_err();
+        assert_eq!(failure.status, StatusCode::UNPROCESSABLE_ENTITY, "{failure:?}");
+        assert_eq!(failure.field(), Some(field), "{failure:?}");
+        assert!(failure.message().contains(message), "{failure:?}");
     }
-    let bad_role =
-        rpc_with(&owner.client, &app.at("/rpc/orgs/members/role"), &[("user_id", "not-a-uuid"), ("role", "admin")]);
-    assert_eq!(bad_role.await.status(), StatusCode::NOT_FOUND);
-    let after = (app.count("users").await, app.count("memberships").await, app.count("invitations").await);
+    let bad_id = owner.post("/rpc/orgs/members/role", &[("user_id", "not-a-uuid"), ("role", "admin")]).await;
+    assert_eq!(bad_id.status(), StatusCode::NOT_FOUND);
+    let after = (app.count("users").await, app.count("memberships").await, app.count("org_invitations").await);
     assert_eq!(before, after);
 }
 
 async fn people_switch_between_their_organizations(app: TestApp) {
     let owner = app.setup_owner().await;
     let other = app.person("other@example.com").await;
-    let other_email = app::auth::domain::Email::parse("other@example.com").unwrap();
-    let other_user = app::auth::service::find_user(&app.state, &other_email).await.unwrap();
-    let beta_name = app::orgs::domain::OrgName::parse("Beta").unwrap();
-    let beta = app::auth::service::create_org_for(&app.state, &beta_name, other_user).await.unwrap();
-    let owner_id: app::ids::UserId = app.user_id(OWNER).await.parse().unwrap();
-    app::orgs::service::add_member_as_admin(&app.state, beta, owner_id, "viewer".parse().unwrap()).await.unwrap();
+    let other_id = app.user_id("other@example.com").await;
+    let beta = members::operator_create_org(&app.core, &OrgName::parse("Beta").unwrap(), other_id).await.unwrap();
+    members::operator_add_member(&app.core, beta, app.user_id(OWNER).await, Role::Viewer).await.unwrap();
 
-    let session =
-        || async { rpc_with(&owner.client, &app.at("/rpc/auth/session"), &[]).await.json::<Value>().await.unwrap() };
-    assert_eq!(session().await["current"]["name"], "Acme");
-    assert_eq!(session().await["orgs"].as_array().unwrap().len(), 2);
-    let switched = rpc_with(&owner.client, &app.at("/rpc/orgs/switch"), &[("org_id", &beta.to_string())]).await;
-    assert_eq!(switched.status(), StatusCode::OK);
-    assert_eq!(session().await["current"]["name"], "Beta");
-    assert_eq!(session().await["current"]["role"], "viewer");
-    let members = members_of(&owner.client, &app).await;
-    assert_eq!(members.len(), 2);
+    let current = |b: &Browser| {
+        let b = b.clone();
+        async move { b.session().await.unwrap().unwrap() }
+    };
+    assert_eq!(current(&owner).await.current.unwrap().name, "Acme");
+    assert_eq!(current(&owner).await.orgs.len(), 2);
+    owner.switch_org(beta).await.unwrap();
+    let now = current(&owner).await.current.unwrap();
+    assert_eq!((now.name.as_str(), now.role), ("Beta", Role::Viewer));
+    assert_eq!(owner.members().await.unwrap().members.len(), 2);
 
     // Someone outside an organization can't switch into it: same answer as for one that doesn't exist.
-    let acme = app::orgs::service::find_org(&app.state, "Acme").await.unwrap();
-    let (status, _) =
-        error_of(rpc_with(&other.client, &app.at("/rpc/orgs/switch"), &[("org_id", &acme.to_string())]).await).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = error_of(
-        rpc_with(&other.client, &app.at("/rpc/orgs/switch"), &[("org_id", &uuid::Uuid::new_v4().to_string())]).await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let acme = app.org("Acme").await;
+    let outside = other.switch_org(acme).await.unwrap_err();
+    let missing = other.switch_org(tessera_core::ids::OrgId::new_random()).await.unwrap_err();
+    assert_eq!(outside.status, StatusCode::NOT_FOUND);
+    assert_eq!(outside, missing);
 }
 
 async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
     app.setup_owner().await;
     let cli = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(args)
-            .env("TESSERA_DATABASE_URL", &app.db.url)
-            .env("TESSERA_DATA_DIR", app.db.data_dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-        )
+        let out = tessera_cli(&app.db, args, stdin, &[]);
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
     };
     let (ok, out) = cli(&["user", "create", "--email", "cli@example.com"], "cli password 123\n");
     assert!(ok, "{out}");
@@ -265,19 +232,14 @@ async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
     let (ok, out) = cli(&["org", "create", "--name", "Gamma", "--owner", "cli@example.com"], "");
     assert!(ok, "{out}");
 
-    let browser = client();
-    assert_eq!(app.login(&browser, "cli@example.com", "cli password 123").await.status(), StatusCode::OK);
-    let info: Value = rpc_with(&browser, &app.at("/rpc/auth/session"), &[]).await.json().await.unwrap();
-    let orgs: Vec<(&str, &str)> = info["orgs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| (o["name"].as_str().unwrap(), o["role"].as_str().unwrap()))
-        .collect();
-    assert_eq!(orgs, [("Acme", "admin"), ("Gamma", "owner")]);
+    let browser = app.browser();
+    browser.login("cli@example.com", "cli password 123").await.unwrap();
+    let orgs: Vec<(String, Role)> = browser.session().await.unwrap().unwrap().orgs.into_iter().map(|o| (o.name, o.role)).collect();
+    assert_eq!(orgs, [("Acme".to_owned(), Role::Admin), ("Gamma".to_owned(), Role::Owner)]);
 
     let (ok, out) = cli(&["user", "reset-password", "--email", "cli@example.com"], "new cli password\n");
     assert!(ok, "{out}");
-    assert_eq!(rpc_with(&browser, &app.at("/rpc/orgs/members"), &[]).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&client(), "cli@example.com", "new cli password").await.status(), StatusCode::OK);
+    assert_eq!(browser.members().await.unwrap_err().status, StatusCode::UNAUTHORIZED, "its sessions ended");
+    assert!(app.browser().login("cli@example.com", "new cli password").await.is_ok());
+    let _ = accounts::find_user(&app.core, &Email::parse("cli@example.com").unwrap()).await.unwrap();
 }

@@ -1,9 +1,14 @@
 //! The programmatic API, called the way CI pipelines and CLIs call it: two headers, real HTTP.
 
-use crate::helpers::{Person, TestApp, captured_logs, client, rpc_with};
-use app::time::{DAY_MS, MINUTE_MS};
+use crate::helpers::{Api, OWNER, TestApp, captured_logs, client};
 use reqwest::{Method, StatusCode, header};
-use serde_json::Value;
+use tessera::http::api::handlers::{Member, Organization, Token, TokenPage};
+use tessera_core::{
+    ErrorBody, ErrorKind,
+    domain::org::OrgName,
+    services::members,
+    time::{DAY_MS, MINUTE_MS},
+};
 
 on_both_backends!(
     every_authentication_failure_looks_the_same,
@@ -13,65 +18,40 @@ on_both_backends!(
     a_removed_creator_makes_the_token_useless,
     another_organizations_token_is_not_found,
     the_endpoints_answer_as_documented,
+    bad_query_parameters_get_the_json_error_body,
     tokens_cannot_create_tokens_but_can_revoke_themselves,
     forward_auth_answers_with_the_caller_in_headers,
-    failures_from_one_address_are_limited,
+    failing_requests_are_limited_and_valid_ones_never,
     last_use_is_recorded_at_most_once_a_minute,
     the_openapi_document_lists_every_route,
     logs_name_tokens_but_never_their_secrets,
     the_cli_calls_the_api_like_an_integration,
 );
 
-#[derive(Clone)]
-pub struct Token {
-    pub id: String,
-    pub secret: String,
-}
-
-/// A token created in the dashboard by `person`.
-pub async fn token(app: &TestApp, person: &Person, days: &str) -> Token {
-    let response =
-        rpc_with(&person.client, &app.at("/rpc/tokens/create"), &[("name", "test token"), ("expires_in_days", days)])
-            .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    Token { id: body["id"].as_str().unwrap().into(), secret: body["secret"].as_str().unwrap().into() }
-}
-
-pub async fn call(app: &TestApp, method: Method, path: &str, token: &Token) -> reqwest::Response {
-    client()
-        .request(method, app.at(path))
-        .header("X-ZeroPath-API-Token-Id", &token.id)
-        .header("X-ZeroPath-API-Token-Secret", &token.secret)
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn whoami(app: &TestApp, token: &Token) -> reqwest::Response {
-    call(app, Method::GET, "/api/v1/whoami", token).await
-}
-
 async fn status_and_body(response: reqwest::Response) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
+/// The same token id with another (well-formed) secret.
+fn with_secret(api: &Api, secret: &str) -> Api {
+    Api { secret: secret.to_owned(), ..api.clone() }
+}
+
 async fn every_authentication_failure_looks_the_same(app: TestApp) {
     let owner = app.setup_owner().await;
-    let good = token(&app, &owner, "30").await;
-    let deleted = token(&app, &owner, "30").await;
-    rpc_with(&owner.client, &app.at("/rpc/tokens/delete"), &[("id", &deleted.id)]).await;
-    let expires_soon = token(&app, &owner, "1").await;
+    let good = app.api(&owner.token("good").await);
+    let deleted = app.api(&owner.token("deleted").await);
+    owner.delete_token(&deleted.id).await.unwrap();
+    let expires_soon = app.api(&owner.create_token("soon", "1").await.unwrap());
     let departing = app.member("departing@example.com", "admin").await;
-    let orphan = token(&app, &departing, "30").await;
-    let departing_id = app.user_id("departing@example.com").await;
-    assert_eq!(
-        rpc_with(&owner.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &departing_id)]).await.status(),
-        StatusCode::OK
-    );
-    let other_secret = token(&app, &owner, "30").await.secret; // well-formed, belongs to another token
+    let orphan = app.api(&departing.token("orphan").await);
+    owner.remove_member(app.user_id("departing@example.com").await).await.unwrap();
+    let rotated = owner.token("rotated").await;
+    owner.rotate_token(&rotated.id.to_string(), "none").await.unwrap();
+    let rotated = app.api(&rotated);
+    let other_secret = owner.token("other").await.secret; // well-formed, belongs to another token
     app.clock.advance_ms(DAY_MS);
-    assert_eq!(whoami(&app, &good).await.status(), StatusCode::OK);
+    assert_eq!(good.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
 
     let mut flipped = good.secret.clone().into_bytes();
     let last = flipped.len() - 1;
@@ -93,6 +73,7 @@ async fn every_authentication_failure_looks_the_same(app: TestApp) {
         ("expired", h(Some(&expires_soon.id), Some(&expires_soon.secret))),
         ("deleted", h(Some(&deleted.id), Some(&deleted.secret))),
         ("creator removed", h(Some(&orphan.id), Some(&orphan.secret))),
+        ("rotated away", h(Some(&rotated.id), Some(&rotated.secret))),
     ];
     let mut answers = Vec::new();
     for (case, (id, secret)) in &cases {
@@ -109,9 +90,9 @@ async fn every_authentication_failure_looks_the_same(app: TestApp) {
     }
     let (_, first) = &answers[0];
     assert_eq!(first.0, StatusCode::UNAUTHORIZED);
-    let body: Value = serde_json::from_str(&first.1).unwrap();
-    assert_eq!(body["error"], "unauthorized");
-    assert!(body["message"].as_str().unwrap().contains("X-ZeroPath-API-Token-Secret"));
+    let body: ErrorBody = serde_json::from_str(&first.1).unwrap();
+    assert_eq!(body.error, ErrorKind::Unauthorized);
+    assert!(body.message.contains("X-ZeroPath-API-Token-Secret"));
     for (case, answer) in &answers {
         assert_eq!(answer, first, "{case} is told apart from the others");
     }
@@ -122,210 +103,218 @@ async fn every_authentication_failure_looks_the_same(app: TestApp) {
 
 async fn expiry_is_exact_to_the_millisecond(app: TestApp) {
     let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "7").await;
-    let response = whoami(&app, &t).await;
+    let t = app.api(&owner.create_token("week", "7").await.unwrap());
+    let response = t.send(Method::GET, "/api/v1/whoami").await;
     assert_eq!(response.status(), StatusCode::OK);
     let expires = response.headers()["x-tessera-token-expires-at"].to_str().unwrap().to_owned();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["token"]["expires_at"], expires.as_str());
+    let me: tessera::http::api::handlers::WhoAmI = response.json().await.unwrap();
+    assert_eq!(me.token.expires_at, expires);
 
     app.clock.advance_ms(7 * DAY_MS - 1);
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::OK, "one millisecond before expiry");
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "one millisecond before expiry");
     app.clock.advance_ms(1);
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::UNAUTHORIZED, "at expires_at");
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "at expires_at");
     // No renewal: it stays refused.
     app.clock.advance_ms(DAY_MS);
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
 
 async fn a_deleted_token_fails_on_the_very_next_request(app: TestApp) {
     let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "30").await;
+    let t = app.api(&owner.token("t").await);
     for _ in 0..3 {
-        assert_eq!(whoami(&app, &t).await.status(), StatusCode::OK);
+        assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
     }
-    assert_eq!(rpc_with(&owner.client, &app.at("/rpc/tokens/delete"), &[("id", &t.id)]).await.status(), StatusCode::OK);
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::UNAUTHORIZED);
+    owner.delete_token(&t.id).await.unwrap();
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 
     // The same through the API itself.
-    let admin_token = token(&app, &owner, "30").await;
-    let victim = token(&app, &owner, "30").await;
-    assert_eq!(whoami(&app, &victim).await.status(), StatusCode::OK);
+    let admin_token = app.api(&owner.token("admin").await);
+    let victim = app.api(&owner.token("victim").await);
+    assert_eq!(victim.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
     let path = format!("/api/v1/tokens/{}", victim.id);
-    assert_eq!(call(&app, Method::DELETE, &path, &admin_token).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(whoami(&app, &victim).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(admin_token.status(Method::DELETE, &path).await, StatusCode::NO_CONTENT);
+    assert_eq!(victim.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
 
 async fn the_creators_current_role_applies_on_the_next_request(app: TestApp) {
     let owner = app.setup_owner().await;
     let admin = app.member("admin@example.com", "admin").await;
-    let admin_token = token(&app, &admin, "30").await;
-    let owners_token = token(&app, &owner, "30").await;
-    let role = |r: reqwest::Response| async { r.json::<Value>().await.unwrap()["role"].as_str().unwrap().to_owned() };
-    assert_eq!(role(whoami(&app, &admin_token).await).await, "admin");
+    let admin_token = app.api(&admin.token("admin's").await);
+    let owners_token = owner.token("owner's").await;
+    assert_eq!(admin_token.whoami().await.unwrap().role, "admin");
 
     let admin_id = app.user_id("admin@example.com").await;
-    let demote =
-        rpc_with(&owner.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &admin_id), ("role", "member")]);
-    assert_eq!(demote.await.status(), StatusCode::OK);
-    assert_eq!(role(whoami(&app, &admin_token).await).await, "member");
+    owner.change_role(admin_id, "member").await.unwrap();
+    assert_eq!(admin_token.whoami().await.unwrap().role, "member");
     // A member's token can't delete someone else's token any more.
     let path = format!("/api/v1/tokens/{}", owners_token.id);
-    assert_eq!(call(&app, Method::DELETE, &path, &admin_token).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(admin_token.status(Method::DELETE, &path).await, StatusCode::FORBIDDEN);
 
-    let promote =
-        rpc_with(&owner.client, &app.at("/rpc/orgs/members/role"), &[("user_id", &admin_id), ("role", "admin")]);
-    assert_eq!(promote.await.status(), StatusCode::OK);
-    assert_eq!(call(&app, Method::DELETE, &path, &admin_token).await.status(), StatusCode::NO_CONTENT);
+    owner.change_role(admin_id, "admin").await.unwrap();
+    assert_eq!(admin_token.status(Method::DELETE, &path).await, StatusCode::NO_CONTENT);
 }
 
 async fn a_removed_creator_makes_the_token_useless(app: TestApp) {
     let owner = app.setup_owner().await;
     let member = app.member("member@example.com", "member").await;
-    let t = token(&app, &member, "30").await;
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::OK);
-    let id = app.user_id("member@example.com").await;
-    assert_eq!(
-        rpc_with(&owner.client, &app.at("/rpc/orgs/members/remove"), &[("user_id", &id)]).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::UNAUTHORIZED);
+    let t = app.api(&member.token("t").await);
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    owner.remove_member(app.user_id("member@example.com").await).await.unwrap();
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
 
 async fn another_organizations_token_is_not_found(app: TestApp) {
     let owner = app.setup_owner().await;
-    let acme_token = token(&app, &owner, "30").await;
-    // Someone else, in an organization of their own.
+    let acme_token = app.api(&owner.token("acme").await);
     let other = app.person("other@example.com").await;
-    let email = app::auth::domain::Email::parse("other@example.com").unwrap();
-    let user = app::auth::service::find_user(&app.state, &email).await.unwrap();
-    let name = app::orgs::domain::OrgName::parse("Umbrella").unwrap();
-    app::auth::service::create_org_for(&app.state, &name, user).await.unwrap();
-    let umbrella_token = token(&app, &other, "30").await;
+    members::operator_create_org(&app.core, &OrgName::parse("Umbrella").unwrap(), app.user_id("other@example.com").await).await.unwrap();
+    let umbrella = app.api(&other.token("umbrella").await);
 
     let path = format!("/api/v1/tokens/{}", acme_token.id);
     for method in [Method::GET, Method::DELETE] {
-        let (status, body) = status_and_body(call(&app, method.clone(), &path, &umbrella_token).await).await;
+        let (status, body) = status_and_body(umbrella.send(method.clone(), &path).await).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{method}");
         assert!(body.contains("not found"), "{body}");
     }
-    let listed: Value = call(&app, Method::GET, "/api/v1/tokens", &umbrella_token).await.json().await.unwrap();
-    let ids: Vec<&str> = listed["tokens"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [umbrella_token.id.as_str()]);
-    assert_eq!(whoami(&app, &acme_token).await.status(), StatusCode::OK, "the token was not touched");
+    let listed: TokenPage = umbrella.get("/api/v1/tokens").await.unwrap();
+    assert_eq!(listed.tokens.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), [umbrella.id.as_str()]);
+    assert_eq!(acme_token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "the token was not touched");
 }
 
 async fn the_endpoints_answer_as_documented(app: TestApp) {
     let owner = app.setup_owner().await;
     app.member("viewer@example.com", "viewer").await;
-    let t = token(&app, &owner, "30").await;
+    let created = owner.token("test token").await;
+    let t = app.api(&created);
 
-    let me: Value = whoami(&app, &t).await.json().await.unwrap();
-    assert_eq!(me["token"]["id"], t.id.as_str());
-    assert_eq!(me["token"]["name"], "test token");
-    assert_eq!(me["organization"]["name"], "Acme");
-    assert_eq!(me["user"]["email"], crate::helpers::OWNER);
-    assert_eq!(me["role"], "owner");
-    assert!(!me.to_string().contains(&t.secret));
+    let me = t.whoami().await.unwrap();
+    assert_eq!(me.token.id, t.id);
+    assert_eq!(me.token.name.as_deref(), Some("test token"));
+    assert_eq!(me.organization.name, "Acme");
+    assert_eq!(me.user.email, OWNER);
+    assert_eq!(me.role, "owner");
 
-    let orgs: Value = call(&app, Method::GET, "/api/v1/organizations", &t).await.json().await.unwrap();
-    assert_eq!(orgs.as_array().unwrap().len(), 1);
-    assert_eq!(orgs[0]["id"], me["organization"]["id"]);
-    let zeropath: Value = call(&app, Method::POST, "/api/v1/orgs/list", &t).await.json().await.unwrap();
-    assert_eq!(zeropath, orgs);
+    let orgs: Vec<Organization> = t.get("/api/v1/organizations").await.unwrap();
+    assert_eq!(orgs.len(), 1);
+    assert_eq!(orgs[0].id, me.organization.id);
+    let zeropath = t.send(Method::POST, "/api/v1/orgs/list").await.json::<Vec<Organization>>().await.unwrap();
+    assert_eq!(zeropath[0].id, orgs[0].id);
 
-    let members: Value = call(&app, Method::GET, "/api/v1/members", &t).await.json().await.unwrap();
-    let roles: Vec<(&str, &str)> = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| (m["email"].as_str().unwrap(), m["role"].as_str().unwrap()))
-        .collect();
-    assert_eq!(roles, [(crate::helpers::OWNER, "owner"), ("viewer@example.com", "viewer")]);
+    let members: Vec<Member> = t.get("/api/v1/members").await.unwrap();
+    let roles: Vec<(&str, &str)> = members.iter().map(|m| (m.email.as_str(), m.role.as_str())).collect();
+    assert_eq!(roles, [(OWNER, "owner"), ("viewer@example.com", "viewer")]);
 
-    for _ in 0..4 {
-        token(&app, &owner, "30").await;
+    for i in 0..4 {
+        owner.token(&format!("more {i}")).await;
     }
-    let page: Value = call(&app, Method::GET, "/api/v1/tokens?limit=3", &t).await.json().await.unwrap();
-    assert_eq!(page["tokens"].as_array().unwrap().len(), 3);
-    let next = page["next"].as_str().unwrap();
-    let rest: Value =
-        call(&app, Method::GET, &format!("/api/v1/tokens?limit=3&after={next}"), &t).await.json().await.unwrap();
-    assert_eq!(rest["tokens"].as_array().unwrap().len(), 2);
-    assert_eq!(rest["next"], Value::Null);
-    assert!(!page.to_string().contains("secret") && !page.to_string().contains("hash"));
-    let bad_limit = call(&app, Method::GET, "/api/v1/tokens?limit=1000", &t).await;
-    assert_eq!(bad_limit.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page: TokenPage = t.get("/api/v1/tokens?limit=3").await.unwrap();
+    assert_eq!(page.tokens.len(), 3);
+    let rest: TokenPage = t.get(&format!("/api/v1/tokens?limit=3&after={}", page.next.unwrap())).await.unwrap();
+    assert_eq!(rest.tokens.len(), 2);
+    assert_eq!(rest.next, None);
 
-    let one: Value = call(&app, Method::GET, &format!("/api/v1/tokens/{}", t.id), &t).await.json().await.unwrap();
-    assert_eq!(one["id"], t.id.as_str());
-    assert_eq!(one["created_by"], crate::helpers::OWNER);
+    let one: Token = t.get(&format!("/api/v1/tokens/{}", t.id)).await.unwrap();
+    assert_eq!((one.id.as_str(), one.created_by.as_str()), (t.id.as_str(), OWNER));
+    let raw = t.send(Method::GET, "/api/v1/tokens").await.text().await.unwrap();
+    assert!(!raw.contains(&created.secret[4..]) && !raw.contains("secret_hash"));
 
-    let missing = call(&app, Method::GET, "/api/v1/nope", &t).await;
+    let missing = t.send(Method::GET, "/api/v1/nope").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.json::<Value>().await.unwrap()["error"], "not_found");
+    assert_eq!(missing.json::<ErrorBody>().await.unwrap().error, ErrorKind::NotFound);
+}
+
+/// Whatever a query says, the answer is the JSON error body naming the parameter, and the API accepts
+/// exactly what its OpenAPI document allows.
+async fn bad_query_parameters_get_the_json_error_body(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let t = app.api(&owner.token("t").await);
+    for (query, field) in [
+        ("limit=abc", "limit"),
+        ("limit=0", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=101", "limit"),
+        ("limit=1000", "limit"),
+        ("limit=99999999999999999999999", "limit"),
+        ("after=garbage", "after"),
+        ("after=1_not-a-uuid", "after"),
+    ] {
+        let failure = t.get::<TokenPage>(&format!("/api/v1/tokens?{query}")).await.unwrap_err();
+        assert_eq!(failure.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(failure.field(), Some(field), "{query}: {failure:?}");
+    }
+    assert!(t.get::<TokenPage>("/api/v1/tokens?limit=1").await.is_ok());
+    assert!(t.get::<TokenPage>("/api/v1/tokens?limit=100").await.is_ok());
+    for query in ["type=token.stolen", "token_id=x", "member_id=x", "limit=0"] {
+        let failure = t.get::<serde_json::Value>(&format!("/api/v1/audit?{query}")).await.unwrap_err();
+        assert_eq!(failure.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+    }
+    let wrong_method = t.send(Method::PUT, "/api/v1/whoami").await;
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.json::<ErrorBody>().await.unwrap().error, ErrorKind::MethodNotAllowed);
+    let bad_body = t.request(Method::POST, &format!("/api/v1/tokens/{}/rotate", t.id)).body("{not json").send().await.unwrap();
+    assert_eq!(bad_body.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let too_large = t.request(Method::POST, "/api/v1/tokens/revoke-all").body(vec![b'x'; 200_000]).send().await.unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 async fn tokens_cannot_create_tokens_but_can_revoke_themselves(app: TestApp) {
     let owner = app.setup_owner().await;
     let viewer = app.member("viewer@example.com", "viewer").await;
-    let t = token(&app, &owner, "30").await;
+    let t = app.api(&owner.token("t").await);
     let before = app.count("api_tokens").await;
-    let refused = call(&app, Method::POST, "/api/v1/tokens", &t).await;
+    let refused = t.send(Method::POST, "/api/v1/tokens").await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let body: Value = refused.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("Create tokens in the dashboard"), "{body}");
+    assert!(refused.json::<ErrorBody>().await.unwrap().message.contains("Create tokens in the dashboard"));
     assert_eq!(app.count("api_tokens").await, before);
 
     // Even a viewer's (read-only) token can revoke itself: it only takes access away.
-    let leaked = token(&app, &viewer, "30").await;
-    assert_eq!(call(&app, Method::DELETE, "/api/v1/tokens/current", &leaked).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(whoami(&app, &leaked).await.status(), StatusCode::UNAUTHORIZED);
+    let leaked = app.api(&viewer.token("leaked").await);
+    assert_eq!(leaked.status(Method::DELETE, "/api/v1/tokens/current").await, StatusCode::NO_CONTENT);
+    assert_eq!(leaked.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
     // ...but can't delete anything else.
-    let path = format!("/api/v1/tokens/{}", t.id);
-    let viewer_token = token(&app, &viewer, "30").await;
-    assert_eq!(call(&app, Method::DELETE, &path, &viewer_token).await.status(), StatusCode::FORBIDDEN);
+    let viewer_token = app.api(&viewer.token("viewer").await);
+    assert_eq!(viewer_token.status(Method::DELETE, &format!("/api/v1/tokens/{}", t.id)).await, StatusCode::FORBIDDEN);
 }
 
 async fn forward_auth_answers_with_the_caller_in_headers(app: TestApp) {
     let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "30").await;
-    let ok = call(&app, Method::GET, "/api/v1/auth/verify", &t).await;
+    let t = app.api(&owner.token("t").await);
+    let ok = t.send(Method::GET, "/api/v1/auth/verify").await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let me: Value = whoami(&app, &t).await.json().await.unwrap();
-    assert_eq!(ok.headers()["x-tessera-org-id"], me["organization"]["id"].as_str().unwrap());
-    assert_eq!(ok.headers()["x-tessera-user-id"], me["user"]["id"].as_str().unwrap());
+    let me = t.whoami().await.unwrap();
+    assert_eq!(ok.headers()["x-tessera-org-id"], me.organization.id.as_str());
+    assert_eq!(ok.headers()["x-tessera-user-id"], me.user.id.as_str());
     assert_eq!(ok.headers()["x-tessera-role"], "owner");
     assert_eq!(ok.headers()["x-tessera-token-id"], t.id.as_str());
-    let denied = client().get(app.at("/api/v1/auth/verify")).send().await.unwrap();
-    assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(client().get(app.at("/api/v1/auth/verify")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
 
-async fn failures_from_one_address_are_limited(app: TestApp) {
+async fn failing_requests_are_limited_and_valid_ones_never(app: TestApp) {
     let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "30").await;
-    let wrong = Token { id: t.id.clone(), secret: token(&app, &owner, "30").await.secret };
+    let t = app.api(&owner.token("t").await);
+    let wrong = with_secret(&t, &owner.token("other").await.secret);
     for _ in 0..30 {
-        assert_eq!(whoami(&app, &wrong).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
     }
-    let limited = whoami(&app, &wrong).await;
+    let limited = wrong.send(Method::GET, "/api/v1/whoami").await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = limited.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    assert_eq!(limited.json::<Value>().await.unwrap()["error"], "rate_limited");
-    // The address waits out the minute, then is heard again.
+    assert_eq!(limited.json::<ErrorBody>().await.unwrap().error, ErrorKind::RateLimited);
+    // From the same address, and naming the same token id: the valid token is served.
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    // The minute passes: failures are 401 again.
     app.clock.advance_ms(MINUTE_MS);
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::OK);
+    assert_eq!(wrong.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
 
 async fn last_used(app: &TestApp, id: &str) -> (Option<i64>, Option<String>, Option<String>) {
-    let row: (Option<i64>, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT last_used_at, last_used_ip, last_used_user_agent FROM api_tokens WHERE id = $1")
-            .bind(id)
-            .fetch_one(app.state.db.pool())
-            .await
-            .unwrap();
-    row
+    sqlx::query_as("SELECT last_used_at, last_used_ip, last_used_user_agent FROM api_tokens WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap()
 }
 
 /// Waits for the background writer.
@@ -340,75 +329,55 @@ async fn eventually_used(app: &TestApp, id: &str, at: i64) -> (Option<i64>, Opti
     panic!("last use at {at} was not recorded: {:?}", last_used(app, id).await);
 }
 
-fn writes(app: &TestApp) -> u64 {
-    app.state.token_auth.last_used_writes.load(std::sync::atomic::Ordering::SeqCst)
-}
-
-async fn last_use_is_recorded_at_most_once_a_minute(app: TestApp) {
-    let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "30").await;
-    assert_eq!(last_used(&app, &t.id).await, (None, None, None));
-    let send = || {
-        client()
-            .get(app.at("/api/v1/whoami"))
-            .header("X-ZeroPath-API-Token-Id", &t.id)
-            .header("X-ZeroPath-API-Token-Secret", &t.secret)
-            .header(header::USER_AGENT, "ci-pipeline/1.0")
-            .send()
-    };
-    let first = app.clock.now().millis();
-    assert_eq!(send().await.unwrap().status(), StatusCode::OK);
-    let (at, ip, agent) = eventually_used(&app, &t.id, first).await;
-    assert_eq!(at, Some(first));
-    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
-    assert_eq!(agent.as_deref(), Some("ci-pipeline/1.0"));
-    // The writer counts a write just after it lands.
+async fn writes_reach(app: &TestApp, n: u64) -> u64 {
     for _ in 0..100 {
-        if writes(&app) == 1 {
+        if app.core.verifier.usage.written() >= n {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    let after_first = writes(&app);
-    assert_eq!(after_first, 1);
+    app.core.verifier.usage.written()
+}
+
+async fn last_use_is_recorded_at_most_once_a_minute(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let t = app.api(&owner.token("t").await);
+    assert_eq!(last_used(&app, &t.id).await, (None, None, None));
+    let send = || t.request(Method::GET, "/api/v1/whoami").header(header::USER_AGENT, "ci-pipeline/1.0").send();
+    let first = app.clock.now().millis();
+    assert_eq!(send().await.unwrap().status(), StatusCode::OK);
+    let (at, ip, agent) = eventually_used(&app, &t.id, first).await;
+    assert_eq!((at, ip.as_deref(), agent.as_deref()), (Some(first), Some("127.0.0.1"), Some("ci-pipeline/1.0")));
+    assert_eq!(writes_reach(&app, 1).await, 1);
 
     for _ in 0..10 {
         app.clock.advance_ms(5_000);
         assert_eq!(send().await.unwrap().status(), StatusCode::OK);
     }
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(writes(&app), after_first, "written more than once within a minute");
+    assert_eq!(app.core.verifier.usage.written(), 1, "written more than once within a minute");
     assert_eq!(last_used(&app, &t.id).await.0, Some(first));
 
     app.clock.advance_ms(10_000);
     let later = app.clock.now().millis();
     assert_eq!(send().await.unwrap().status(), StatusCode::OK);
     eventually_used(&app, &t.id, later).await;
-    for _ in 0..100 {
-        if writes(&app) == after_first + 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(writes(&app), after_first + 1);
+    assert_eq!(writes_reach(&app, 2).await, 2);
 
     // The dashboard shows it.
-    let list: Value = rpc_with(&owner.client, &app.at("/rpc/tokens/list"), &[]).await.json().await.unwrap();
-    let row = list["tokens"].as_array().unwrap().iter().find(|r| r["id"] == t.id.as_str()).unwrap().clone();
-    assert_eq!(row["last_used_at"], later);
-    assert_eq!(row["last_used_ip"], "127.0.0.1");
+    let list = owner.list_tokens(None).await.unwrap();
+    let row = list.items.iter().find(|r| r.token.id.to_string() == t.id).unwrap();
+    assert_eq!(row.token.last_used_at.map(|t| t.millis()), Some(later));
+    assert_eq!(row.token.last_used_ip.as_deref(), Some("127.0.0.1"));
     // And the metrics count it.
     let metrics = client().get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(&format!("tessera_token_last_used_writes_total {}", after_first + 1)), "{metrics}");
+    assert!(metrics.contains("tessera_token_last_used_writes_total 2"), "{metrics}");
     assert!(metrics.contains("tessera_api_auth_total{outcome=\"ok\"}"), "{metrics}");
-    assert!(
-        metrics.contains("tessera_http_requests_total{route=\"/api/v1/whoami\",method=\"GET\",status=\"200\"}"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("tessera_http_requests_total{route=\"/api/v1/whoami\",method=\"GET\",status=\"200\"}"), "{metrics}");
 }
 
 async fn the_openapi_document_lists_every_route(app: TestApp) {
-    let doc: Value = client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
     let mut documented = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -422,11 +391,17 @@ async fn the_openapi_document_lists_every_route(app: TestApp) {
         "GET /api/v1/organizations",
         "POST /api/v1/orgs/list",
         "GET /api/v1/members",
+        "POST /api/v1/members/{id}/revoke-tokens",
         "GET /api/v1/tokens",
         "POST /api/v1/tokens",
+        "POST /api/v1/tokens/revoke-all",
         "GET /api/v1/tokens/{id}",
         "DELETE /api/v1/tokens/{id}",
+        "POST /api/v1/tokens/{id}/rotate",
         "DELETE /api/v1/tokens/current",
+        "POST /api/v1/tokens/current/rotate",
+        "GET /api/v1/audit",
+        "GET /api/v1/policy",
         "GET /api/v1/auth/verify",
     ];
     expected.sort();
@@ -438,21 +413,25 @@ async fn the_openapi_document_lists_every_route(app: TestApp) {
         let response = client().request(method.parse().unwrap(), app.at(&path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{route}");
     }
-    assert!(doc["components"]["securitySchemes"]["token_secret"].is_object());
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["token_secret"]["name"], "X-ZeroPath-API-Token-Secret");
+    assert_eq!(schemes["token_id"]["name"], "X-ZeroPath-API-Token-Id");
+    let limit = doc["paths"]["/api/v1/tokens"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "limit").unwrap().clone();
+    assert_eq!((limit["schema"]["minimum"].as_f64(), limit["schema"]["maximum"].as_f64()), (Some(1.0), Some(100.0)), "{limit}");
 }
 
 async fn logs_name_tokens_but_never_their_secrets(app: TestApp) {
     let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "30").await;
-    let other = token(&app, &owner, "30").await;
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::OK);
-    let wrong = Token { id: t.id.clone(), secret: other.secret.clone() };
-    assert_eq!(whoami(&app, &wrong).await.status(), StatusCode::UNAUTHORIZED);
-    let swapped = Token { id: t.secret.clone(), secret: t.id.clone() };
-    assert_eq!(whoami(&app, &swapped).await.status(), StatusCode::UNAUTHORIZED);
+    let t = app.api(&owner.token("t").await);
+    let other = owner.token("other").await;
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    assert_eq!(with_secret(&t, &other.secret).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    let swapped = Api { id: t.secret.clone(), secret: t.id.clone(), ..t.clone() };
+    assert_eq!(swapped.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
     let query = format!("/api/v1/whoami?secret={}", t.secret);
     assert_eq!(client().get(app.at(&query)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 
+    app.server.log.flush();
     let logs = captured_logs();
     for secret in [&t.secret, &other.secret] {
         assert!(!logs.contains(&secret[4..]), "a secret is in the logs");
@@ -463,32 +442,34 @@ async fn logs_name_tokens_but_never_their_secrets(app: TestApp) {
 
 async fn the_cli_calls_the_api_like_an_integration(app: TestApp) {
     let owner = app.setup_owner().await;
-    let t = token(&app, &owner, "30").await;
-    let cli = |id: &str, secret: &str, call: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(["api", "--url", &app.url, call])
-            .env("TESSERA_TOKEN_ID", id)
-            .env("TESSERA_TOKEN_SECRET", secret)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+    let t = app.api(&owner.create_token("soon", "3").await.unwrap());
+    let cli = |id: &str, secret: &str, call: &[&str], env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        command.args(["api", "--url", &app.url]).args(call).env("TESSERA_TOKEN_ID", id).env("TESSERA_TOKEN_SECRET", secret);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
-    let (ok, stdout, stderr) = cli(&t.id, &t.secret, "whoami");
+    let (ok, stdout, stderr) = cli(&t.id, &t.secret, &["whoami"], &[]);
     assert!(ok, "{stderr}");
-    let me: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(me["organization"]["name"], "Acme");
-    assert_eq!(me["role"], "owner");
+    let me: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((me["organization"]["name"].as_str(), me["role"].as_str()), (Some("Acme"), Some("owner")));
+    // The manual clock of the test server is in the past of the CLI's real clock: the token expires
+    // within a week from the CLI's point of view too, so it warns on stderr (as `gh` does).
+    assert!(stderr.contains("warning: this token"), "{stderr}");
 
-    let (ok, _, stderr) = cli(&t.id, "tsr_wrong", "whoami");
+    let (ok, _, stderr) = cli(&t.id, "tsr_wrong", &["whoami"], &[]);
     assert!(!ok);
     assert!(stderr.contains("401") && stderr.contains("valid API token"), "{stderr}");
 
-    let (ok, stdout, stderr) = cli(&t.id, &t.secret, "revoke");
+    // Custom header names: the CLI sends what it is told, and a server reading other names refuses.
+    let (ok, _, stderr) = cli(&t.id, &t.secret, &["whoami"], &[("TESSERA_TOKEN_ID_HEADER", "X-Other-Id")]);
+    assert!(!ok && stderr.contains("401"), "{stderr}");
+
+    let (ok, stdout, stderr) = cli(&t.id, &t.secret, &["revoke"], &[]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("no longer works"));
-    assert_eq!(whoami(&app, &t).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }

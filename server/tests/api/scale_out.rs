@@ -1,172 +1,199 @@
-//! Several instances on one database; concurrency; durability across a crash; database outages.
+//! Several instances on one database; concurrency; durability across a crash; database outages; the
+//! verified-token cache and how stale it can get.
 
-use crate::{
-    helpers::{Backend, DbProxy, PASSWORD, ServerProcess, TestApp, TestDatabase, client, rpc_with, with_database},
-    rest::{Token, call, whoami},
-};
-use app::platform::crypto::ServerKey;
+use crate::helpers::{Api, Backend, DbProxy, PASSWORD, ServerProcess, TestApp, TestDatabase, all, pg_admin, postgres_admin_url, soon, with_database};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 use tessera::{config::TokenCache, startup::Application};
+use tessera_core::{clock::Clock, crypto::ServerKey};
 
 on_both_backends!(concurrent_creations_and_verifications, acknowledged_creations_survive_a_crash);
+on_postgres!(
+    two_instances_behave_as_one,
+    with_the_cache_on_instances_tell_each_other_of_changes,
+    a_lost_notification_leaves_a_bounded_staleness,
+    rotation_works_across_instances,
+    a_database_outage_is_503_and_heals_by_itself,
+    postgres_statement_timeout_applies,
+);
 
 /// A second instance on the first one's database, with the same server key.
-async fn second_instance(first: &TestApp, cache: TokenCache) -> TestApp {
+async fn second_instance(first: &TestApp, configure: impl FnOnce(&mut tessera::startup::ServerConfig)) -> TestApp {
     let key = std::fs::read_to_string(first.db.data_dir.path().join("secret.key")).unwrap();
     TestApp::spawn_on(first.db.shared_view(), |c| {
         c.secret_key = Some(key.trim().to_owned());
-        c.token_cache = cache;
+        configure(c);
     })
     .await
 }
 
-async fn postgres_pair(cache: TokenCache) -> Option<(TestApp, TestApp)> {
-    let db = TestDatabase::create(Backend::Postgres).await?;
+async fn postgres_pair(cache: TokenCache) -> (TestApp, TestApp) {
+    let db = TestDatabase::create(Backend::Postgres).await.expect("PostgreSQL");
     let a = TestApp::spawn_on(db, |c| c.token_cache = cache).await;
-    let b = second_instance(&a, cache).await;
-    Some((a, b))
+    let b = second_instance(&a, |c| c.token_cache = cache).await;
+    (a, b)
 }
 
-async fn create_token(app: &TestApp, client: &reqwest::Client) -> Token {
-    let body: Value =
-        rpc_with(client, &app.at("/rpc/tokens/create"), &[("expires_in_days", "30")]).await.json().await.unwrap();
-    Token { id: body["id"].as_str().unwrap().into(), secret: body["secret"].as_str().unwrap().into() }
+/// The same token, called on another instance.
+fn on(app: &TestApp, api: &Api) -> Api {
+    Api { url: app.url.clone(), ..api.clone() }
 }
 
-async fn role(app: &TestApp, token: &Token) -> String {
-    whoami(app, token).await.json::<Value>().await.unwrap()["role"].as_str().unwrap().to_owned()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_behave_as_one() {
-    let Some((a, b)) = postgres_pair(TokenCache::Auto).await else { return };
+    let (a, b) = postgres_pair(TokenCache::Auto).await;
     // The browser signs in on A and carries on on B (cookies are per host, not per port).
     let owner = a.setup_owner().await;
-    let on_b = rpc_with(&owner.client, &b.at("/rpc/orgs/members"), &[]).await;
-    assert_eq!(on_b.status(), StatusCode::OK, "a session from A is not known on B");
+    let owner_on_b = crate::helpers::Browser { url: b.url.clone(), client: owner.client.clone() };
+    assert!(owner_on_b.members().await.is_ok(), "a session from A is not known on B");
 
     // A token created on A works on B; deleted on B, it fails on A's very next request.
-    let token = create_token(&a, &owner.client).await;
-    assert_eq!(whoami(&b, &token).await.status(), StatusCode::OK);
-    assert_eq!(whoami(&a, &token).await.status(), StatusCode::OK);
-    assert_eq!(
-        rpc_with(&owner.client, &b.at("/rpc/tokens/delete"), &[("id", &token.id)]).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(whoami(&a, &token).await.status(), StatusCode::UNAUTHORIZED);
+    let token = a.api(&owner.token("t").await);
+    assert_eq!(on(&b, &token).status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    owner_on_b.delete_token(&token.id).await.unwrap();
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 
     // A role changed on A applies on B's next request.
     let admin = a.member("admin@example.com", "admin").await;
-    let admins = create_token(&a, &admin.client).await;
-    assert_eq!(role(&b, &admins).await, "admin");
-    let id = a.user_id("admin@example.com").await;
-    let demote = rpc_with(&owner.client, &a.at("/rpc/orgs/members/role"), &[("user_id", &id), ("role", "viewer")]);
-    assert_eq!(demote.await.status(), StatusCode::OK);
-    assert_eq!(role(&b, &admins).await, "viewer");
+    let admins = on(&b, &a.api(&admin.token("admin's").await));
+    assert_eq!(admins.whoami().await.unwrap().role, "admin");
+    owner.change_role(a.user_id("admin@example.com").await, "viewer").await.unwrap();
+    assert_eq!(admins.whoami().await.unwrap().role, "viewer");
 
     // Signing out on B ends the session on A too.
-    assert_eq!(rpc_with(&owner.client, &b.at("/rpc/auth/logout"), &[]).await.status(), StatusCode::OK);
-    assert_eq!(rpc_with(&owner.client, &a.at("/rpc/orgs/members"), &[]).await.status(), StatusCode::UNAUTHORIZED);
+    owner_on_b.logout().await.unwrap();
+    assert_eq!(owner.members().await.unwrap_err().status, StatusCode::UNAUTHORIZED);
 
     // An instance with another server key refuses to start, and says why.
     let mut config = tessera::startup::ServerConfig::local(tempfile::tempdir().unwrap().keep(), a.db.url.clone());
     config.secret_key = Some(ServerKey::generate().to_hex().to_string());
-    let error =
-        Application::build(config, app::platform::clock::Clock::system()).await.err().expect("started").to_string();
+    let error = Application::build(config, Clock::system()).await.err().expect("started").to_string();
     assert!(error.contains("not the key this database was set up with"), "{error}");
     // Without any key (a fresh data directory), it refuses too rather than make one.
     let config = tessera::startup::ServerConfig::local(tempfile::tempdir().unwrap().keep(), a.db.url.clone());
-    let error =
-        Application::build(config, app::platform::clock::Clock::system()).await.err().expect("started").to_string();
+    let error = Application::build(config, Clock::system()).await.err().expect("started").to_string();
     assert!(error.contains("is missing"), "{error}");
 }
 
-/// Waits (a bounded time) for a condition that arrives over LISTEN/NOTIFY.
-async fn soon(mut check: impl AsyncFnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    false
+async fn listening(apps: &[&TestApp]) -> bool {
+    soon(async || apps.iter().all(|app| app.core.verifier.cache_live())).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_cache_on_instances_tell_each_other_of_changes() {
-    let Some((a, b)) = postgres_pair(TokenCache::On).await else { return };
+    let (a, b) = postgres_pair(TokenCache::On).await;
     let owner = a.setup_owner().await;
-    assert!(
-        soon(async || a.state.token_auth.cache_live() && b.state.token_auth.cache_live()).await,
-        "the instances never started listening for each other's changes"
-    );
-    let token = create_token(&a, &owner.client).await;
-    assert_eq!(whoami(&b, &token).await.status(), StatusCode::OK);
-    assert!(soon(async || b.state.token_auth.cached_tokens() == 1).await, "B did not cache the token");
+    assert!(listening(&[&a, &b]).await, "the instances never started listening for each other's changes");
+    let token = a.api(&owner.token("t").await);
+    let on_b = on(&b, &token);
+    assert_eq!(on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    assert!(soon(async || b.core.verifier.cached_tokens() == 1).await, "B did not cache the token");
 
-    // Deleted on A: B's cached copy goes once the notification arrives.
-    let deleted = call(&a, Method::DELETE, &format!("/api/v1/tokens/{}", token.id), &token).await;
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    assert!(soon(async || whoami(&b, &token).await.status() == StatusCode::UNAUTHORIZED).await);
+    // Deleted on A: B's cached copy goes with the commit's notification.
+    assert_eq!(token.status(Method::DELETE, &format!("/api/v1/tokens/{}", token.id)).await, StatusCode::NO_CONTENT);
+    assert!(soon(async || on_b.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
 
     // A role change on A empties B's cache.
     let admin = a.member("admin@example.com", "admin").await;
-    let admins = create_token(&a, &admin.client).await;
-    assert_eq!(role(&b, &admins).await, "admin");
-    let id = a.user_id("admin@example.com").await;
-    let demote = rpc_with(&owner.client, &a.at("/rpc/orgs/members/role"), &[("user_id", &id), ("role", "member")]);
-    assert_eq!(demote.await.status(), StatusCode::OK);
-    assert!(soon(async || role(&b, &admins).await == "member").await);
+    let admins = on(&b, &a.api(&admin.token("admin's").await));
+    assert_eq!(admins.whoami().await.unwrap().role, "admin");
+    owner.change_role(a.user_id("admin@example.com").await, "member").await.unwrap();
+    assert!(soon(async || admins.whoami().await.unwrap().role == "member").await);
+
+    // The CLI revokes on the same database: the servers hear of it too.
+    let victim = on(&b, &a.api(&owner.token("victim").await));
+    assert_eq!(victim.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    let out = crate::helpers::tessera_cli(&a.db, &["tokens", "revoke-all", "--org", "Acme", "--confirm", "Acme"], "", &[("TESSERA_SECRET_KEY", std::fs::read_to_string(a.db.data_dir.path().join("secret.key")).unwrap().trim())]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(soon(async || victim.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
+}
+
+/// If the listener's connection drops (and with it any notification in flight), the instance stops
+/// using its cache until it listens again, and then starts empty; and no entry is used longer than the
+/// cache's time to live, even if a notification never arrives.
+async fn a_lost_notification_leaves_a_bounded_staleness() {
+    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
+    let a = TestApp::spawn_on(db, |c| {
+        c.token_cache = TokenCache::On;
+        c.token_cache_ttl_ms = 5_000;
+    })
+    .await;
+    let owner = a.setup_owner().await;
+    assert!(listening(&[&a]).await);
+    let token = a.api(&owner.token("t").await);
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    assert_eq!(a.core.verifier.cached_tokens(), 1);
+
+    // The listening connection is killed: the cache is emptied and unused until it reconnects.
+    let admin = postgres_admin_url().unwrap();
+    pg_admin(&admin, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'", a.db.pg_name().unwrap())).await;
+    assert!(soon(async || a.core.verifier.cached_tokens() == 0).await, "the cache outlived its listener");
+    assert!(listening(&[&a]).await, "the listener did not come back");
+
+    // A change the cache never hears of (written straight to the database): refused at the latest
+    // once the entry's time to live has passed.
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    sqlx::query("UPDATE api_tokens SET revoked_at = 1 WHERE id = $1").bind(&token.id).execute(a.core.db.pool()).await.unwrap();
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "still cached: that is the bound");
+    a.clock.advance_ms(5_000);
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "stale beyond the ttl");
+}
+
+async fn rotation_works_across_instances() {
+    let (a, b) = postgres_pair(TokenCache::On).await;
+    let owner = a.setup_owner().await;
+    assert!(listening(&[&a, &b]).await);
+    let created = owner.token("rotating").await;
+    let old_on_b = on(&b, &a.api(&created));
+    assert_eq!(old_on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    let rotated = owner.rotate_token(&created.id.to_string(), "1h").await.unwrap();
+    let new_on_b = on(&b, &a.api(&rotated.successor));
+    // Both secrets work during the grace period, on both instances.
+    for api in [&old_on_b, &new_on_b, &a.api(&created)] {
+        assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    }
+    // At the end of the grace period (each instance's clock moves), the old one stops everywhere.
+    a.clock.advance_ms(tessera_core::time::HOUR_MS);
+    b.clock.advance_ms(tessera_core::time::HOUR_MS);
+    assert_eq!(old_on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    // Using it then is reuse: the whole family, the successor too, is revoked, on every instance.
+    assert!(soon(async || new_on_b.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
+    assert_eq!(a.api(&rotated.successor).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
 
 /// 4 tasks × 250 token creations while other tasks verify tokens: no error, exactly 1,000 tokens, all valid.
 async fn concurrent_creations_and_verifications(app: TestApp) {
     let owner = app.setup_owner().await;
     let app = Arc::new(app);
-    let created: Arc<Mutex<Vec<Token>>> = Arc::default();
+    let created: Arc<Mutex<Vec<Api>>> = Arc::default();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let first = create_token(&app, &owner.client).await;
+    let first = app.api(&owner.token("first").await);
 
-    let mut verifiers = Vec::new();
-    for _ in 0..2 {
-        let (app, created, done, first) = (app.clone(), created.clone(), done.clone(), first.clone());
-        verifiers.push(tokio::spawn(async move {
+    let verifiers = (0..2).map(|_| {
+        let (created, done, first) = (created.clone(), done.clone(), first.clone());
+        async move {
             let mut checks = 0u32;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let pick = created.lock().unwrap().last().cloned().unwrap_or_else(|| first.clone());
-                let status = whoami(&app, &pick).await.status();
-                assert_eq!(status, StatusCode::OK, "a verification failed during creations");
+                assert_eq!(pick.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "a verification failed during creations");
                 checks += 1;
             }
             checks
-        }));
-    }
-    let mut creators = Vec::new();
-    for _ in 0..4 {
-        let (app, client, created) = (app.clone(), owner.client.clone(), created.clone());
-        creators.push(tokio::spawn(async move {
+        }
+    });
+    let verifiers: Vec<_> = verifiers.map(tokio::spawn).collect();
+    let creators = (0..4).map(|_| {
+        let (app, owner, created) = (app.clone(), owner.clone(), created.clone());
+        async move {
             for _ in 0..250 {
-                let response = rpc_with(&client, &app.at("/rpc/tokens/create"), &[("expires_in_days", "30")]).await;
-                let status = response.status();
-                let body = response.text().await.unwrap();
-                assert_eq!(status, StatusCode::OK, "creation failed: {body}");
-                let body: Value = serde_json::from_str(&body).unwrap();
-                created.lock().unwrap().push(Token {
-                    id: body["id"].as_str().unwrap().into(),
-                    secret: body["secret"].as_str().unwrap().into(),
-                });
+                let token = owner.create_token("", "30").await.expect("creation failed");
+                created.lock().unwrap().push(app.api(&token));
             }
-        }));
-    }
-    for creator in creators {
-        creator.await.unwrap();
-    }
+        }
+    });
+    all(creators).await;
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut checks = 0;
     for verifier in verifiers {
@@ -174,11 +201,14 @@ async fn concurrent_creations_and_verifications(app: TestApp) {
     }
     assert!(checks > 0);
     assert_eq!(app.count("api_tokens").await, 1001);
-    let all = created.lock().unwrap().clone();
-    assert_eq!(all.len(), 1000);
-    for token in &all {
-        assert_eq!(whoami(&app, token).await.status(), StatusCode::OK);
+    let all_tokens = created.lock().unwrap().clone();
+    assert_eq!(all_tokens.len(), 1000);
+    for token in &all_tokens {
+        assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
     }
+    // Each creation was recorded once in the audit trail, in the same transaction.
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'token.created'").fetch_one(app.core.db.pool()).await.unwrap();
+    assert_eq!(events, 1001);
 }
 
 /// Tokens are being created when the server is killed with SIGKILL: every creation it acknowledged
@@ -186,33 +216,24 @@ async fn concurrent_creations_and_verifications(app: TestApp) {
 async fn acknowledged_creations_survive_a_crash(app: TestApp) {
     let db = app.stop().await;
     let server = ServerProcess::start(&db).await;
-    let browser = client();
-    let setup = rpc_with(
-        &browser,
-        &format!("{}/rpc/auth/setup", server.url),
-        &[("email", "owner@example.com"), ("password", PASSWORD), ("organization", "Acme")],
-    );
-    assert_eq!(setup.await.status(), StatusCode::OK);
+    let browser = crate::helpers::Browser { url: server.url.clone(), client: crate::helpers::client() };
+    browser.setup("owner@example.com", PASSWORD, "Acme").await.unwrap();
 
-    let acknowledged: Arc<Mutex<Vec<Token>>> = Arc::default();
-    let mut creators = Vec::new();
-    for _ in 0..4 {
-        let (url, browser, acknowledged) = (server.url.clone(), browser.clone(), acknowledged.clone());
-        creators.push(tokio::spawn(async move {
-            loop {
-                let Ok(response) =
-                    browser.post(format!("{url}/rpc/tokens/create")).form(&[("expires_in_days", "30")]).send().await
-                else {
-                    break; // the server is gone
-                };
-                let Ok(body) = response.json::<Value>().await else { break };
-                acknowledged.lock().unwrap().push(Token {
-                    id: body["id"].as_str().unwrap().into(),
-                    secret: body["secret"].as_str().unwrap().into(),
-                });
-            }
-        }));
-    }
+    let acknowledged: Arc<Mutex<Vec<app::tokens::CreatedToken>>> = Arc::default();
+    let creators: Vec<_> = (0..4)
+        .map(|_| {
+            let (browser, acknowledged) = (browser.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Ok(response) = browser.client.post(format!("{}/rpc/tokens/create", browser.url)).form(&[("expires_in_days", "30")]).send().await else {
+                        break; // the server is gone
+                    };
+                    let Ok(token) = response.json::<app::tokens::CreatedToken>().await else { break };
+                    acknowledged.lock().unwrap().push(token);
+                }
+            })
+        })
+        .collect();
     // Let creations pile up, then pull the plug mid-flight.
     let deadline = Instant::now() + Duration::from_secs(20);
     while acknowledged.lock().unwrap().len() < 150 && Instant::now() < deadline {
@@ -228,15 +249,8 @@ async fn acknowledged_creations_survive_a_crash(app: TestApp) {
     let restarted = ServerProcess::start(&db).await;
     let mut lost = 0;
     for token in &acknowledged {
-        let status = client()
-            .get(format!("{}/api/v1/whoami", restarted.url))
-            .header("X-ZeroPath-API-Token-Id", &token.id)
-            .header("X-ZeroPath-API-Token-Secret", &token.secret)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        if status != StatusCode::OK {
+        let api = Api { url: restarted.url.clone(), id: token.id.to_string(), secret: token.secret.clone(), client: crate::helpers::client() };
+        if api.status(Method::GET, "/api/v1/whoami").await != StatusCode::OK {
             lost += 1;
         }
     }
@@ -246,14 +260,12 @@ async fn acknowledged_creations_survive_a_crash(app: TestApp) {
 
 /// The database goes away: /readyz and requests say 503 with a clear message; when it returns, the server
 /// recovers by itself.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_and_heals_by_itself() {
-    let Some(db) = TestDatabase::create(Backend::Postgres).await else { return };
+    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
     let target: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
     let mut proxy = DbProxy::start(target).await;
-    let admin = crate::helpers::postgres_admin_url().unwrap();
-    let via_proxy =
-        with_database(&admin.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port)), db.pg_name().unwrap());
+    let admin = postgres_admin_url().unwrap();
+    let via_proxy = with_database(&admin.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port)), db.pg_name().unwrap());
     assert_ne!(via_proxy, db.url, "the admin URL must name 127.0.0.1:5432 for this test");
     let app = TestApp::spawn_on(db, |c| {
         c.database.url = via_proxy.clone();
@@ -261,31 +273,34 @@ async fn a_database_outage_is_503_and_heals_by_itself() {
     })
     .await;
     let owner = app.setup_owner().await;
-    let token = create_token(&app, &owner.client).await;
-    assert_eq!(whoami(&app, &token).await.status(), StatusCode::OK);
+    let token = app.api(&owner.token("t").await);
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
 
     proxy.stop().await;
-    assert_eq!(app.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let down = whoami(&app, &token).await;
-    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let body: Value = down.json().await.unwrap();
-    assert_eq!(body["error"], "unavailable");
-    assert_eq!(body["message"], "Tessera is temporarily unavailable. Try again in a moment.");
-    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the process stays up");
+    assert_eq!(app.browser().get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let down = token.whoami().await.unwrap_err();
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(down.kind(), tessera_core::ErrorKind::Unavailable);
+    assert_eq!(down.message(), "Tessera is temporarily unavailable. Try again in a moment.");
+    assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK, "the process stays up");
 
     proxy.resume().await;
-    assert!(soon(async || app.get("/readyz").await.status() == StatusCode::OK).await, "did not recover");
-    assert_eq!(whoami(&app, &token).await.status(), StatusCode::OK);
+    let healed = soon(async || {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        app.browser().get("/readyz").await.status() == StatusCode::OK
+            && token.status(Method::GET, "/api/v1/whoami").await == StatusCode::OK
+    });
+    assert!(healed.await, "did not recover");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_statement_timeout_applies() {
-    let Some(db) = TestDatabase::create(Backend::Postgres).await else { return };
-    let mut options = app::platform::db::DbOptions::new(db.url.clone());
+    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
+    let mut options = tessera_core::db::DbOptions::new(db.url.clone());
     options.statement_timeout = Duration::from_secs(1);
-    let pool = app::platform::db::Db::connect(&options).await.unwrap();
+    let pool = tessera_core::db::Db::connect(&options).await.unwrap();
     let slow = sqlx::query("SELECT pg_sleep(3)").execute(pool.pool()).await;
-    let error = slow.expect_err("a 3 s statement outlived a 1 s timeout").to_string();
-    assert!(error.contains("statement timeout"), "{error}");
+    let error = slow.expect_err("a 3 s statement outlived a 1 s timeout");
+    assert!(error.to_string().contains("statement timeout"), "{error}");
+    assert_eq!(tessera_core::Error::from(error).kind(), tessera_core::ErrorKind::Unavailable);
     pool.close().await;
 }

@@ -73,3 +73,14 @@ fn migrate_then_exit() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.path().join("tessera.db").exists());
 }
+
+#[test]
+fn a_hop_count_for_trusted_proxies_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(
+        &["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()],
+        &[("TESSERA_TRUSTED_PROXIES", "1")],
+    );
+    let line = one_error_line(&out);
+    assert!(line.contains("TESSERA_TRUSTED_PROXIES") && line.contains("127.0.0.1"), "{line}");
+}

@@ -1,14 +1,18 @@
-//! What protects the dashboard: every server function checks the session itself, cross-site posts are
-//! refused, and every response carries the security headers.
+//! What protects the dashboard: every server function checks the session itself, cross-site and
+//! other-host posts are refused, no input panics a handler, and every response carries the security
+//! headers and the right caching.
 
-use crate::helpers::{TestApp, client};
+use crate::helpers::{OWNER, PASSWORD, TestApp, client};
 use reqwest::{StatusCode, header};
+use tessera_core::{ErrorBody, ErrorKind};
 
 on_both_backends!(
     every_server_function_needs_a_session_except_the_public_ones,
     cross_site_posts_are_refused,
     security_headers_on_every_response,
+    authenticated_responses_are_never_stored,
     cookies_are_secure_and_host_only_behind_https,
+    control_bytes_in_any_parameter_of_any_route_never_panic,
 );
 
 /// Called before anyone is signed in: first run, sign-in, invitation links (the link is the credential),
@@ -16,10 +20,14 @@ on_both_backends!(
 const PUBLIC: [&str; 5] =
     ["/rpc/auth/setup", "/rpc/auth/login", "/rpc/auth/invitation", "/rpc/auth/accept-invitation", "/rpc/auth/session"];
 
+fn server_functions() -> Vec<&'static str> {
+    leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect()
+}
+
 async fn every_server_function_needs_a_session_except_the_public_ones(app: TestApp) {
     app.setup_owner().await;
-    let paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
-    assert!(paths.len() >= 10, "server functions found: {paths:?}");
+    let paths = server_functions();
+    assert!(paths.len() >= 20, "server functions found: {paths:?}");
     for public in PUBLIC {
         assert!(paths.contains(&public), "{public} is not a server function any more: update this test");
     }
@@ -30,49 +38,40 @@ async fn every_server_function_needs_a_session_except_the_public_ones(app: TestA
             assert_ne!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
         } else {
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path} answered without a session");
-            let body: serde_json::Value = response.json().await.unwrap();
-            assert_eq!(body["error"], "unauthorized", "{path}");
+            assert_eq!(response.json::<ErrorBody>().await.unwrap().error, ErrorKind::Unauthorized, "{path}");
         }
     }
     // And GET never reaches a server function.
     let get = client().get(app.at("/rpc/orgs/members")).send().await.unwrap();
-    assert!(
-        get.status() == StatusCode::METHOD_NOT_ALLOWED || get.status() == StatusCode::NOT_FOUND,
-        "{}",
-        get.status()
-    );
+    assert!(matches!(get.status(), StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND), "{}", get.status());
 }
 
 async fn cross_site_posts_are_refused(app: TestApp) {
     let owner = app.setup_owner().await;
     let url = app.at("/rpc/orgs/members/add");
     let form = [("email", "mallory@example.com"), ("role", "admin")];
-    let cross_site = owner.client.post(&url).header("sec-fetch-site", "cross-site").form(&form).send().await.unwrap();
-    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
-    let same_site = owner.client.post(&url).header("sec-fetch-site", "same-site").form(&form).send().await.unwrap();
-    assert_eq!(same_site.status(), StatusCode::FORBIDDEN);
-    let foreign_origin =
-        owner.client.post(&url).header(header::ORIGIN, "https://evil.example").form(&form).send().await;
+    for site in ["cross-site", "same-site", "none"] {
+        let refused = owner.client.post(&url).header("sec-fetch-site", site).form(&form).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "Sec-Fetch-Site: {site}");
+        assert_eq!(refused.json::<ErrorBody>().await.unwrap().error, ErrorKind::CrossSiteRequest);
+    }
+    let foreign_origin = owner.client.post(&url).header(header::ORIGIN, "https://evil.example").form(&form).send().await;
     assert_eq!(foreign_origin.unwrap().status(), StatusCode::FORBIDDEN);
     // A plain cross-site form post to a page is refused too.
     let page = owner.client.post(app.at("/app/settings/members")).header("sec-fetch-site", "cross-site").form(&form);
     assert_eq!(page.send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.count("users").await, 1, "a refused request changed something");
+    assert_eq!(app.count("org_invitations").await, 0, "a refused request changed something");
 
     // The same request from the dashboard itself goes through.
     let same_origin = owner.client.post(&url).header("sec-fetch-site", "same-origin").form(&form).send().await.unwrap();
     assert_eq!(same_origin.status(), StatusCode::OK);
-    let own_origin = owner
-        .client
-        .post(&url)
-        .header(header::ORIGIN, &app.url)
-        .form(&[("email", "b@example.com"), ("role", "member")]);
+    let own_origin = owner.client.post(&url).header(header::ORIGIN, &app.url).form(&[("email", "b@example.com"), ("role", "member")]);
     assert_eq!(own_origin.send().await.unwrap().status(), StatusCode::OK);
 }
 
 async fn security_headers_on_every_response(app: TestApp) {
     app.setup_owner().await;
-    for path in ["/", "/login", "/healthz", "/nope"] {
+    for path in ["/", "/login", "/healthz", "/nope", "/api/v1/whoami", "/favicon.ico"] {
         let response = client().get(app.at(path)).send().await.unwrap();
         let h = response.headers();
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -90,13 +89,34 @@ async fn security_headers_on_every_response(app: TestApp) {
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the CSP nonce");
 }
 
+/// Signed-in pages list emails, token ids and client addresses: no browser or proxy may keep them.
+async fn authenticated_responses_are_never_stored(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let token = app.api(&owner.token("t").await);
+    for page in app::PAGES.iter().filter(|p| !p.contains('{')) {
+        let response = owner.get(page).await;
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store", "{page}");
+    }
+    for rpc in ["/rpc/tokens/list", "/rpc/orgs/members", "/rpc/auth/session"] {
+        assert_eq!(owner.post(rpc, &[]).await.headers()[header::CACHE_CONTROL], "no-store", "{rpc}");
+    }
+    let api = token.send(reqwest::Method::GET, "/api/v1/whoami").await;
+    assert_eq!(api.headers()[header::CACHE_CONTROL], "no-store");
+}
+
 async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
     let db = app.stop().await;
-    let app = TestApp::spawn_on(db, |c| c.settings.public_origin = Some("https://tessera.example.com".into())).await;
-    let response = app.setup("owner@example.com", crate::helpers::PASSWORD, "Acme").await;
+    let app = TestApp::spawn_on(db, |c| c.web.public_origin = Some("https://tessera.example.com".into())).await;
+    let response = client()
+        .post(app.at("/rpc/auth/setup"))
+        .header(header::HOST, "tessera.example.com")
+        .header("accept", "application/json")
+        .form(&[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let cookies: Vec<String> =
-        response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let cookies: Vec<String> = response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     let session = cookies.iter().find(|c| c.starts_with("__Host-tessera_session=")).expect("__Host- cookie");
     for flag in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(session.contains(flag), "{session}");
@@ -104,4 +124,49 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
     assert!(!session.contains("Domain="), "{session}");
     let hsts = client().get(app.at("/healthz")).send().await.unwrap();
     assert!(hsts.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
+}
+
+/// Control bytes (and other hostile text) in every parameter of every route: the server answers each
+/// request (no handler panics, no connection dropped) and refuses bad input with a 4xx, never a 500.
+async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let token = app.api(&owner.token("t").await);
+    let hostile = ["\u{0}", "\t", "\r\n", "\u{1b}[31m", "\u{7f}", "\u{202E}", "%00", "%0d%0a", "\\", "../../etc/passwd", "\u{FEFF}"];
+    // Every server function, every argument name it could take.
+    let fields = ["email", "password", "organization", "setup_code", "next", "code", "name", "expires_in_days", "custom_days", "id", "grace", "confirm", "org_id", "back", "user_id", "role", "after", "expired_after", "revoked_after", "type", "token_id", "member_id", "max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "api_rotation", "action"];
+    for path in server_functions() {
+        for value in hostile {
+            let form: Vec<(&str, &str)> = fields.iter().map(|f| (*f, value)).collect();
+            let response = owner.client.post(app.at(path)).header("accept", "application/json").form(&form).send().await;
+            let status = response.unwrap_or_else(|e| panic!("{path} with {value:?}: no answer: {e}")).status();
+            assert!(status.is_client_error() || status.is_success() || status.is_redirection(), "{path} with {value:?}: {status}");
+            // And as a plain form post to a page.
+            let page = owner.client.post(app.at("/app/settings/api")).form(&[("action", path), ("next", value), ("id", value)]).send().await;
+            let status = page.unwrap_or_else(|e| panic!("form {path} with {value:?}: no answer: {e}")).status();
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "form {path} with {value:?}");
+        }
+    }
+    // Pages and the API, with hostile query strings and paths.
+    let encoded = ["%00", "%09", "%0d%0a", "%1b", "%7f", "%E2%80%AE", "%ff", "%", "%%", "\\"];
+    for value in encoded {
+        for page in ["/login?next=", "/app/settings/api?after=", "/app/settings/api?delete=", "/app/settings/audit?type=", "/app/settings/audit?token_id=", "/invite/", "/app/settings/members?remove="] {
+            let status = owner.client.get(format!("{}{page}{value}", app.url)).send().await.unwrap().status();
+            assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "{page}{value}: {status}");
+        }
+        for api in ["/api/v1/tokens?limit=", "/api/v1/tokens?after=", "/api/v1/tokens/", "/api/v1/audit?type=", "/api/v1/members/"] {
+            let status = token.send(reqwest::Method::GET, &format!("{api}{value}")).await.status();
+            assert!(status.is_client_error() || status.is_success(), "{api}{value}: {status}");
+        }
+    }
+    // The sign-in redirect with control characters in `next` (it used to panic leptos_axum).
+    for next in ["/%09/evil.example/", "/x%0d%0aSet-Cookie:%20a=b", "/\u{7f}"] {
+        let response = app
+            .browser()
+            .submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(response.headers()[header::LOCATION], "/app/settings/api", "{next}");
+    }
+    // The server is still healthy after all that.
+    assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);
 }

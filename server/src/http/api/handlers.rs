@@ -29,7 +29,7 @@ use tessera_core::{
 };
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid`, `rate_limited`…
     pub error: String,
@@ -43,7 +43,7 @@ fn rfc3339(t: Timestamp) -> String {
     t.rfc3339()
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenInfo {
     /// The Token ID.
     pub id: String,
@@ -52,7 +52,7 @@ pub struct TokenInfo {
     pub expires_at: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Organization {
     pub id: String,
     pub name: String,
@@ -60,13 +60,13 @@ pub struct Organization {
     pub role: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WhoAmI {
     pub token: TokenInfo,
     pub organization: Organization,
@@ -121,7 +121,7 @@ pub async fn orgs_list(caller: ApiCaller) -> Response {
     caller.respond(Json(vec![organization_of(&caller)]))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Member {
     pub user_id: String,
     pub email: String,
@@ -152,7 +152,7 @@ pub async fn members(State(state): State<ServerState>, caller: ApiCaller) -> Res
     caller.respond(members.map_err(ApiError))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Revoked {
     /// How many tokens were revoked.
     pub revoked: usize,
@@ -177,7 +177,7 @@ pub async fn revoke_member_tokens(State(state): State<ServerState>, caller: ApiC
     caller.respond(revoked.await)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Token {
     pub id: String,
     pub name: Option<String>,
@@ -222,7 +222,7 @@ impl From<TokenListing> for Token {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenPage {
     /// Active tokens, newest first. Never a secret.
     pub tokens: Vec<Token>,
@@ -314,7 +314,7 @@ pub struct RotateRequest {
     pub expires_in_days: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RotatedToken {
     /// The successor's Token ID.
     pub id: String,
@@ -392,7 +392,7 @@ pub async fn revoke_all_tokens(State(state): State<ServerState>, caller: ApiCall
     caller.respond(revoked.await)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuditEvent {
     pub id: String,
     pub time: String,
@@ -407,7 +407,7 @@ pub struct AuditEvent {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuditParty {
     pub kind: String,
     pub id: Option<String>,
@@ -429,7 +429,7 @@ impl From<AuditEntry> for AuditEvent {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuditPage {
     /// Newest first.
     pub events: Vec<AuditEvent>,
@@ -464,7 +464,7 @@ pub async fn audit(State(state): State<ServerState>, caller: ApiCaller, ApiQuery
     caller.respond(page.await)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Policy {
     pub max_lifetime_days: i64,
     pub default_lifetime_days: i64,

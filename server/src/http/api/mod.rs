@@ -6,7 +6,7 @@
 //! dashboard uses, and every error is the one JSON body.
 
 pub mod auth;
-mod handlers;
+pub mod handlers;
 
 use super::{ServerState, errors::fallback_status};
 use axum::{
