@@ -4,7 +4,6 @@
 use app::{
     auth::{InvitationInfo, SessionInfo},
     orgs::{Invited, Roster},
-    policy::PolicyData,
     tokens::{CreatedToken, RotatedToken, TokensPageData},
 };
 use reqwest::StatusCode;
@@ -12,7 +11,7 @@ use serde::de::DeserializeOwned;
 use std::{
     io::Write,
     path::PathBuf,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{Mutex, OnceLock},
 };
 use tessera::{
     http::ServerState,
@@ -23,7 +22,7 @@ use tessera_core::{
     clock::Clock,
     context::Core,
     domain::account::{Email, Password},
-    ids::{OrgId, TokenId, UserId},
+    ids::{OrgId, UserId},
     services::{accounts, members},
     time::Timestamp,
     views::{Page, TokenListing},
@@ -447,10 +446,6 @@ impl Browser {
         self.call("/rpc/auth/accept-invitation", &[("code", code), ("password", password)]).await
     }
 
-    pub async fn policy(&self) -> Answer<PolicyData> {
-        self.call("/rpc/policy/get", &[]).await
-    }
-
     pub async fn set_policy(&self, max: &str, default: &str, unused: &str, api_rotation: bool) -> Answer<i64> {
         let mut form = vec![("max_lifetime_days", max), ("default_lifetime_days", default), ("revoke_unused_after_days", unused)];
         if api_rotation {
@@ -479,10 +474,6 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn token_id(&self) -> TokenId {
-        self.id.parse().unwrap()
-    }
-
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.url))
@@ -712,6 +703,3 @@ pub async fn soon(mut check: impl AsyncFnMut() -> bool) -> bool {
     }
     false
 }
-
-/// Shared, so a test can hand one person's browser to several tasks.
-pub type Shared<T> = Arc<T>;

@@ -5,7 +5,9 @@
 mod helpers;
 
 mod accounts;
+mod attacks;
 mod health;
+mod lifecycle;
 mod members;
 mod rest;
 mod scale_out;

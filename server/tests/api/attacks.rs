@@ -1,0 +1,320 @@
+//! The attacks of the outside attack run, one test each, named after the attack. Each failed on the
+//! code before the fix; each passes now. Keep them: a regression here is a hole.
+
+use crate::helpers::{Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, tessera_cli};
+use reqwest::{Method, StatusCode, header};
+use tessera_core::{
+    ErrorKind,
+    domain::{org::OrgName, token::RevokeReason},
+    identity::{Caller, Origin},
+    services::members,
+};
+
+on_both_backends!(
+    cross_org_takeover_through_an_old_invitation_link,
+    an_invitation_dies_with_the_membership_that_issued_it,
+    open_redirect_after_sign_in,
+    invitation_codes_in_the_logs,
+    removing_a_member_only_suspended_their_tokens,
+    others_failures_lock_a_valid_token_out,
+    dns_rebinding_claims_first_run_setup,
+    concurrent_sign_in_guesses_slip_past_the_limit,
+    admins_learn_which_emails_have_accounts,
+    an_error_message_injected_through_the_url,
+    a_stale_role_authorises_a_member_change,
+);
+on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
+
+/// An admin of A invites an email with no account and keeps the link. Later B invites the same email
+/// as admin. Before: B's membership attached to the account A's admin could claim with the old link.
+/// Now: A's link creates an account that is a member of A only; B's invitation needs B's own link, and
+/// holding the account's password is not enough to see B's.
+async fn cross_org_takeover_through_an_old_invitation_link(app: TestApp) {
+    let a_owner = app.setup_owner().await;
+    let a_link = a_owner.invite("victim@example.com", "member").await.unwrap();
+    let b_owner = app.person("b-owner@example.com").await;
+    let b = members::operator_create_org(&app.core, &OrgName::parse("Beta").unwrap(), app.user_id("b-owner@example.com").await).await.unwrap();
+    b_owner.switch_org(b).await.unwrap();
+    let b_link = b_owner.invite("victim@example.com", "admin").await.unwrap();
+    assert_ne!(code_of(&a_link), code_of(&b_link));
+    // B sees its invitation pending: nothing was granted silently.
+    assert_eq!(b_owner.members().await.unwrap().invitations.len(), 1);
+
+    // A's admin claims the account through A's old link...
+    let attacker = app.browser();
+    attacker.accept(&code_of(&a_link), "attacker password").await.unwrap();
+    // ...and has A, and only A.
+    let session = attacker.session().await.unwrap().unwrap();
+    assert_eq!(session.orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Acme"]);
+    assert_eq!(attacker.switch_org(b).await.unwrap_err().status, StatusCode::NOT_FOUND);
+    // Without B's link there is nothing to accept; A's used link is dead.
+    assert_eq!(attacker.accept(&code_of(&a_link), "").await.unwrap_err().status, StatusCode::NOT_FOUND);
+    // B's invitation still waits for the email's owner (who needs B's link, sent to them).
+    assert_eq!(b_owner.members().await.unwrap().members.len(), 1);
+}
+
+/// An invitation was still valid after the person who issued it was removed (or demoted).
+async fn an_invitation_dies_with_the_membership_that_issued_it(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let admin = app.member("admin@example.com", "admin").await;
+    let removed_later = admin.invite("one@example.com", "member").await.unwrap();
+    let demoted_later = {
+        let other_admin = app.member("admin2@example.com", "admin").await;
+        other_admin.invite("two@example.com", "member").await.unwrap()
+    };
+    owner.remove_member(app.user_id("admin@example.com").await).await.unwrap();
+    owner.change_role(app.user_id("admin2@example.com").await, "member").await.unwrap();
+    for link in [&removed_later, &demoted_later] {
+        let dead = app.browser().accept(&code_of(link), PASSWORD).await.unwrap_err();
+        assert_eq!(dead.status, StatusCode::NOT_FOUND, "{}", link.email);
+    }
+    assert_eq!(app.count("org_invitations").await, 0);
+}
+
+/// `/login?next=/%09/evil.example/` answered `Location: /\t/evil.example/`, which browsers read as
+/// `//evil.example`.
+async fn open_redirect_after_sign_in(app: TestApp) {
+    app.setup_owner().await;
+    for next in [
+        "/\t/evil.example/", "/%09/evil.example/", "//evil.example", "/\\evil.example", "/%5Cevil.example",
+        "/%2F%2Fevil.example", "https://evil.example", "/%252F/evil.example", " /\t/evil.example", "/\r\n/evil.example",
+    ] {
+        for browser in [app.browser()] {
+            let js = browser.post("/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
+            assert_eq!(js.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
+            let form = browser.submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
+            assert_eq!(form.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
+        }
+    }
+    // A same-site path survives.
+    let kept = app.browser().submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")]).await;
+    assert_eq!(kept.headers()[header::LOCATION], "/app/settings/members");
+}
+
+/// Every request's log line carried its path, and the invitation is `/invite/{code}`.
+async fn invitation_codes_in_the_logs(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        let invited = owner.invite(&format!("p{i}@example.com"), "member").await.unwrap();
+        let code = code_of(&invited);
+        let browser = app.browser();
+        assert_eq!(browser.get(&format!("/invite/{code}")).await.status(), StatusCode::OK);
+        browser.submit(&format!("/invite/{code}"), "/rpc/auth/accept-invitation", &[("code", &code), ("password", "short")]).await;
+        browser.accept(&code, PASSWORD).await.unwrap();
+        codes.push(code);
+    }
+    let unknown = "A".repeat(43);
+    app.browser().get(&format!("/invite/{unknown}")).await;
+    codes.push(unknown);
+    let metrics = client().get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    app.server.log.flush();
+    let logs = captured_logs();
+    for code in &codes {
+        assert!(!logs.contains(code.as_str()), "an invitation code is in the logs");
+        assert!(!metrics.contains(code.as_str()), "an invitation code is in a metric label");
+    }
+    assert!(logs.contains("path=/invite/[redacted]"), "invitation visits are logged, redacted");
+}
+
+/// Removing a member suspended their tokens; adding them back revived every one (stolen ones too).
+async fn removing_a_member_only_suspended_their_tokens(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let member = app.member("member@example.com", "member").await;
+    let token = app.api(&member.token("laptop").await);
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    let member_id = app.user_id("member@example.com").await;
+    owner.remove_member(member_id).await.unwrap();
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    // Back in the organization: the old token stays dead.
+    members::operator_add_member(&app.core, app.org("Acme").await, member_id, "member".parse().unwrap()).await.unwrap();
+    assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    // The list says what happened to it.
+    let revoked = owner.tokens_page().await.unwrap().revoked.items;
+    let row = revoked.iter().find(|t| t.token.id.to_string() == token.id).expect("listed as revoked");
+    assert_eq!(row.token.revoked_reason, Some(RevokeReason::MemberRemoved));
+    assert_eq!(RevokeReason::MemberRemoved.explanation(), "Its creator was removed from the organization");
+}
+
+/// The same across two instances on PostgreSQL, with the token cached on the other one.
+async fn removed_members_tokens_stay_dead_on_every_instance() {
+    let db = TestDatabase::create(crate::helpers::Backend::Postgres).await.unwrap();
+    let a = TestApp::spawn_on(db, |c| c.token_cache = tessera::config::TokenCache::On).await;
+    let key = std::fs::read_to_string(a.db.data_dir.path().join("secret.key")).unwrap();
+    let b = TestApp::spawn_on(a.db.shared_view(), |c| {
+        c.secret_key = Some(key.trim().to_owned());
+        c.token_cache = tessera::config::TokenCache::On;
+    })
+    .await;
+    let owner = a.setup_owner().await;
+    let member = a.member("member@example.com", "member").await;
+    assert!(crate::helpers::soon(async || a.core.verifier.cache_live() && b.core.verifier.cache_live()).await);
+    let on_b = Api { url: b.url.clone(), ..a.api(&member.token("t").await) };
+    assert_eq!(on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "cached on B");
+    let id = a.user_id("member@example.com").await;
+    owner.remove_member(id).await.unwrap();
+    assert!(crate::helpers::soon(async || on_b.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
+    members::operator_add_member(&a.core, a.org("Acme").await, id, "member".parse().unwrap()).await.unwrap();
+    assert_eq!(on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+}
+
+/// 30 failures a minute from a shared address (NAT, CI egress, one proxy) made every valid token from
+/// there get 429; failures naming a token's (public) id could lock its integration out.
+async fn others_failures_lock_a_valid_token_out(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let victim = app.api(&owner.token("ci").await);
+    let other_secret = owner.token("other").await.secret;
+    // Others behind the same address fail, and someone sends wrong secrets with the victim's id.
+    let forged = Api { secret: other_secret, ..victim.clone() };
+    let stranger = Api { id: uuid::Uuid::new_v4().to_string(), ..forged.clone() };
+    for _ in 0..40 {
+        forged.status(Method::GET, "/api/v1/whoami").await;
+        stranger.status(Method::GET, "/api/v1/whoami").await;
+    }
+    assert_eq!(forged.status(Method::GET, "/api/v1/whoami").await, StatusCode::TOO_MANY_REQUESTS, "failures are limited");
+    // The valid token is served, every time.
+    for _ in 0..20 {
+        assert_eq!(victim.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    }
+}
+
+/// Setup with `Host: rebind.attacker.example` and `Sec-Fetch-Site: same-origin` succeeded; and on a
+/// non-loopback address, whoever found the server first became its owner.
+async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
+    let rebound = client()
+        .post(app.at("/rpc/auth/setup"))
+        .header(header::HOST, "rebind.attacker.example")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "attacker@example.com"), ("password", PASSWORD), ("organization", "Pwned")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("users").await, 0);
+
+    // Listening beyond loopback: setup needs the operator's one-time code.
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, |c| c.listen = "0.0.0.0:0".parse().unwrap()).await;
+    let url = app.url.replace("0.0.0.0", "127.0.0.1");
+    let browser = Browser { url: url.clone(), client: client() };
+    let page = browser.get("/setup").await.text().await.unwrap();
+    assert!(page.contains("Setup code"), "the form asks for the code");
+    let refused = browser.setup("attacker@example.com", PASSWORD, "Pwned").await.unwrap_err();
+    assert_eq!(refused.field(), Some("setup_code"));
+    assert!(refused.message().contains("tessera setup-code"));
+    let wrong = browser.call::<()>("/rpc/auth/setup", &[("email", "a@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", "guess")]).await;
+    assert_eq!(wrong.unwrap_err().field(), Some("setup_code"));
+    assert_eq!(app.count("users").await, 0);
+    // The operator prints the code; the file holding it is private.
+    let out = tessera_cli(&app.db, &["setup-code"], "", &[]);
+    assert!(out.status.success());
+    let code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(app.db.data_dir.path().join("setup-code")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    browser.call::<()>("/rpc/auth/setup", &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &code)]).await.unwrap();
+    app.server.log.flush();
+    assert!(!captured_logs().contains(&code), "the setup code is in the logs");
+}
+
+/// 36 concurrent wrong guesses: 34 were checked, none refused (counted after hashing).
+async fn concurrent_sign_in_guesses_slip_past_the_limit(app: TestApp) {
+    app.setup_owner().await;
+    let attempts = (0..36).map(|_| {
+        let browser = app.browser();
+        async move { browser.login(OWNER, "a wrong guess").await.unwrap_err().kind() }
+    });
+    let outcomes = all(attempts).await;
+    let checked = outcomes.iter().filter(|k| **k == ErrorKind::Invalid).count() as i64;
+    let refused = outcomes.iter().filter(|k| **k == ErrorKind::RateLimited).count();
+    assert!(checked <= tessera_core::services::accounts::IP_FAILURES_ALLOWED, "{checked} guesses were checked");
+    assert_eq!(checked as usize + refused, 36);
+}
+
+/// An invitation answered with a link for unknown emails and with nothing for known ones.
+async fn admins_learn_which_emails_have_accounts(app: TestApp) {
+    let owner = app.setup_owner().await;
+    app.person("known@example.com").await;
+    let known = owner.invite("known@example.com", "member").await.unwrap();
+    let unknown = owner.invite("unknown@example.com", "member").await.unwrap();
+    assert_eq!(known.link.len(), unknown.link.len());
+    let (known_page, unknown_page) = (owner.members().await.unwrap(), owner.members().await.unwrap());
+    assert_eq!(known_page, unknown_page);
+    assert_eq!(known_page.invitations.len(), 2, "both pending, alike");
+}
+
+/// `?__path=…&__err=<base64 JSON>` on any URL rendered attacker-chosen text in an error alert.
+async fn an_error_message_injected_through_the_url(app: TestApp) {
+    app.setup_owner().await;
+    let injected = "Your account is locked. Call +1 555 0100 to unlock it.";
+    let json = format!("{{\"error\":\"invalid\",\"message\":\"{injected}\",\"field\":\"password\"}}");
+    use base64_url_encode as b64;
+    for page in ["/login", "/setup", "/app/settings/api"] {
+        let url = format!("{page}?__path=/rpc/auth/login&__err={}&__path2=x", b64(&json));
+        let html = app.browser().get(&url).await.text().await.unwrap();
+        assert!(!html.contains("Call +1 555"), "{page} shows text from the URL");
+    }
+}
+
+fn base64_url_encode(s: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Role checks for member changes used the actor's role as read before the transaction: an admin
+/// demoted a moment ago could still act as one.
+async fn a_stale_role_authorises_a_member_change(app: TestApp) {
+    let owner = app.setup_owner().await;
+    app.member("admin@example.com", "admin").await;
+    app.member("target@example.com", "member").await;
+    let acme = app.org("Acme").await;
+    let admin = members::member_of(&app.core, acme, app.user_id("admin@example.com").await).await.unwrap().unwrap();
+    let stale = Caller::dashboard(admin, Origin::default());
+    owner.change_role(app.user_id("admin@example.com").await, "member").await.unwrap();
+    let target = app.user_id("target@example.com").await;
+    let refused = members::remove(&app.core, &stale, target).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Forbidden);
+    let refused = members::invite(&app.core, &stale, &tessera_core::domain::account::Email::parse("x@example.com").unwrap(), "viewer".parse().unwrap()).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Forbidden);
+    assert_eq!(owner.members().await.unwrap().members.len(), 3, "nothing changed");
+}
+
+/// Types holding secrets derived `Debug`; a future log line could have printed them.
+#[test]
+fn secret_holding_types_print_no_secret() {
+    let secret = tessera_core::secret::TokenSecret::generate(&Default::default());
+    assert!(!format!("{secret:?}").contains(&secret.expose()[4..]));
+    let password = tessera_core::domain::account::Password::parse("hunter2hunter2".into()).unwrap();
+    assert!(!format!("{password:?}").contains("hunter2"));
+    let created = app::tokens::CreatedToken {
+        id: tessera_core::ids::TokenId::new_random(),
+        name: None,
+        secret: "tsr_SECRETSECRET".into(),
+        created_at: tessera_core::time::Timestamp(0),
+        expires_at: tessera_core::time::Timestamp(0),
+        base_url: String::new(),
+        id_header: String::new(),
+        secret_header: String::new(),
+    };
+    assert!(!format!("{created:?}").contains("SECRETSECRET"));
+    let invited = app::orgs::Invited { email: "a@example.com".into(), role: "member".parse().unwrap(), link: "https://x/invite/CODECODE".into() };
+    assert!(!format!("{invited:?}").contains("CODECODE"));
+    let mut config = tessera::startup::ServerConfig::local("/tmp".into(), "postgres://u:dbpassword@h/db".into());
+    config.secret_key = Some("ab".repeat(32));
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("dbpassword") && !printed.contains(&"ab".repeat(32)), "{printed}");
+    let key = tessera_core::crypto::ServerKey::generate();
+    assert!(!format!("{key:?}").contains(key.to_hex().as_str()));
+    assert!(!format!("{:?}", app::state::SetupGate::with_code("opensesame")).contains("opensesame"));
+}
