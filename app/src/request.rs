@@ -88,6 +88,20 @@ where
     })
 }
 
+/// [`serve`] for work done as a member of the current organization: the session and the membership are
+/// checked first (401 / 403), before any input is looked at.
+pub async fn serve_member<T, F, Fut>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce(Cx, Caller) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    serve(|cx| async move {
+        let caller = cx.caller()?;
+        work(cx, caller).await
+    })
+    .await
+}
+
 /// Gives the response the error's status (and `Retry-After`), for JavaScript and program callers.
 fn set_error_status(error: &Error) {
     if let Some(response) = use_context::<ResponseOptions>() {

@@ -27,8 +27,8 @@ pub async fn list_audit(
     #[server(default)] after: Option<String>,
 ) -> Result<AuditData, AppError> {
     use tessera_core::services::{audit, members};
-    crate::request::serve(|cx| async move {
-        let member = cx.member()?;
+    crate::request::serve_member(|cx, caller| async move {
+        let member = &caller.member;
         let query = audit::Query::parse(r#type.as_deref(), token_id.as_deref(), member_id.as_deref(), after.as_deref(), None)?;
         let events = audit::list(cx.core(), member, query).await?;
         let members = members::list(cx.core(), member).await?.members;

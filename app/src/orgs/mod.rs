@@ -69,8 +69,8 @@ pub async fn switch_org(#[server(default)] org_id: String, #[server(default)] ba
 #[server(prefix = "/rpc", endpoint = "orgs/members")]
 pub async fn list_members() -> Result<Roster, AppError> {
     use tessera_core::services::members;
-    crate::request::serve(|cx| async move {
-        let member = cx.member()?;
+    crate::request::serve_member(|cx, caller| async move {
+        let member = &caller.member;
         let roster = members::list(cx.core(), member).await?;
         Ok(Roster {
             org_name: member.org_name.clone(),
@@ -88,9 +88,9 @@ pub async fn list_members() -> Result<Roster, AppError> {
 #[server(prefix = "/rpc", endpoint = "orgs/members/add")]
 pub async fn invite_member(#[server(default)] email: String, #[server(default)] role: String) -> Result<Invited, AppError> {
     use tessera_core::{domain::account::Email, error::Error, services::members};
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let email = Email::parse(&email).map_err(|m| Error::invalid("email", m))?;
-        let invited = members::invite(cx.core(), &cx.caller()?, &email, adapt::role(&role)?).await?;
+        let invited = members::invite(cx.core(), &caller, &email, adapt::role(&role)?).await?;
         let base = crate::request::public_base_url(&cx.state, &cx.parts);
         Ok(Invited { email: invited.email.to_string(), role: invited.role, link: format!("{base}/invite/{}", invited.code.expose()) })
     })
@@ -100,9 +100,9 @@ pub async fn invite_member(#[server(default)] email: String, #[server(default)] 
 #[server(prefix = "/rpc", endpoint = "orgs/invitations/revoke")]
 pub async fn revoke_invitation(#[server(default)] id: String) -> Result<(), AppError> {
     use tessera_core::{error::Error, ids::InvitationId, services::members};
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let id: InvitationId = id.parse().map_err(|_| Error::not_found("That invitation"))?;
-        members::revoke_invitation(cx.core(), &cx.caller()?, id).await
+        members::revoke_invitation(cx.core(), &caller, id).await
     })
     .await
 }
@@ -110,8 +110,8 @@ pub async fn revoke_invitation(#[server(default)] id: String) -> Result<(), AppE
 #[server(prefix = "/rpc", endpoint = "orgs/members/role")]
 pub async fn change_role(#[server(default)] user_id: String, #[server(default)] role: String) -> Result<(), AppError> {
     use tessera_core::services::members;
-    crate::request::serve(|cx| async move {
-        members::change_role(cx.core(), &cx.caller()?, adapt::user_id(&user_id)?, adapt::role(&role)?).await
+    crate::request::serve_member(|cx, caller| async move {
+        members::change_role(cx.core(), &caller, adapt::user_id(&user_id)?, adapt::role(&role)?).await
     })
     .await
 }
@@ -119,10 +119,10 @@ pub async fn change_role(#[server(default)] user_id: String, #[server(default)] 
 #[server(prefix = "/rpc", endpoint = "orgs/members/remove")]
 pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), AppError> {
     use tessera_core::services::members;
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let target = adapt::user_id(&user_id)?;
-        let leaving = target == cx.member()?.user_id;
-        members::remove(cx.core(), &cx.caller()?, target).await?;
+        let leaving = target == caller.member.user_id;
+        members::remove(cx.core(), &caller, target).await?;
         if leaving {
             crate::request::redirect(crate::tokens::TOKENS_URL);
         }
@@ -135,8 +135,8 @@ pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), App
 #[server(prefix = "/rpc", endpoint = "orgs/members/revoke-tokens")]
 pub async fn revoke_member_tokens(#[server(default)] user_id: String) -> Result<usize, AppError> {
     use tessera_core::services::tokens;
-    crate::request::serve(|cx| async move {
-        Ok(tokens::revoke_member_tokens(cx.core(), &cx.caller()?, adapt::user_id(&user_id)?).await?.len())
+    crate::request::serve_member(|cx, caller| async move {
+        Ok(tokens::revoke_member_tokens(cx.core(), &caller, adapt::user_id(&user_id)?).await?.len())
     })
     .await
 }

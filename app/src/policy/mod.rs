@@ -22,8 +22,8 @@ pub struct PolicyData {
 #[server(prefix = "/rpc", endpoint = "policy/get")]
 pub async fn get_policy() -> Result<PolicyData, AppError> {
     use tessera_core::{domain::org::Action, services::policy};
-    crate::request::serve(|cx| async move {
-        let member = cx.member()?;
+    crate::request::serve_member(|cx, caller| async move {
+        let member = &caller.member;
         let view = policy::get(cx.core(), member).await?;
         Ok(PolicyData { policy: view.policy, updated_at: view.updated_at, can_edit: member.may(Action::ManagePolicy) })
     })
@@ -34,9 +34,9 @@ pub async fn get_policy() -> Result<PolicyData, AppError> {
 #[server(prefix = "/rpc", endpoint = "policy/preview")]
 pub async fn preview_policy(#[server(default)] max_lifetime_days: String) -> Result<i64, AppError> {
     use tessera_core::{domain::policy::TokenPolicy, error::Error, services::policy};
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let parsed = TokenPolicy::parse(Some(&max_lifetime_days), Some("1"), None, false).map_err(|(f, m)| Error::invalid(f, m))?;
-        policy::affected(cx.core(), cx.member()?, &parsed).await
+        policy::affected(cx.core(), &caller.member, &parsed).await
     })
     .await
 }
@@ -50,7 +50,7 @@ pub async fn set_policy(
     #[server(default)] api_rotation: Option<String>,
 ) -> Result<i64, AppError> {
     use tessera_core::{domain::policy::TokenPolicy, error::Error, services::policy};
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let rotation = api_rotation.as_deref().is_some_and(|v| matches!(v, "on" | "true" | "1"));
         let parsed = TokenPolicy::parse(
             Some(&max_lifetime_days),
@@ -59,7 +59,7 @@ pub async fn set_policy(
             rotation,
         )
         .map_err(|(f, m)| Error::invalid(f, m))?;
-        policy::set(cx.core(), &cx.caller()?, parsed).await
+        policy::set(cx.core(), &caller, parsed).await
     })
     .await
 }

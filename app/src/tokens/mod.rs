@@ -103,8 +103,8 @@ pub async fn tokens_overview(
     #[server(default)] revoked_after: Option<String>,
 ) -> Result<TokensPageData, AppError> {
     use tessera_core::{services::tokens, store::tokens::Listing};
-    crate::request::serve(|cx| async move {
-        let member = cx.member()?;
+    crate::request::serve_member(|cx, caller| async move {
+        let member = &caller.member;
         let core = cx.core();
         let active = tokens::list(core, member, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await?;
         let expired =
@@ -129,8 +129,8 @@ pub async fn tokens_overview(
 #[server(prefix = "/rpc", endpoint = "tokens/list")]
 pub async fn list_tokens(#[server(default)] after: Option<String>) -> Result<Page<TokenListing>, AppError> {
     use tessera_core::{services::tokens, store::tokens::Listing};
-    crate::request::serve(|cx| async move {
-        tokens::list(cx.core(), cx.member()?, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await
+    crate::request::serve_member(|cx, caller| async move {
+        tokens::list(cx.core(), &caller.member, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await
     })
     .await
 }
@@ -144,9 +144,9 @@ pub async fn create_token(
     #[server(default)] custom_days: String,
 ) -> Result<CreatedToken, AppError> {
     use tessera_core::services::tokens;
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let input = tokens::CreateInput::parse(&name, &expires_in_days, &custom_days)?;
-        let created = tokens::create(cx.core(), &cx.caller()?, input).await?;
+        let created = tokens::create(cx.core(), &caller, input).await?;
         Ok(adapt::created(&cx, created))
     })
     .await
@@ -165,14 +165,14 @@ pub async fn rotate_token(
         error::Error,
         services::tokens,
     };
-    crate::request::serve(|cx| async move {
+    crate::request::serve_member(|cx, caller| async move {
         let id = adapt::token_id(&id)?;
         let grace = GracePeriod::parse(Some(&grace)).map_err(|m| Error::invalid("grace", m))?;
         let days = match expires_in_days.trim() {
             "" => None,
             raw => Some(ExpiryDays::parse(Some(raw)).map_err(|m| Error::invalid("expires_in_days", m))?),
         };
-        let rotated = tokens::rotate(cx.core(), &cx.caller()?, id, grace, days).await?;
+        let rotated = tokens::rotate(cx.core(), &caller, id, grace, days).await?;
         Ok(RotatedToken {
             old_id: rotated.old_id,
             old_valid_until: rotated.old_valid_until,
@@ -185,13 +185,13 @@ pub async fn rotate_token(
 #[server(prefix = "/rpc", endpoint = "tokens/delete")]
 pub async fn delete_token(#[server(default)] id: String) -> Result<(), AppError> {
     use tessera_core::services::tokens;
-    crate::request::serve(|cx| async move { tokens::delete(cx.core(), &cx.caller()?, adapt::token_id(&id)?).await }).await
+    crate::request::serve_member(|cx, caller| async move { tokens::delete(cx.core(), &caller, adapt::token_id(&id)?).await }).await
 }
 
 /// Owners: revokes every token of the organization; `confirm` must be the organization's name.
 #[server(prefix = "/rpc", endpoint = "tokens/revoke-all")]
 pub async fn revoke_all_tokens(#[server(default)] confirm: String) -> Result<usize, AppError> {
     use tessera_core::services::tokens;
-    crate::request::serve(|cx| async move { Ok(tokens::revoke_org_tokens(cx.core(), &cx.caller()?, &confirm).await?.len()) })
+    crate::request::serve_member(|cx, caller| async move { Ok(tokens::revoke_org_tokens(cx.core(), &caller, &confirm).await?.len()) })
         .await
 }
