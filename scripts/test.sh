@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what is missing first. With CI=true, an unreachable PostgreSQL is a failure.
+#
+# Everything compiles once: the lints run as the compiler of the workspace's own crates
+# (clippy-driver as RUSTC_WORKSPACE_WRAPPER), so the build the tests run is the build that was linted,
+# and one `cargo test` invocation builds the core, the app and the server with one set of features.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
-# The same flags cargo-leptos uses for debug builds, so `cargo test` reuses its build instead of redoing it.
-export RUSTFLAGS="--cfg erase_components"
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 
 started=$(date +%s)
@@ -13,7 +15,7 @@ step() {
   local t0; t0=$(date +%s)
   printf '\n\033[1m==> %s\033[0m\n' "$name"
   "$@"
-  printf '\033[2m    %s: %ss\033[0m\n' "$name" "$(( $(date +%s) - t0 ))"
+  printf '\033[2m    %s: %ss (%ss so far)\033[0m\n' "$name" "$(( $(date +%s) - t0 ))" "$(( $(date +%s) - started ))"
 }
 
 step "install missing tools" scripts/bootstrap.sh test
@@ -32,15 +34,18 @@ else
   echo "warning: PostgreSQL is not reachable at $pg_host:$pg_port; its tests are SKIPPED (CI=true makes this an error)" >&2
 fi
 
+# The same flags for every cargo command below (and scripts/build.sh): nothing is built twice.
+export RUSTFLAGS="--cfg erase_components"
+export RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+packages=(-p tessera-core -p app -p server --features tessera-core/server,app/ssr)
+
 step "formatting" cargo fmt --all --check
 step "wasm bundle holds no server-only crate" scripts/check-wasm-deps.sh
 step "... and that check can fail" scripts/check-wasm-deps.sh --self-test
-step "build (cargo leptos build)" cargo leptos build
-step "lints" cargo clippy --locked -p server --tests -- -D warnings
-step "lints (app unit tests)" cargo clippy --locked -p app --features ssr --tests -- -D warnings
-step "lints (browser build)" cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
-step "unit tests" cargo test --locked -p app --features ssr
-step "integration tests" cargo test --locked -p server
+step "build and lint: core, app, server, their tests" cargo test --locked "${packages[@]}" --no-run
+step "build and lint: the browser bundle, and the site" scripts/build.sh --site
+step "unit and integration tests (SQLite and PostgreSQL)" cargo test --locked "${packages[@]}"
 step "browser tests (Playwright, Debian Chromium)" \
   env TESSERA_BIN="$target_dir/debug/tessera" TESSERA_SITE_ROOT="$PWD/target/site" \
   bash -c 'cd end2end && npx playwright test'

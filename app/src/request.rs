@@ -65,8 +65,10 @@ impl Cx {
     }
 
     fn current() -> Result<Self, Error> {
-        let state = use_context::<AppState>().ok_or_else(|| Error::internal("AppState missing from the Leptos context"))?;
-        let parts = use_context::<Parts>().ok_or_else(|| Error::internal("request parts missing from the Leptos context"))?;
+        let state =
+            use_context::<AppState>().ok_or_else(|| Error::internal("AppState missing from the Leptos context"))?;
+        let parts =
+            use_context::<Parts>().ok_or_else(|| Error::internal("request parts missing from the Leptos context"))?;
         let request = parts.extensions.get::<RequestContext>().cloned().unwrap_or_default();
         Ok(Self { state, request, parts })
     }

@@ -64,7 +64,9 @@ pub fn setup_code(common: &CommonArgs) -> Result<(), String> {
     let data_dir = common.prepare_data_dir().map_err(|e| e.to_string())?;
     let code = crate::startup::setup_code(&data_dir).map_err(|e| e.to_string())?;
     println!("{code}");
-    eprintln!("Enter this code on the setup page. It is needed only while setup is open on a server listening beyond this machine.");
+    eprintln!(
+        "Enter this code on the setup page. It is needed only while setup is open on a server listening beyond this machine."
+    );
     Ok(())
 }
 
@@ -118,7 +120,10 @@ pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), S
         }
         TokensCommand::RevokeAll { org, confirm } => {
             let org_id = members::find_org(&core, &org).await.map_err(|e| e.to_string())?;
-            let name = tessera_core::store::orgs::name_of(core.db.pool(), org_id).await.map_err(|e| e.to_string())?.unwrap_or_default();
+            let name = tessera_core::store::orgs::name_of(core.db.pool(), org_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default();
             if confirm.trim() != name {
                 return Err(format!("--confirm must be the organization's exact name ({name})"));
             }
@@ -202,7 +207,9 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
         .and_then(Timestamp::parse_rfc3339)
     {
         let now = Clock::system().now();
-        if expires.millis() - now.millis() < WARN_DAYS * DAY_MS && !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. }) {
+        if expires.millis() - now.millis() < WARN_DAYS * DAY_MS
+            && !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. })
+        {
             let when = if expires <= now {
                 format!("'s expiry ({}) has passed by this machine's clock", expires.rfc3339())
             } else {
@@ -221,7 +228,8 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
     }
     match call {
         ApiCall::Whoami | ApiCall::Rotate { .. } => {
-            let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("unexpected answer: {e}"))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&body).map_err(|e| format!("unexpected answer: {e}"))?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or(body));
         }
         ApiCall::Revoke => println!("the token is deleted and no longer works"),

@@ -318,7 +318,8 @@ impl CommonArgs {
 impl HeaderArgs {
     pub fn header_names(&self) -> Result<(axum::http::HeaderName, axum::http::HeaderName), ConfigError> {
         let parse = |raw: &str| {
-            axum::http::HeaderName::from_bytes(raw.trim().as_bytes()).map_err(|_| ConfigError::HeaderName(raw.to_owned()))
+            axum::http::HeaderName::from_bytes(raw.trim().as_bytes())
+                .map_err(|_| ConfigError::HeaderName(raw.to_owned()))
         };
         Ok((parse(&self.token_id_header)?, parse(&self.token_secret_header)?))
     }

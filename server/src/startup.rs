@@ -9,7 +9,14 @@ use crate::{
 use app::state::{AppState, SetupGate, WebSettings};
 use ipnet::IpNet;
 use leptos::prelude::LeptosOptions;
-use std::{fmt, future::Future, net::SocketAddr, path::{Path, PathBuf}, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    future::Future,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 use tessera_core::{
     clock::Clock,
     context::{Core, CoreSettings},
@@ -76,7 +83,12 @@ impl ServerConfig {
             listen: serve.listen,
             site_root: serve.site_root.clone(),
             secret_key: secret_key_from_env(),
-            web: WebSettings { public_origin: serve.public_origin()?, listen: serve.listen, token_id_header, token_secret_header },
+            web: WebSettings {
+                public_origin: serve.public_origin()?,
+                listen: serve.listen,
+                token_id_header,
+                token_secret_header,
+            },
             core,
             proxies: serve.trusted_proxies()?,
             api_failures_per_minute: serve.api_failures_per_minute,
@@ -214,19 +226,30 @@ impl Application {
     }
 
     pub async fn build_with_log(config: ServerConfig, clock: Clock, log: LogSink) -> Result<Self, StartupError> {
-        let listener =
-            TcpListener::bind(config.listen).await.map_err(|source| StartupError::Listen { addr: config.listen, source })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Listen { addr: config.listen, source })?;
-        let backend = Backend::from_url(&config.database.url).map_err(|source| StartupError::Database { url: redact_url(&config.database.url), source })?;
+        let backend = Backend::from_url(&config.database.url)
+            .map_err(|source| StartupError::Database { url: redact_url(&config.database.url), source })?;
         let cache = match (config.token_cache, backend) {
             (TokenCache::Off, _) | (TokenCache::Auto, Backend::Postgres) => CacheMode::Off,
-            (TokenCache::On | TokenCache::Auto, Backend::Sqlite) => CacheMode::Local { ttl_ms: config.token_cache_ttl_ms },
+            (TokenCache::On | TokenCache::Auto, Backend::Sqlite) => {
+                CacheMode::Local { ttl_ms: config.token_cache_ttl_ms }
+            }
             (TokenCache::On, Backend::Postgres) => {
                 CacheMode::Shared { ttl_ms: config.token_cache_ttl_ms, database_url: config.database.url.clone() }
             }
         };
-        let (core, background) =
-            open_core(&config.database, config.secret_key.as_deref(), &config.key_file(), config.core.clone(), cache, clock).await?;
+        let (core, background) = open_core(
+            &config.database,
+            config.secret_key.as_deref(),
+            &config.key_file(),
+            config.core.clone(),
+            cache,
+            clock,
+        )
+        .await?;
         let setup = if is_loopback_only(addr)
             || !tessera_core::services::accounts::needs_setup(&core).await.map_err(StartupError::Core)?
         {

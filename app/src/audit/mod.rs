@@ -29,7 +29,8 @@ pub async fn list_audit(
     use tessera_core::services::{audit, members};
     crate::request::serve_member(|cx, caller| async move {
         let member = &caller.member;
-        let query = audit::Query::parse(r#type.as_deref(), token_id.as_deref(), member_id.as_deref(), after.as_deref(), None)?;
+        let query =
+            audit::Query::parse(r#type.as_deref(), token_id.as_deref(), member_id.as_deref(), after.as_deref(), None)?;
         let events = audit::list(cx.core(), member, query).await?;
         let members = members::list(cx.core(), member).await?.members;
         Ok(AuditData { events, members })

@@ -20,7 +20,8 @@ fn Audit() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let get = move |k: &str| query.get(k).filter(|v| !v.is_empty());
     let filters = (get("type"), get("token_id"), get("member_id"), get("after"));
-    let data = Resource::new(move || filters.clone(), |(t, token, member, after)| super::list_audit(t, token, member, after));
+    let data =
+        Resource::new(move || filters.clone(), |(t, token, member, after)| super::list_audit(t, token, member, after));
     let (t, token, member) = (get("type"), get("token_id"), get("member_id"));
     view! {
         <div class="page-header">
@@ -122,8 +123,14 @@ fn EventRow(e: AuditEntry) -> impl IntoView {
         .ok()
         .and_then(|v| v.as_object().cloned())
         .filter(|o| !o.is_empty())
-        .map(|o| o.iter().map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect::<Vec<_>>().join(" · "));
-    let token_link = (e.subject_kind == tessera_core::domain::audit::SubjectKind::Token).then(|| format!("{AUDIT_URL}?token_id={}", e.subject_id));
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        });
+    let token_link = (e.subject_kind == tessera_core::domain::audit::SubjectKind::Token)
+        .then(|| format!("{AUDIT_URL}?token_id={}", e.subject_id));
     view! {
         <li class="list-row event" data-testid="audit-row" data-event=e.event.as_str()>
             <div class="row-main">

@@ -64,7 +64,10 @@ mod tests {
         let plain = WebSettings::local("127.0.0.1:0".parse().unwrap());
         assert_eq!(session_cookie(&plain, "abc"), "tessera_session=abc; Path=/; HttpOnly; SameSite=Strict");
         let https = WebSettings { public_origin: Some("https://t.example.com".into()), ..plain };
-        assert_eq!(session_cookie(&https, "abc"), "__Host-tessera_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure");
+        assert_eq!(
+            session_cookie(&https, "abc"),
+            "__Host-tessera_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
         assert!(clear_session_cookie(&https).contains("Max-Age=0"));
     }
 }

@@ -60,7 +60,7 @@ pub async fn setup(
     crate::request::serve(|cx| async move {
         let input = accounts::SetupInput::parse(&email, password, &organization)?;
         cx.state.setup.check(&setup_code)?;
-        let (user_id, org_id) = accounts::setup(cx.core(), input).await?;
+        let (user_id, org_id) = accounts::setup(cx.core(), input, &cx.request.origin).await?;
         cookies::sign_in_browser(&cx, user_id, Some(org_id), None).await
     })
     .await
@@ -137,7 +137,8 @@ pub async fn accept_invitation(
             false => Some(Password::parse(password).map_err(|m| Error::invalid("password", m))?),
         };
         let signed_in = cx.request.identity.as_deref();
-        let (user_id, org_id) = members::accept_invitation(cx.core(), &code, password, signed_in, &cx.request.origin).await?;
+        let (user_id, org_id) =
+            members::accept_invitation(cx.core(), &code, password, signed_in, &cx.request.origin).await?;
         match signed_in {
             // Already signed in as this account: now working in the organization just joined.
             Some(identity) => {

@@ -23,17 +23,23 @@ pub fn HomePage() -> impl IntoView {
         (
             "curl".to_owned(),
             "curl".to_owned(),
-            format!("curl https://tessera.example.com/api/v1/whoami \\\n  -H \"{id}: $TOKEN_ID\" \\\n  -H \"{secret}: $TOKEN_SECRET\""),
+            format!(
+                "curl https://tessera.example.com/api/v1/whoami \\\n  -H \"{id}: $TOKEN_ID\" \\\n  -H \"{secret}: $TOKEN_SECRET\""
+            ),
         ),
         (
             "python".to_owned(),
             "Python".to_owned(),
-            format!("import os, requests\n\nresponse = requests.get(\n    \"https://tessera.example.com/api/v1/whoami\",\n    headers={{\n        \"{id}\": os.environ[\"TOKEN_ID\"],\n        \"{secret}\": os.environ[\"TOKEN_SECRET\"],\n    }},\n)\nprint(response.json())"),
+            format!(
+                "import os, requests\n\nresponse = requests.get(\n    \"https://tessera.example.com/api/v1/whoami\",\n    headers={{\n        \"{id}\": os.environ[\"TOKEN_ID\"],\n        \"{secret}\": os.environ[\"TOKEN_SECRET\"],\n    }},\n)\nprint(response.json())"
+            ),
         ),
         (
             "node".to_owned(),
             "Node.js".to_owned(),
-            format!("const response = await fetch(\"https://tessera.example.com/api/v1/whoami\", {{\n  headers: {{\n    \"{id}\": process.env.TOKEN_ID,\n    \"{secret}\": process.env.TOKEN_SECRET,\n  }},\n}});\nconsole.log(await response.json());"),
+            format!(
+                "const response = await fetch(\"https://tessera.example.com/api/v1/whoami\", {{\n  headers: {{\n    \"{id}\": process.env.TOKEN_ID,\n    \"{secret}\": process.env.TOKEN_SECRET,\n  }},\n}});\nconsole.log(await response.json());"
+            ),
         ),
     ];
     view! {

@@ -36,7 +36,11 @@ pub struct Invited {
 
 impl fmt::Debug for Invited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Invited").field("email", &self.email).field("role", &self.role).field("link", &"[redacted]").finish()
+        f.debug_struct("Invited")
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("link", &"[redacted]")
+            .finish()
     }
 }
 
@@ -86,13 +90,20 @@ pub async fn list_members() -> Result<Roster, AppError> {
 /// Invites someone by email. Whether or not they have an account, the answer is a one-time link to
 /// send them (so nobody learns which emails have accounts); they accept it to join.
 #[server(prefix = "/rpc", endpoint = "orgs/members/add")]
-pub async fn invite_member(#[server(default)] email: String, #[server(default)] role: String) -> Result<Invited, AppError> {
+pub async fn invite_member(
+    #[server(default)] email: String,
+    #[server(default)] role: String,
+) -> Result<Invited, AppError> {
     use tessera_core::{domain::account::Email, error::Error, services::members};
     crate::request::serve_member(|cx, caller| async move {
         let email = Email::parse(&email).map_err(|m| Error::invalid("email", m))?;
         let invited = members::invite(cx.core(), &caller, &email, adapt::role(&role)?).await?;
         let base = crate::request::public_base_url(&cx.state, &cx.parts);
-        Ok(Invited { email: invited.email.to_string(), role: invited.role, link: format!("{base}/invite/{}", invited.code.expose()) })
+        Ok(Invited {
+            email: invited.email.to_string(),
+            role: invited.role,
+            link: format!("{base}/invite/{}", invited.code.expose()),
+        })
     })
     .await
 }

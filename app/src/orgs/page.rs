@@ -1,10 +1,14 @@
 //! Settings → Members: who is in the organization, with which role; admins invite, re-role and remove,
 //! and revoke a member's tokens.
 
-use super::{ChangeRole, InviteMember, Invited, MEMBERS_URL, RemoveMember, RevokeInvitation, RevokeMemberTokens, Roster};
+use super::{
+    ChangeRole, InviteMember, Invited, MEMBERS_URL, RemoveMember, RevokeInvitation, RevokeMemberTokens, Roster,
+};
 use crate::{
     forms::{Action, posted},
-    ui::{CopyButton, DialogButton, ErrorAlert, Field, SettingsLayout, Time, field_error, form_error, with_organization},
+    ui::{
+        CopyButton, DialogButton, ErrorAlert, Field, SettingsLayout, Time, field_error, form_error, with_organization,
+    },
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
@@ -195,7 +199,11 @@ fn Invitations(list: Vec<InvitationEntry>, you: Role) -> impl IntoView {
 #[component]
 fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, revoke_open: bool) -> impl IntoView {
     let can_change = !is_you && allows(you, action_for_member_change(Some(member.role), Some(Role::Viewer)));
-    let can_remove = if is_you { allows(you, Permission::Leave) } else { allows(you, action_for_member_change(Some(member.role), None)) };
+    let can_remove = if is_you {
+        allows(you, Permission::Leave)
+    } else {
+        allows(you, action_for_member_change(Some(member.role), None))
+    };
     let can_revoke = allows(you, Permission::RevokeMemberTokens) && member.active_tokens > 0;
     let id = member.user_id.to_string();
     let email = member.email.clone();

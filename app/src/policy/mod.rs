@@ -35,7 +35,8 @@ pub async fn get_policy() -> Result<PolicyData, AppError> {
 pub async fn preview_policy(#[server(default)] max_lifetime_days: String) -> Result<i64, AppError> {
     use tessera_core::{domain::policy::TokenPolicy, error::Error, services::policy};
     crate::request::serve_member(|cx, caller| async move {
-        let parsed = TokenPolicy::parse(Some(&max_lifetime_days), Some("1"), None, false).map_err(|(f, m)| Error::invalid(f, m))?;
+        let parsed = TokenPolicy::parse(Some(&max_lifetime_days), Some("1"), None, false)
+            .map_err(|(f, m)| Error::invalid(f, m))?;
         policy::affected(cx.core(), &caller.member, &parsed).await
     })
     .await

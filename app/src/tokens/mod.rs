@@ -108,9 +108,11 @@ pub async fn tokens_overview(
         let core = cx.core();
         let active = tokens::list(core, member, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await?;
         let expired =
-            tokens::list(core, member, Listing::Expired, adapt::cursor("expired_after", &expired_after)?, adapt::PAGE).await?;
+            tokens::list(core, member, Listing::Expired, adapt::cursor("expired_after", &expired_after)?, adapt::PAGE)
+                .await?;
         let revoked =
-            tokens::list(core, member, Listing::Revoked, adapt::cursor("revoked_after", &revoked_after)?, adapt::PAGE).await?;
+            tokens::list(core, member, Listing::Revoked, adapt::cursor("revoked_after", &revoked_after)?, adapt::PAGE)
+                .await?;
         let overview = tokens::overview(core, member).await?;
         Ok(TokensPageData {
             now: active.now,
@@ -185,13 +187,18 @@ pub async fn rotate_token(
 #[server(prefix = "/rpc", endpoint = "tokens/delete")]
 pub async fn delete_token(#[server(default)] id: String) -> Result<(), AppError> {
     use tessera_core::services::tokens;
-    crate::request::serve_member(|cx, caller| async move { tokens::delete(cx.core(), &caller, adapt::token_id(&id)?).await }).await
+    crate::request::serve_member(
+        |cx, caller| async move { tokens::delete(cx.core(), &caller, adapt::token_id(&id)?).await },
+    )
+    .await
 }
 
 /// Owners: revokes every token of the organization; `confirm` must be the organization's name.
 #[server(prefix = "/rpc", endpoint = "tokens/revoke-all")]
 pub async fn revoke_all_tokens(#[server(default)] confirm: String) -> Result<usize, AppError> {
     use tessera_core::services::tokens;
-    crate::request::serve_member(|cx, caller| async move { Ok(tokens::revoke_org_tokens(cx.core(), &caller, &confirm).await?.len()) })
-        .await
+    crate::request::serve_member(|cx, caller| async move {
+        Ok(tokens::revoke_org_tokens(cx.core(), &caller, &confirm).await?.len())
+    })
+    .await
 }

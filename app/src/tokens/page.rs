@@ -6,12 +6,17 @@
 //! server renders with the outcome (the new secret included). With JavaScript the dialogs are modal
 //! and the form shows the expiry date live.
 
-use super::{CreateToken, CreatedToken, DeleteToken, ExpiryField, RevokeAllTokens, RotateToken, TOKENS_URL, TokensPageData};
+use super::{
+    CreateToken, CreatedToken, DeleteToken, ExpiryField, RevokeAllTokens, RotateToken, TOKENS_URL, TokensPageData,
+};
 use crate::{
     audit::AUDIT_URL,
     auth::OrgRef,
     forms::{Action, posted},
-    ui::{CopyButton, DialogButton, EmptyState, ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},
+    ui::{
+        CopyButton, DialogButton, EmptyState, ErrorAlert, SettingsLayout, Time, field_error, form_error,
+        with_organization,
+    },
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
@@ -25,7 +30,8 @@ use tessera_core::{
 };
 
 /// Suggested names, offered as the name field's autocompletion.
-const NAME_SUGGESTIONS: [&str; 5] = ["CI/CD Pipeline", "VS Code Extension", "MCP Server", "Command-line tools", "Deploy script"];
+const NAME_SUGGESTIONS: [&str; 5] =
+    ["CI/CD Pipeline", "VS Code Extension", "MCP Server", "Command-line tools", "Deploy script"];
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -57,7 +63,8 @@ fn Tokens(org: OrgRef) -> impl IntoView {
         _ => None,
     };
     let form_open = reveal.is_none() && (param("new").is_some() || create_error.is_some());
-    let action_error = [rotated.and_then(Result::err), deleted.clone().and_then(Result::err)].into_iter().flatten().next();
+    let action_error =
+        [rotated.and_then(Result::err), deleted.clone().and_then(Result::err)].into_iter().flatten().next();
     let revoke_all_outcome = revoked_all.clone();
     let open_dialog = (param("delete"), param("rotate"));
     let role = org.role;
@@ -412,7 +419,12 @@ fn RotateButton(id: String, label: String, open: bool, policy_max: i64) -> impl 
 }
 
 #[component]
-fn CreateForm(now: Timestamp, error: Option<crate::error::AppError>, default_days: i64, max_days: i64) -> impl IntoView {
+fn CreateForm(
+    now: Timestamp,
+    error: Option<crate::error::AppError>,
+    default_days: i64,
+    max_days: i64,
+) -> impl IntoView {
     let name_error = field_error(&error, "name");
     view! {
         <section class="card" aria-labelledby="create-title" data-testid="create-token-form">

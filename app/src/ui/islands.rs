@@ -135,45 +135,53 @@ pub fn CodeTabs(
     Effect::new(move |_| set_hydrated.set(true));
     let (selected, set_selected) = signal(0usize);
     let count = tabs.len();
-    let labels = tabs.iter().enumerate().map(|(i, (id, label, _))| {
-        let id = id.clone();
-        view! {
-            <button
-                type="button"
-                role="tab"
-                id=format!("tab-{id}")
-                data-testid=format!("quickstart-tab-{id}")
-                aria-controls=format!("panel-{id}")
-                aria-selected=move || (selected.get() == i).to_string()
-                tabindex=move || if selected.get() == i { "0" } else { "-1" }
-                on:click=move |_| set_selected.set(i)
-                on:keydown=move |ev| match ev.key().as_str() {
-                    "ArrowRight" => set_selected.set((selected.get() + 1) % count),
-                    "ArrowLeft" => set_selected.set((selected.get() + count - 1) % count),
-                    _ => {}
-                }
-            >
-                {label.clone()}
-            </button>
-        }
-    }).collect_view();
-    let panels = tabs.into_iter().enumerate().map(|(i, (id, label, code))| {
-        view! {
-            <div class="tab-panel" hidden=move || hydrated.get() && selected.get() != i>
-                <h3 class="visually-hidden-when-hydrated" class:visually-hidden=move || hydrated.get()>{label}</h3>
-                <pre
-                    class="code"
-                    id=format!("panel-{id}")
-                    role=move || hydrated.get().then_some("tabpanel")
-                    tabindex="0"
-                    aria-labelledby=format!("tab-{id}")
-                    data-testid=format!("quickstart-code-{id}")
+    let labels = tabs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, label, _))| {
+            let id = id.clone();
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    id=format!("tab-{id}")
+                    data-testid=format!("quickstart-tab-{id}")
+                    aria-controls=format!("panel-{id}")
+                    aria-selected=move || (selected.get() == i).to_string()
+                    tabindex=move || if selected.get() == i { "0" } else { "-1" }
+                    on:click=move |_| set_selected.set(i)
+                    on:keydown=move |ev| match ev.key().as_str() {
+                        "ArrowRight" => set_selected.set((selected.get() + 1) % count),
+                        "ArrowLeft" => set_selected.set((selected.get() + count - 1) % count),
+                        _ => {}
+                    }
                 >
-                    <code>{code}</code>
-                </pre>
-            </div>
-        }
-    }).collect_view();
+                    {label.clone()}
+                </button>
+            }
+        })
+        .collect_view();
+    let panels = tabs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, label, code))| {
+            view! {
+                <div class="tab-panel" hidden=move || hydrated.get() && selected.get() != i>
+                    <h3 class="visually-hidden-when-hydrated" class:visually-hidden=move || hydrated.get()>{label}</h3>
+                    <pre
+                        class="code"
+                        id=format!("panel-{id}")
+                        role=move || hydrated.get().then_some("tabpanel")
+                        tabindex="0"
+                        aria-labelledby=format!("tab-{id}")
+                        data-testid=format!("quickstart-code-{id}")
+                    >
+                        <code>{code}</code>
+                    </pre>
+                </div>
+            }
+        })
+        .collect_view();
     view! {
         <div class="tabs" role="tablist" aria-label="Client" hidden=move || !hydrated.get()>{labels}</div>
         {panels}

@@ -56,7 +56,7 @@ fn already_set_up() -> Error {
 
 /// First run: creates the first account and organization, with that account as owner.
 /// When two requests race, the instance_settings primary key lets exactly one commit.
-pub async fn setup(core: &Core, input: SetupInput) -> Result<(UserId, OrgId), Error> {
+pub async fn setup(core: &Core, input: SetupInput, origin: &Origin) -> Result<(UserId, OrgId), Error> {
     if !needs_setup(core).await? {
         return Err(already_set_up());
     }
@@ -78,19 +78,14 @@ pub async fn setup(core: &Core, input: SetupInput) -> Result<(UserId, OrgId), Er
         org_name: input.organization.to_string(),
         role: Role::Owner,
     };
-    Recorder {
-        org_id,
-        actor: super::audit::Actor::Member { member: &member, via: Via::Dashboard },
-        origin: &Origin::default(),
-        at: now,
-    }
-    .record(
-        &mut *tx,
-        EventType::MemberAdded,
-        Subject::member(user_id, input.email.as_str()),
-        serde_json::json!({"role": "owner", "how": "setup"}),
-    )
-    .await?;
+    Recorder { org_id, actor: super::audit::Actor::Member { member: &member, via: Via::Dashboard }, origin, at: now }
+        .record(
+            &mut *tx,
+            EventType::MemberAdded,
+            Subject::member(user_id, input.email.as_str()),
+            serde_json::json!({"role": "owner", "how": "setup"}),
+        )
+        .await?;
     tx.commit().await.on_unique(already_set_up)?;
     tracing::info!(user = %user_id, org = %org_id, "first-run setup completed");
     Ok((user_id, org_id))

@@ -21,8 +21,14 @@ pub async fn get(core: &Core, viewer: &Member) -> Result<PolicyView, Error> {
 /// How many live tokens a maximum lifetime of `policy.max_lifetime` would refuse from now on.
 pub async fn affected(core: &Core, viewer: &Member, policy: &TokenPolicy) -> Result<i64, Error> {
     viewer.require(Action::ManagePolicy)?;
-    Ok(store::tokens::count_over_lifetime(core.db.pool(), viewer.org_id, policy.max_lifetime.days(), core.clock.now(), core.clock.now())
-        .await?)
+    Ok(store::tokens::count_over_lifetime(
+        core.db.pool(),
+        viewer.org_id,
+        policy.max_lifetime.days(),
+        core.clock.now(),
+        core.clock.now(),
+    )
+    .await?)
 }
 
 /// Sets the policy. Tokens whose remaining lifetime exceeds a lowered maximum are refused from now on,

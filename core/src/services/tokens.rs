@@ -183,7 +183,8 @@ pub async fn overview(core: &Core, viewer: &Member) -> Result<Overview, Error> {
         store::tokens::expiring(core.db.pool(), viewer.org_id, now, now.plus_days(EXPIRING_SOON_DAYS), 5).await?;
     let over_policy = match policy_changed_at {
         Some(since) => {
-            store::tokens::count_over_lifetime(core.db.pool(), viewer.org_id, policy.max_lifetime.days(), since, now).await?
+            store::tokens::count_over_lifetime(core.db.pool(), viewer.org_id, policy.max_lifetime.days(), since, now)
+                .await?
         }
         None => 0,
     };

@@ -295,7 +295,13 @@ pub async fn note_policy_refusal_recorded<'c>(
 
 /// Live tokens (at `now`) whose expiry lies beyond what a maximum lifetime of `max_days`, in force since
 /// `since`, allows: a token may live `max_days` from its creation or from `since`, whichever is later.
-pub async fn count_over_lifetime<'c>(db: impl Exec<'c>, org_id: OrgId, max_days: i64, since: Timestamp, now: Timestamp) -> sqlx::Result<i64> {
+pub async fn count_over_lifetime<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    max_days: i64,
+    since: Timestamp,
+    now: Timestamp,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM api_tokens WHERE org_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
          AND (grace_until IS NULL OR grace_until > $2) \
@@ -310,7 +316,13 @@ pub async fn count_over_lifetime<'c>(db: impl Exec<'c>, org_id: OrgId, max_days:
 }
 
 /// Live tokens expiring before `until`, soonest first.
-pub async fn expiring<'c>(db: impl Exec<'c>, org_id: OrgId, now: Timestamp, until: Timestamp, limit: i64) -> sqlx::Result<Vec<TokenEntry>> {
+pub async fn expiring<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    now: Timestamp,
+    until: Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<TokenEntry>> {
     let sql = format!(
         "SELECT {ENTRY_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
          WHERE t.org_id = $1 AND t.revoked_at IS NULL AND t.replaced_by IS NULL AND t.expires_at > $2 AND t.expires_at <= $3 \

@@ -60,14 +60,17 @@ fn query_error(rejection: QueryRejection) -> Error {
     // serde_urlencoded says "invalid digit found in string" or "unknown variant"; name the parameter
     // when it says which, and never echo the input.
     let text = rejection.body_text();
-    let field = ["limit", "after", "type", "token_id", "member_id"].into_iter().find(|f| text.contains(f)).unwrap_or("");
+    let field =
+        ["limit", "after", "type", "token_id", "member_id"].into_iter().find(|f| text.contains(f)).unwrap_or("");
     Error::invalid(field, "The query string is not valid: check each parameter against the API documentation.")
 }
 
 /// Body-size and method refusals from the router and tower-http, as JSON.
 pub async fn fallback_status(status: StatusCode) -> Response {
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => error_of(ErrorKind::TooLarge, "The request is too large: bodies are limited to 64 KiB."),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            error_of(ErrorKind::TooLarge, "The request is too large: bodies are limited to 64 KiB.")
+        }
         StatusCode::METHOD_NOT_ALLOWED => error_of(
             ErrorKind::MethodNotAllowed,
             "This address does not accept that method. See the API documentation at /api/v1/openapi.json.",

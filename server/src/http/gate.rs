@@ -114,13 +114,22 @@ async fn check(
     if class != Class::Page {
         return Ok(());
     }
-    let target = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let target =
+        request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
     page_gates(state, request.uri().path().to_owned(), target, request.method() == Method::POST, signed_in).await
 }
 
-async fn page_gates(state: &ServerState, path: String, target: String, post: bool, signed_in: bool) -> Result<(), Response> {
+async fn page_gates(
+    state: &ServerState,
+    path: String,
+    target: String,
+    post: bool,
+    signed_in: bool,
+) -> Result<(), Response> {
     let path = path.as_str();
-    let to = |target: &str| if post { Redirect::to(target).into_response() } else { Redirect::temporary(target).into_response() };
+    let to = |target: &str| {
+        if post { Redirect::to(target).into_response() } else { Redirect::temporary(target).into_response() }
+    };
     match state.app.setup_complete().await {
         Err(e) => return Err(super::errors::ApiError(e).into_response()),
         Ok(false) if path != "/setup" => return Err(to("/setup")),
@@ -187,7 +196,8 @@ fn finish(state: &ServerState, response: &mut Response, class: Class) {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if state.app.web.is_https() {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     // Pages, server functions and API answers may name people, tokens and addresses: never stored.
     // Assets under content-hashed names never change, so browsers keep them for a year.
@@ -259,7 +269,9 @@ mod tests {
         for ok in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST", "[::1]:3000", "app.localhost:8080"] {
             assert!(host_allowed(&headers(&[("host", ok)]), &s), "{ok}");
         }
-        for bad in ["rebind.attacker.example", "rebind.attacker.example:3000", "10.0.0.5:3000", "localhost.attacker.example"] {
+        for bad in
+            ["rebind.attacker.example", "rebind.attacker.example:3000", "10.0.0.5:3000", "localhost.attacker.example"]
+        {
             assert!(!host_allowed(&headers(&[("host", bad)]), &s), "{bad}");
         }
         assert!(!host_allowed(&HeaderMap::new(), &s));

@@ -1,7 +1,12 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
 use super::ServerState;
-use axum::{Json, extract::State, http::StatusCode, response::{IntoResponse, Response}};
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use serde_json::json;
 
 /// The process is up and answering (a fixed body: nothing to compute).

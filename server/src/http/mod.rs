@@ -12,11 +12,7 @@ mod pages;
 pub mod reqlog;
 
 use app::state::AppState;
-use axum::{
-    Router,
-    extract::FromRef,
-    routing::get,
-};
+use axum::{Router, extract::FromRef, routing::get};
 use client::Proxies;
 use leptos::prelude::LeptosOptions;
 use limiter::FailureLimiter;

@@ -6,13 +6,7 @@
 //! browser without JavaScript: in the response to the post itself, and nowhere else.
 
 use super::{MAX_BODY_BYTES, ServerState};
-use app::{
-    App,
-    error::AppError,
-    forms::PostedOutcome,
-    shell,
-    state::AppState,
-};
+use app::{App, error::AppError, forms::PostedOutcome, shell, state::AppState};
 use axum::{
     Router,
     body::Body,
@@ -76,7 +70,10 @@ pub fn static_files(state: &ServerState) -> ServeDir<axum::routing::MethodRouter
 async fn not_found_page(State(state): State<ServerState>, request: Request) -> Response {
     let app = state.app.clone();
     let options = state.app.leptos.clone();
-    let handler = leptos_axum::render_app_async_with_context(move || provide_context(app.clone()), move || shell(options.clone()));
+    let handler = leptos_axum::render_app_async_with_context(
+        move || provide_context(app.clone()),
+        move || shell(options.clone()),
+    );
     let mut response = handler(request).await.into_response();
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
@@ -127,7 +124,12 @@ async fn form_post(State(state): State<ServerState>, request: Request) -> Respon
 }
 
 /// Runs the server function a form names. Only the dashboard's own functions can be named.
-async fn run_action(state: &AppState, action: &str, parts: &axum::http::request::Parts, bytes: &[u8]) -> (PostedOutcome, ResponseOptions) {
+async fn run_action(
+    state: &AppState,
+    action: &str,
+    parts: &axum::http::request::Parts,
+    bytes: &[u8],
+) -> (PostedOutcome, ResponseOptions) {
     use app::{auth::*, orgs::*, policy::*, tokens::*};
     macro_rules! dispatch {
         ($($f:ty),* $(,)?) => {
@@ -135,10 +137,24 @@ async fn run_action(state: &AppState, action: &str, parts: &axum::http::request:
         };
     }
     dispatch!(
-        Setup, Login, Logout, AcceptInvitation, SwitchOrg, InviteMember, RevokeInvitation, ChangeRole, RemoveMember,
-        RevokeMemberTokens, CreateToken, RotateToken, DeleteToken, RevokeAllTokens, SetPolicy,
+        Setup,
+        Login,
+        Logout,
+        AcceptInvitation,
+        SwitchOrg,
+        InviteMember,
+        RevokeInvitation,
+        ChangeRole,
+        RemoveMember,
+        RevokeMemberTokens,
+        CreateToken,
+        RotateToken,
+        DeleteToken,
+        RevokeAllTokens,
+        SetPolicy,
     );
-    let refusal: Result<(), AppError> = Err(AppError::of(ErrorKind::Invalid, "The form was incomplete. Reload the page and try again."));
+    let refusal: Result<(), AppError> =
+        Err(AppError::of(ErrorKind::Invalid, "The form was incomplete. Reload the page and try again."));
     let options = ResponseOptions::default();
     options.set_status(StatusCode::UNPROCESSABLE_ENTITY);
     (PostedOutcome { fn_path: "", json: serde_json::to_string(&refusal).unwrap_or_default() }, options)

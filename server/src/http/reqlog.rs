@@ -82,7 +82,8 @@ impl RequestLog {
         if !self.enabled {
             return;
         }
-        let now = Timestamp(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
+        let now =
+            Timestamp(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
         let mut buffer = self.buffer.lock();
         let b = &mut *buffer;
         let (method, path, client) = (f.line.method.as_str(), f.line.path.as_str(), f.line.client);

@@ -101,7 +101,13 @@ async fn login_response(browser: &crate::helpers::Browser, email: &str, password
 }
 
 async fn members_status(app: &TestApp, cookie: &str) -> StatusCode {
-    client().post(app.at("/rpc/orgs/members")).header(header::COOKIE, format!("tessera_session={cookie}")).send().await.unwrap().status()
+    client()
+        .post(app.at("/rpc/orgs/members"))
+        .header(header::COOKIE, format!("tessera_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 async fn sign_in_and_sign_out(app: TestApp) {
@@ -124,7 +130,11 @@ async fn sign_in_and_sign_out(app: TestApp) {
     // The old id is dead everywhere, even if a copy of the cookie is replayed.
     assert_eq!(members_status(&app, &cookie).await, StatusCode::UNAUTHORIZED);
     let hash = tessera_core::crypto::sha256_hex(cookie.as_bytes());
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_hash = $1").bind(hash).fetch_one(app.core.db.pool()).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_hash = $1")
+        .bind(hash)
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap();
     assert_eq!(left, 0);
 }
 
@@ -151,10 +161,12 @@ async fn a_new_session_id_at_every_sign_in(app: TestApp) {
 async fn sessions_are_stored_hashed(app: TestApp) {
     app.setup_owner().await;
     let cookie = session_cookie(&login_response(&app.browser(), OWNER, PASSWORD).await);
-    let stored: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions").fetch_all(app.core.db.pool()).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT id_hash FROM sessions").fetch_all(app.core.db.pool()).await.unwrap();
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|h| h != &cookie && h.len() == 64));
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(app.core.db.pool()).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users").fetch_one(app.core.db.pool()).await.unwrap();
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
 }
 
@@ -237,11 +249,15 @@ async fn sign_in_refuses_oversized_passwords_before_hashing(app: TestApp) {
 /// page with the error in it on failure.
 async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     let browser = app.browser();
-    let bad = browser.submit("/setup", "/rpc/auth/setup", &[("email", "nope"), ("password", PASSWORD), ("organization", "Acme")]).await;
+    let bad = browser
+        .submit("/setup", "/rpc/auth/setup", &[("email", "nope"), ("password", PASSWORD), ("organization", "Acme")])
+        .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = bad.text().await.unwrap();
     assert!(html.contains("is not an email address"), "the error is shown in the page");
-    let done = browser.submit("/setup", "/rpc/auth/setup", &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")]).await;
+    let done = browser
+        .submit("/setup", "/rpc/auth/setup", &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
+        .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(done.headers()[header::LOCATION], "/app/settings/api");
     assert!(set_cookies(&done).iter().any(|c| c.starts_with("tessera_session=")));
@@ -252,7 +268,11 @@ async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text().await.unwrap().contains("Incorrect email or password."));
     let right = other
-        .submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")])
+        .submit(
+            "/login",
+            "/rpc/auth/login",
+            &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")],
+        )
         .await;
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
     assert_eq!(right.headers()[header::LOCATION], "/app/settings/members");

@@ -1,7 +1,9 @@
 //! The attacks of the outside attack run, one test each, named after the attack. Each failed on the
 //! code before the fix; each passes now. Keep them: a regression here is a hole.
 
-use crate::helpers::{Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, tessera_cli};
+use crate::helpers::{
+    Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, tessera_cli,
+};
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
     ErrorKind,
@@ -33,7 +35,13 @@ async fn cross_org_takeover_through_an_old_invitation_link(app: TestApp) {
     let a_owner = app.setup_owner().await;
     let a_link = a_owner.invite("victim@example.com", "member").await.unwrap();
     let b_owner = app.person("b-owner@example.com").await;
-    let b = members::operator_create_org(&app.core, &OrgName::parse("Beta").unwrap(), app.user_id("b-owner@example.com").await).await.unwrap();
+    let b = members::operator_create_org(
+        &app.core,
+        &OrgName::parse("Beta").unwrap(),
+        app.user_id("b-owner@example.com").await,
+    )
+    .await
+    .unwrap();
     b_owner.switch_org(b).await.unwrap();
     let b_link = b_owner.invite("victim@example.com", "admin").await.unwrap();
     assert_ne!(code_of(&a_link), code_of(&b_link));
@@ -76,18 +84,35 @@ async fn an_invitation_dies_with_the_membership_that_issued_it(app: TestApp) {
 async fn open_redirect_after_sign_in(app: TestApp) {
     app.setup_owner().await;
     for next in [
-        "/\t/evil.example/", "/%09/evil.example/", "//evil.example", "/\\evil.example", "/%5Cevil.example",
-        "/%2F%2Fevil.example", "https://evil.example", "/%252F/evil.example", " /\t/evil.example", "/\r\n/evil.example",
+        "/\t/evil.example/",
+        "/%09/evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "/%2F%2Fevil.example",
+        "https://evil.example",
+        "/%252F/evil.example",
+        " /\t/evil.example",
+        "/\r\n/evil.example",
     ] {
         for browser in [app.browser()] {
             let js = browser.post("/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
             assert_eq!(js.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
-            let form = browser.submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
+            let form = browser
+                .submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)])
+                .await;
             assert_eq!(form.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
         }
     }
     // A same-site path survives.
-    let kept = app.browser().submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")]).await;
+    let kept = app
+        .browser()
+        .submit(
+            "/login",
+            "/rpc/auth/login",
+            &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")],
+        )
+        .await;
     assert_eq!(kept.headers()[header::LOCATION], "/app/settings/members");
 }
 
@@ -100,7 +125,13 @@ async fn invitation_codes_in_the_logs(app: TestApp) {
         let code = code_of(&invited);
         let browser = app.browser();
         assert_eq!(browser.get(&format!("/invite/{code}")).await.status(), StatusCode::OK);
-        browser.submit(&format!("/invite/{code}"), "/rpc/auth/accept-invitation", &[("code", &code), ("password", "short")]).await;
+        browser
+            .submit(
+                &format!("/invite/{code}"),
+                "/rpc/auth/accept-invitation",
+                &[("code", &code), ("password", "short")],
+            )
+            .await;
         browser.accept(&code, PASSWORD).await.unwrap();
         codes.push(code);
     }
@@ -153,7 +184,10 @@ async fn removed_members_tokens_stay_dead_on_every_instance() {
     assert_eq!(on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "cached on B");
     let id = a.user_id("member@example.com").await;
     owner.remove_member(id).await.unwrap();
-    assert!(crate::helpers::soon(async || on_b.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
+    assert!(
+        crate::helpers::soon(async || on_b.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED)
+            .await
+    );
     members::operator_add_member(&a.core, a.org("Acme").await, id, "member".parse().unwrap()).await.unwrap();
     assert_eq!(on_b.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
@@ -171,7 +205,11 @@ async fn others_failures_lock_a_valid_token_out(app: TestApp) {
         forged.status(Method::GET, "/api/v1/whoami").await;
         stranger.status(Method::GET, "/api/v1/whoami").await;
     }
-    assert_eq!(forged.status(Method::GET, "/api/v1/whoami").await, StatusCode::TOO_MANY_REQUESTS, "failures are limited");
+    assert_eq!(
+        forged.status(Method::GET, "/api/v1/whoami").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "failures are limited"
+    );
     // The valid token is served, every time.
     for _ in 0..20 {
         assert_eq!(victim.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
@@ -202,7 +240,12 @@ async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
     let refused = browser.setup("attacker@example.com", PASSWORD, "Pwned").await.unwrap_err();
     assert_eq!(refused.field(), Some("setup_code"));
     assert!(refused.message().contains("tessera setup-code"));
-    let wrong = browser.call::<()>("/rpc/auth/setup", &[("email", "a@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", "guess")]).await;
+    let wrong = browser
+        .call::<()>(
+            "/rpc/auth/setup",
+            &[("email", "a@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", "guess")],
+        )
+        .await;
     assert_eq!(wrong.unwrap_err().field(), Some("setup_code"));
     assert_eq!(app.count("users").await, 0);
     // The operator prints the code; the file holding it is private.
@@ -215,7 +258,13 @@ async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
         let mode = std::fs::metadata(app.db.data_dir.path().join("setup-code")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    browser.call::<()>("/rpc/auth/setup", &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &code)]).await.unwrap();
+    browser
+        .call::<()>(
+            "/rpc/auth/setup",
+            &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &code)],
+        )
+        .await
+        .unwrap();
     app.server.log.flush();
     assert!(!captured_logs().contains(&code), "the setup code is in the logs");
 }
@@ -285,7 +334,14 @@ async fn a_stale_role_authorises_a_member_change(app: TestApp) {
     let target = app.user_id("target@example.com").await;
     let refused = members::remove(&app.core, &stale, target).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Forbidden);
-    let refused = members::invite(&app.core, &stale, &tessera_core::domain::account::Email::parse("x@example.com").unwrap(), "viewer".parse().unwrap()).await.unwrap_err();
+    let refused = members::invite(
+        &app.core,
+        &stale,
+        &tessera_core::domain::account::Email::parse("x@example.com").unwrap(),
+        "viewer".parse().unwrap(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Forbidden);
     assert_eq!(owner.members().await.unwrap().members.len(), 3, "nothing changed");
 }
@@ -308,7 +364,11 @@ fn secret_holding_types_print_no_secret() {
         secret_header: String::new(),
     };
     assert!(!format!("{created:?}").contains("SECRETSECRET"));
-    let invited = app::orgs::Invited { email: "a@example.com".into(), role: "member".parse().unwrap(), link: "https://x/invite/CODECODE".into() };
+    let invited = app::orgs::Invited {
+        email: "a@example.com".into(),
+        role: "member".parse().unwrap(),
+        link: "https://x/invite/CODECODE".into(),
+    };
     assert!(!format!("{invited:?}").contains("CODECODE"));
     let mut config = tessera::startup::ServerConfig::local("/tmp".into(), "postgres://u:dbpassword@h/db".into());
     config.secret_key = Some("ab".repeat(32));

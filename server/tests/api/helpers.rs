@@ -285,10 +285,8 @@ impl TestApp {
 
 /// The built site (for page tests that need the assets); tests that render pages don't need it built.
 fn site_root() -> PathBuf {
-    std::env::var_os("TESSERA_SITE_ROOT").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
-        PathBuf::from,
-    )
+    std::env::var_os("TESSERA_SITE_ROOT")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"), PathBuf::from)
 }
 
 /// What a server function or endpoint answered instead of success.
@@ -320,7 +318,8 @@ async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> Answer<T> {
     if status.is_success() {
         Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("unexpected answer ({status}): {e}: {text}")))
     } else {
-        let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not the JSON error body ({status}): {e}: {text}"));
+        let body =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not the JSON error body ({status}): {e}: {text}"));
         Err(Failure { status, body })
     }
 }
@@ -447,7 +446,8 @@ impl Browser {
     }
 
     pub async fn set_policy(&self, max: &str, default: &str, unused: &str, api_rotation: bool) -> Answer<i64> {
-        let mut form = vec![("max_lifetime_days", max), ("default_lifetime_days", default), ("revoke_unused_after_days", unused)];
+        let mut form =
+            vec![("max_lifetime_days", max), ("default_lifetime_days", default), ("revoke_unused_after_days", unused)];
         if api_rotation {
             form.push(("api_rotation", "on"));
         }
@@ -526,7 +526,9 @@ pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
 }
 
 /// Runs `tests` concurrently, each in its own task, and collects their results in order.
-pub async fn all<T: Send + 'static>(tests: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>) -> Vec<T> {
+pub async fn all<T: Send + 'static>(
+    tests: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
+) -> Vec<T> {
     let handles: Vec<_> = tests.into_iter().map(tokio::spawn).collect();
     let mut out = Vec::new();
     for h in handles {

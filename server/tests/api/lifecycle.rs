@@ -83,7 +83,10 @@ async fn every_event_is_recorded_once_with_who_and_from_where(app: TestApp) {
     }
     // Who, what, from where.
     let page = owner.audit(&[("type", "token.deleted")]).await.unwrap().events.items;
-    let by_token = page.iter().find(|e| e.actor_kind == tessera_core::domain::audit::ActorKind::Token).expect("the token deleted itself");
+    let by_token = page
+        .iter()
+        .find(|e| e.actor_kind == tessera_core::domain::audit::ActorKind::Token)
+        .expect("the token deleted itself");
     assert_eq!(by_token.client_ip.as_deref(), Some("127.0.0.1"));
     assert!(by_token.detail.contains("the token itself"), "{}", by_token.detail);
     let by_user = page.iter().find(|e| e.actor_kind == tessera_core::domain::audit::ActorKind::User).unwrap();
@@ -138,14 +141,26 @@ async fn events_never_contain_a_secret(app: TestApp) {
     let rows: Vec<String> = match app.db.backend {
         Backend::Sqlite => {
             let rows: Vec<(String, String, Option<String>, String)> =
-                sqlx::query_as("SELECT actor_label, subject_id, subject_label, detail FROM audit_events").fetch_all(app.core.db.pool()).await.unwrap();
+                sqlx::query_as("SELECT actor_label, subject_id, subject_label, detail FROM audit_events")
+                    .fetch_all(app.core.db.pool())
+                    .await
+                    .unwrap();
             rows.into_iter().map(|r| format!("{r:?}")).collect()
         }
-        Backend::Postgres => sqlx::query_scalar("SELECT e::text FROM audit_events e").fetch_all(app.core.db.pool()).await.unwrap(),
+        Backend::Postgres => {
+            sqlx::query_scalar("SELECT e::text FROM audit_events e").fetch_all(app.core.db.pool()).await.unwrap()
+        }
     };
     assert!(rows.len() >= 6);
     let everything = rows.join("\n");
-    for secret in [&token.secret[4..], &rotated.successor.secret[4..], code.as_str(), "the newcomer's password", "a mistyped password", PASSWORD] {
+    for secret in [
+        &token.secret[4..],
+        &rotated.successor.secret[4..],
+        code.as_str(),
+        "the newcomer's password",
+        "a mistyped password",
+        PASSWORD,
+    ] {
         assert!(!everything.contains(secret), "a secret is in the audit trail");
     }
 }
@@ -165,7 +180,10 @@ async fn the_audit_log_pages_filters_and_exports(app: TestApp) {
     let second = owner.audit(&[("after", first.next.as_deref().unwrap())]).await.unwrap().events;
     assert_eq!(second.items.len(), 7, "30 created, 1 deleted, 1 member added at setup");
     let about = owner.audit(&[("token_id", &ids[3].to_string())]).await.unwrap().events;
-    assert_eq!(about.items.iter().map(|e| e.event).collect::<Vec<_>>(), [EventType::TokenDeleted, EventType::TokenCreated]);
+    assert_eq!(
+        about.items.iter().map(|e| e.event).collect::<Vec<_>>(),
+        [EventType::TokenDeleted, EventType::TokenCreated]
+    );
     let only = owner.audit(&[("type", "token.deleted")]).await.unwrap().events;
     assert_eq!(only.items.len(), 1);
     let by_member = owner.audit(&[("member_id", &app.user_id(OWNER).await.to_string())]).await.unwrap().events;
@@ -184,7 +202,8 @@ async fn the_audit_log_pages_filters_and_exports(app: TestApp) {
     // Exported as JSON lines, oldest first, for log pipelines.
     let out = tessera_cli(&app.db, &["audit", "export", "--org", "Acme"], "", &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len() as i64, app.count("audit_events").await);
     assert_eq!(lines[0]["type"], "member.added");
     assert!(lines.windows(2).all(|w| w[0]["time_ms"].as_i64() <= w[1]["time_ms"].as_i64()), "oldest first");
@@ -270,7 +289,10 @@ async fn rotation_keeps_the_old_secret_for_the_grace_period_exactly(app: TestApp
     owner.rotate_token(&other.id.to_string(), "none").await.unwrap();
     assert_eq!(app.api(&other).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
     for grace in ["2h", "forever"] {
-        assert_eq!(owner.rotate_token(&owner.token("x").await.id.to_string(), grace).await.unwrap_err().field(), Some("grace"));
+        assert_eq!(
+            owner.rotate_token(&owner.token("x").await.id.to_string(), grace).await.unwrap_err().field(),
+            Some("grace")
+        );
     }
 }
 
@@ -288,7 +310,11 @@ async fn reuse_of_a_rotated_away_secret_revokes_the_family(app: TestApp) {
     let counts = event_counts(&app).await;
     assert_eq!(counts["token.exposed"], 1);
     let revoked = owner.tokens_page().await.unwrap().revoked.items;
-    assert!(revoked.iter().any(|t| t.token.id == second.successor.id && t.token.revoked_reason == Some(RevokeReason::ReuseDetected)));
+    assert!(
+        revoked
+            .iter()
+            .any(|t| t.token.id == second.successor.id && t.token.revoked_reason == Some(RevokeReason::ReuseDetected))
+    );
     // A wrong secret for the old id does not trigger it (anyone can send an id).
     let owner2 = owner.token("another family").await;
     owner.rotate_token(&owner2.id.to_string(), "1h").await.unwrap();
@@ -314,11 +340,15 @@ async fn rotation_through_the_api_is_a_policy(app: TestApp) {
     let owner = app.setup_owner().await;
     let created = owner.token("integration").await;
     let api = app.api(&created);
-    let refused = api.post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({})).await.unwrap_err();
+    let refused =
+        api.post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({})).await.unwrap_err();
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.message().contains("Rotation through the API is off"));
     owner.set_policy("365", "30", "", true).await.unwrap();
-    let rotated: RotatedToken = api.post_json("/api/v1/tokens/current/rotate", serde_json::json!({"grace": "1h", "expires_in_days": 7})).await.unwrap();
+    let rotated: RotatedToken = api
+        .post_json("/api/v1/tokens/current/rotate", serde_json::json!({"grace": "1h", "expires_in_days": 7}))
+        .await
+        .unwrap();
     assert_eq!(rotated.replaces, api.id);
     let successor = Api { id: rotated.id.clone(), secret: rotated.secret.clone(), ..api.clone() };
     assert_eq!(successor.whoami().await.unwrap().token.name.as_deref(), Some("integration"));
@@ -327,7 +357,10 @@ async fn rotation_through_the_api_is_a_policy(app: TestApp) {
     app.clock.advance_ms(HOUR_MS);
     assert_eq!(owner.list_tokens(None).await.unwrap().items.len(), 1);
     // Bad input is refused with the field to fix.
-    let bad = successor.post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 0})).await.unwrap_err();
+    let bad = successor
+        .post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 0}))
+        .await
+        .unwrap_err();
     assert_eq!(bad.field(), Some("expires_in_days"));
 }
 
@@ -343,7 +376,12 @@ async fn creation_beyond_the_policy_is_refused_and_stores_nothing(app: TestApp) 
     // The default follows the policy; rotation stays within it.
     let token = owner.create_token("default", "").await.unwrap();
     assert_eq!(token.expires_at.millis() - token.created_at.millis(), 14 * DAY_MS);
-    let rotation = owner.call::<app::tokens::RotatedToken>("/rpc/tokens/rotate", &[("id", &token.id.to_string()), ("expires_in_days", "60")]).await;
+    let rotation = owner
+        .call::<app::tokens::RotatedToken>(
+            "/rpc/tokens/rotate",
+            &[("id", &token.id.to_string()), ("expires_in_days", "60")],
+        )
+        .await;
     assert_eq!(rotation.unwrap_err().field(), Some("expires_in_days"));
     // A bad policy is refused with its field.
     assert_eq!(owner.set_policy("30", "60", "", false).await.unwrap_err().field(), Some("default_lifetime_days"));
@@ -361,7 +399,11 @@ async fn lowering_the_maximum_refuses_longer_tokens_at_once(app: TestApp) {
     let preview: i64 = owner.call("/rpc/policy/preview", &[("max_lifetime_days", "90")]).await.unwrap();
     assert_eq!(preview, 1);
     assert_eq!(owner.set_policy("90", "30", "", false).await.unwrap(), 1);
-    assert_eq!(long.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "refused on its next request");
+    assert_eq!(
+        long.status(Method::GET, "/api/v1/whoami").await,
+        StatusCode::UNAUTHORIZED,
+        "refused on its next request"
+    );
     assert_eq!(short.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
     // The dashboard says so, on the token and above the list.
     let page = owner.tokens_page().await.unwrap();
@@ -404,7 +446,10 @@ async fn a_members_tokens_are_revoked_at_once(app: TestApp) {
     let owner = app.setup_owner().await;
     let member = app.member("member@example.com", "member").await;
     let member_id = app.user_id("member@example.com").await;
-    let tokens: Vec<Api> = [member.token("a").await, member.token("b").await, member.token("c").await].iter().map(|t| app.api(t)).collect();
+    let tokens: Vec<Api> = [member.token("a").await, member.token("b").await, member.token("c").await]
+        .iter()
+        .map(|t| app.api(t))
+        .collect();
     let owners = app.api(&owner.token("owner's").await);
     // The dashboard.
     assert_eq!(owner.revoke_member_tokens(member_id).await.unwrap(), 3);
@@ -415,15 +460,21 @@ async fn a_members_tokens_are_revoked_at_once(app: TestApp) {
     assert_eq!(event_counts(&app).await["token.revoked"], 3, "one event per token");
     // The API.
     let more = app.api(&member.token("d").await);
-    let revoked: Revoked = owners.post_json(&format!("/api/v1/members/{member_id}/revoke-tokens"), serde_json::json!({})).await.unwrap();
+    let revoked: Revoked =
+        owners.post_json(&format!("/api/v1/members/{member_id}/revoke-tokens"), serde_json::json!({})).await.unwrap();
     assert_eq!((revoked.revoked, revoked.tokens), (1, vec![more.id.clone()]));
     assert_eq!(more.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
     // The CLI.
     let last = app.api(&member.token("e").await);
-    let out = tessera_cli(&app.db, &["tokens", "revoke-member", "--org", "Acme", "--email", "member@example.com"], "", &[]);
+    let out =
+        tessera_cli(&app.db, &["tokens", "revoke-member", "--org", "Acme", "--email", "member@example.com"], "", &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 token revoked"));
-    assert_eq!(last.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "immediately, through the CLI too");
+    assert_eq!(
+        last.status(Method::GET, "/api/v1/whoami").await,
+        StatusCode::UNAUTHORIZED,
+        "immediately, through the CLI too"
+    );
     // Members can't.
     assert_eq!(member.revoke_member_tokens(member_id).await.unwrap_err().status, StatusCode::FORBIDDEN);
 }
@@ -443,9 +494,13 @@ async fn all_tokens_of_the_organization_are_revoked_with_a_typed_confirmation(ap
     assert_eq!(event_counts(&app).await["token.revoked"], 2);
     // Through the API (an owner's token revokes every token, itself included) and the CLI.
     let by_api = app.api(&owner.token("c").await);
-    let refused = by_api.post_json::<Revoked>("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "nope"})).await.unwrap_err();
+    let refused = by_api
+        .post_json::<Revoked>("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "nope"}))
+        .await
+        .unwrap_err();
     assert_eq!(refused.field(), Some("confirm"));
-    let revoked: Revoked = by_api.post_json("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "Acme"})).await.unwrap();
+    let revoked: Revoked =
+        by_api.post_json("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "Acme"})).await.unwrap();
     assert_eq!(revoked.revoked, 1);
     assert_eq!(by_api.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
     let cli_victim = app.api(&owner.token("d").await);

@@ -87,7 +87,10 @@ async fn the_last_owner_can_neither_leave_nor_be_demoted_or_removed(app: TestApp
     // ...and now the second is the last one.
     let last = second.remove_member(app.user_id("second@example.com").await).await.unwrap_err();
     assert_eq!(last.status, StatusCode::CONFLICT);
-    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE role = 'owner'").fetch_one(app.core.db.pool()).await.unwrap();
+    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE role = 'owner'")
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap();
     assert_eq!(owners, 1);
 }
 
@@ -98,7 +101,8 @@ async fn an_invitation_link_creates_the_account_once(app: TestApp) {
     assert!(invited.link.starts_with(&format!("{}/invite/", app.url)), "{}", invited.link);
     let code = code_of(&invited);
     // Only a hash of the code is stored, and no account or membership exists before it is accepted.
-    let stored: String = sqlx::query_scalar("SELECT code_hash FROM org_invitations").fetch_one(app.core.db.pool()).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT code_hash FROM org_invitations").fetch_one(app.core.db.pool()).await.unwrap();
     assert_ne!(stored, code);
     assert_eq!(app.count("users").await, 1);
     assert_eq!(owner.members().await.unwrap().invitations.len(), 1, "listed as pending");
@@ -158,7 +162,11 @@ async fn invitations_are_listed_replaced_and_revoked(app: TestApp) {
     let pending = owner.members().await.unwrap().invitations;
     assert_eq!(pending.len(), 1, "inviting again replaces the invitation");
     assert_eq!(pending[0].role, Role::Member);
-    assert_eq!(app.browser().invitation(&code_of(&first)).await.unwrap_err().status, StatusCode::NOT_FOUND, "the old link died");
+    assert_eq!(
+        app.browser().invitation(&code_of(&first)).await.unwrap_err().status,
+        StatusCode::NOT_FOUND,
+        "the old link died"
+    );
     let id = pending[0].id.to_string();
     let revoked = owner.post("/rpc/orgs/invitations/revoke", &[("id", &id)]).await;
     assert_eq!(revoked.status(), StatusCode::OK);
@@ -219,7 +227,10 @@ async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
     app.setup_owner().await;
     let cli = |args: &[&str], stdin: &str| {
         let out = tessera_cli(&app.db, args, stdin, &[]);
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
     };
     let (ok, out) = cli(&["user", "create", "--email", "cli@example.com"], "cli password 123\n");
     assert!(ok, "{out}");
@@ -234,7 +245,8 @@ async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
 
     let browser = app.browser();
     browser.login("cli@example.com", "cli password 123").await.unwrap();
-    let orgs: Vec<(String, Role)> = browser.session().await.unwrap().unwrap().orgs.into_iter().map(|o| (o.name, o.role)).collect();
+    let orgs: Vec<(String, Role)> =
+        browser.session().await.unwrap().unwrap().orgs.into_iter().map(|o| (o.name, o.role)).collect();
     assert_eq!(orgs, [("Acme".to_owned(), Role::Admin), ("Gamma".to_owned(), Role::Owner)]);
 
     let (ok, out) = cli(&["user", "reset-password", "--email", "cli@example.com"], "new cli password\n");

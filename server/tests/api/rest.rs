@@ -168,7 +168,13 @@ async fn another_organizations_token_is_not_found(app: TestApp) {
     let owner = app.setup_owner().await;
     let acme_token = app.api(&owner.token("acme").await);
     let other = app.person("other@example.com").await;
-    members::operator_create_org(&app.core, &OrgName::parse("Umbrella").unwrap(), app.user_id("other@example.com").await).await.unwrap();
+    members::operator_create_org(
+        &app.core,
+        &OrgName::parse("Umbrella").unwrap(),
+        app.user_id("other@example.com").await,
+    )
+    .await
+    .unwrap();
     let umbrella = app.api(&other.token("umbrella").await);
 
     let path = format!("/api/v1/tokens/{}", acme_token.id);
@@ -252,9 +258,11 @@ async fn bad_query_parameters_get_the_json_error_body(app: TestApp) {
     let wrong_method = t.send(Method::PUT, "/api/v1/whoami").await;
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.json::<ErrorBody>().await.unwrap().error, ErrorKind::MethodNotAllowed);
-    let bad_body = t.request(Method::POST, &format!("/api/v1/tokens/{}/rotate", t.id)).body("{not json").send().await.unwrap();
+    let bad_body =
+        t.request(Method::POST, &format!("/api/v1/tokens/{}/rotate", t.id)).body("{not json").send().await.unwrap();
     assert_eq!(bad_body.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let too_large = t.request(Method::POST, "/api/v1/tokens/revoke-all").body(vec![b'x'; 200_000]).send().await.unwrap();
+    let too_large =
+        t.request(Method::POST, "/api/v1/tokens/revoke-all").body(vec![b'x'; 200_000]).send().await.unwrap();
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -373,11 +381,15 @@ async fn last_use_is_recorded_at_most_once_a_minute(app: TestApp) {
     let metrics = client().get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("tessera_token_last_used_writes_total 2"), "{metrics}");
     assert!(metrics.contains("tessera_api_auth_total{outcome=\"ok\"}"), "{metrics}");
-    assert!(metrics.contains("tessera_http_requests_total{route=\"/api/v1/whoami\",method=\"GET\",status=\"200\"}"), "{metrics}");
+    assert!(
+        metrics.contains("tessera_http_requests_total{route=\"/api/v1/whoami\",method=\"GET\",status=\"200\"}"),
+        "{metrics}"
+    );
 }
 
 async fn the_openapi_document_lists_every_route(app: TestApp) {
-    let doc: serde_json::Value = client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value =
+        client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
     let mut documented = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -416,8 +428,18 @@ async fn the_openapi_document_lists_every_route(app: TestApp) {
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["token_secret"]["name"], "X-ZeroPath-API-Token-Secret");
     assert_eq!(schemes["token_id"]["name"], "X-ZeroPath-API-Token-Id");
-    let limit = doc["paths"]["/api/v1/tokens"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "limit").unwrap().clone();
-    assert_eq!((limit["schema"]["minimum"].as_f64(), limit["schema"]["maximum"].as_f64()), (Some(1.0), Some(100.0)), "{limit}");
+    let limit = doc["paths"]["/api/v1/tokens"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (limit["schema"]["minimum"].as_f64(), limit["schema"]["maximum"].as_f64()),
+        (Some(1.0), Some(100.0)),
+        "{limit}"
+    );
 }
 
 async fn logs_name_tokens_but_never_their_secrets(app: TestApp) {
@@ -445,12 +467,20 @@ async fn the_cli_calls_the_api_like_an_integration(app: TestApp) {
     let t = app.api(&owner.create_token("soon", "3").await.unwrap());
     let cli = |id: &str, secret: &str, call: &[&str], env: &[(&str, &str)]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
-        command.args(["api", "--url", &app.url]).args(call).env("TESSERA_TOKEN_ID", id).env("TESSERA_TOKEN_SECRET", secret);
+        command
+            .args(["api", "--url", &app.url])
+            .args(call)
+            .env("TESSERA_TOKEN_ID", id)
+            .env("TESSERA_TOKEN_SECRET", secret);
         for (k, v) in env {
             command.env(k, v);
         }
         let out = command.output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (ok, stdout, stderr) = cli(&t.id, &t.secret, &["whoami"], &[]);
     assert!(ok, "{stderr}");

@@ -1,7 +1,10 @@
 //! Several instances on one database; concurrency; durability across a crash; database outages; the
 //! verified-token cache and how stale it can get.
 
-use crate::helpers::{Api, Backend, DbProxy, PASSWORD, ServerProcess, TestApp, TestDatabase, all, pg_admin, postgres_admin_url, soon, with_database};
+use crate::helpers::{
+    Api, Backend, DbProxy, PASSWORD, ServerProcess, TestApp, TestDatabase, all, pg_admin, postgres_admin_url, soon,
+    with_database,
+};
 use reqwest::{Method, StatusCode};
 use std::{
     sync::{Arc, Mutex},
@@ -105,7 +108,12 @@ async fn with_the_cache_on_instances_tell_each_other_of_changes() {
     // The CLI revokes on the same database: the servers hear of it too.
     let victim = on(&b, &a.api(&owner.token("victim").await));
     assert_eq!(victim.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
-    let out = crate::helpers::tessera_cli(&a.db, &["tokens", "revoke-all", "--org", "Acme", "--confirm", "Acme"], "", &[("TESSERA_SECRET_KEY", std::fs::read_to_string(a.db.data_dir.path().join("secret.key")).unwrap().trim())]);
+    let out = crate::helpers::tessera_cli(
+        &a.db,
+        &["tokens", "revoke-all", "--org", "Acme", "--confirm", "Acme"],
+        "",
+        &[("TESSERA_SECRET_KEY", std::fs::read_to_string(a.db.data_dir.path().join("secret.key")).unwrap().trim())],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(soon(async || victim.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
 }
@@ -128,14 +136,25 @@ async fn a_lost_notification_leaves_a_bounded_staleness() {
 
     // The listening connection is killed: the cache is emptied and unused until it reconnects.
     let admin = postgres_admin_url().unwrap();
-    pg_admin(&admin, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'", a.db.pg_name().unwrap())).await;
+    pg_admin(
+        &admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
+            a.db.pg_name().unwrap()
+        ),
+    )
+    .await;
     assert!(soon(async || a.core.verifier.cached_tokens() == 0).await, "the cache outlived its listener");
     assert!(listening(&[&a]).await, "the listener did not come back");
 
     // A change the cache never hears of (written straight to the database): refused at the latest
     // once the entry's time to live has passed.
     assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
-    sqlx::query("UPDATE api_tokens SET revoked_at = 1 WHERE id = $1").bind(&token.id).execute(a.core.db.pool()).await.unwrap();
+    sqlx::query("UPDATE api_tokens SET revoked_at = 1 WHERE id = $1")
+        .bind(&token.id)
+        .execute(a.core.db.pool())
+        .await
+        .unwrap();
     assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "still cached: that is the bound");
     a.clock.advance_ms(5_000);
     assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "stale beyond the ttl");
@@ -177,7 +196,11 @@ async fn concurrent_creations_and_verifications(app: TestApp) {
             let mut checks = 0u32;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let pick = created.lock().unwrap().last().cloned().unwrap_or_else(|| first.clone());
-                assert_eq!(pick.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "a verification failed during creations");
+                assert_eq!(
+                    pick.status(Method::GET, "/api/v1/whoami").await,
+                    StatusCode::OK,
+                    "a verification failed during creations"
+                );
                 checks += 1;
             }
             checks
@@ -207,7 +230,10 @@ async fn concurrent_creations_and_verifications(app: TestApp) {
         assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
     }
     // Each creation was recorded once in the audit trail, in the same transaction.
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'token.created'").fetch_one(app.core.db.pool()).await.unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'token.created'")
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap();
     assert_eq!(events, 1001);
 }
 
@@ -225,7 +251,13 @@ async fn acknowledged_creations_survive_a_crash(app: TestApp) {
             let (browser, acknowledged) = (browser.clone(), acknowledged.clone());
             tokio::spawn(async move {
                 loop {
-                    let Ok(response) = browser.client.post(format!("{}/rpc/tokens/create", browser.url)).form(&[("expires_in_days", "30")]).send().await else {
+                    let Ok(response) = browser
+                        .client
+                        .post(format!("{}/rpc/tokens/create", browser.url))
+                        .form(&[("expires_in_days", "30")])
+                        .send()
+                        .await
+                    else {
                         break; // the server is gone
                     };
                     let Ok(token) = response.json::<app::tokens::CreatedToken>().await else { break };
@@ -249,7 +281,12 @@ async fn acknowledged_creations_survive_a_crash(app: TestApp) {
     let restarted = ServerProcess::start(&db).await;
     let mut lost = 0;
     for token in &acknowledged {
-        let api = Api { url: restarted.url.clone(), id: token.id.to_string(), secret: token.secret.clone(), client: crate::helpers::client() };
+        let api = Api {
+            url: restarted.url.clone(),
+            id: token.id.to_string(),
+            secret: token.secret.clone(),
+            client: crate::helpers::client(),
+        };
         if api.status(Method::GET, "/api/v1/whoami").await != StatusCode::OK {
             lost += 1;
         }
@@ -265,7 +302,8 @@ async fn a_database_outage_is_503_and_heals_by_itself() {
     let target: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
     let mut proxy = DbProxy::start(target).await;
     let admin = postgres_admin_url().unwrap();
-    let via_proxy = with_database(&admin.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port)), db.pg_name().unwrap());
+    let via_proxy =
+        with_database(&admin.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port)), db.pg_name().unwrap());
     assert_ne!(via_proxy, db.url, "the admin URL must name 127.0.0.1:5432 for this test");
     let app = TestApp::spawn_on(db, |c| {
         c.database.url = via_proxy.clone();

@@ -90,7 +90,11 @@ async fn bad_names_are_explained_and_store_nothing(app: TestApp) {
     assert_eq!(failure.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(failure.field(), Some("name"));
     assert_eq!(failure.message(), "A token name has at most 100 characters; this one has 10000. Shorten it.");
-    for (name, message) in [("line\nbreak", "control characters"), ("evil\u{202E}gpj.exe", "invisible formatting"), ("a\u{200B}b", "invisible formatting")] {
+    for (name, message) in [
+        ("line\nbreak", "control characters"),
+        ("evil\u{202E}gpj.exe", "invisible formatting"),
+        ("a\u{200B}b", "invisible formatting"),
+    ] {
         let failure = owner.create_token(name, "30").await.unwrap_err();
         assert!(failure.message().contains(message), "{name:?}: {failure:?}");
     }
@@ -132,8 +136,10 @@ async fn secrets_are_stored_nowhere(app: TestApp) {
         }
         Backend::Postgres => {
             for table in ["api_tokens", "audit_events"] {
-                let rows: Vec<String> =
-                    sqlx::query_scalar(&format!("SELECT t::text FROM {table} t")).fetch_all(app.core.db.pool()).await.unwrap();
+                let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM {table} t"))
+                    .fetch_all(app.core.db.pool())
+                    .await
+                    .unwrap();
                 assert!(rows.len() >= 20, "{table}");
                 haystacks.push((table.into(), rows.join("\n").into_bytes()));
             }
@@ -145,7 +151,8 @@ async fn secrets_are_stored_nowhere(app: TestApp) {
         }
     }
     // What is stored is the HMAC under the server key, not a plain digest of the secret.
-    let stored: Vec<String> = sqlx::query_scalar("SELECT secret_hash FROM api_tokens").fetch_all(app.core.db.pool()).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT secret_hash FROM api_tokens").fetch_all(app.core.db.pool()).await.unwrap();
     let plain_digests: Vec<String> = secrets.iter().map(|s| tessera_core::crypto::sha256_hex(s.as_bytes())).collect();
     assert_eq!(stored.len(), 20);
     assert!(stored.iter().all(|h| h.len() == 64 && !plain_digests.contains(h)));
@@ -197,7 +204,10 @@ async fn another_organization_sees_nothing(app: TestApp) {
     assert_eq!(theirs, unknown);
     let rotated = outsider.rotate_token(&id, "24h").await.unwrap_err();
     assert_eq!(rotated.status, StatusCode::NOT_FOUND);
-    assert_eq!(owner.list_tokens(None).await.unwrap().items.iter().map(|t| t.token.id.to_string()).collect::<Vec<_>>(), [id]);
+    assert_eq!(
+        owner.list_tokens(None).await.unwrap().items.iter().map(|t| t.token.id.to_string()).collect::<Vec<_>>(),
+        [id]
+    );
 }
 
 async fn the_list_pages_newest_first(app: TestApp) {
@@ -215,7 +225,10 @@ async fn the_list_pages_newest_first(app: TestApp) {
     let third = owner.list_tokens(second.next.as_deref()).await.unwrap();
     assert_eq!((first.items.len(), second.items.len(), third.items.len()), (25, 25, 10));
     assert_eq!(third.next, None);
-    let all: Vec<_> = [&first, &second, &third].iter().flat_map(|p| p.items.iter().map(|t| (t.token.id, t.token.created_at))).collect();
+    let all: Vec<_> = [&first, &second, &third]
+        .iter()
+        .flat_map(|p| p.items.iter().map(|t| (t.token.id, t.token.created_at)))
+        .collect();
     let mut unique: Vec<_> = all.iter().map(|(id, _)| *id).collect();
     unique.sort();
     unique.dedup();
@@ -250,7 +263,8 @@ async fn the_token_page_works_without_javascript(app: TestApp) {
     let owner = app.setup_owner().await;
     let form = owner.get("/app/settings/api?new=1").await.text().await.unwrap();
     assert!(form.contains("data-testid=\"create-token-form\""));
-    let created = owner.submit("/app/settings/api", "/rpc/tokens/create", &[("name", "No JS"), ("expires_in_days", "7")]).await;
+    let created =
+        owner.submit("/app/settings/api", "/rpc/tokens/create", &[("name", "No JS"), ("expires_in_days", "7")]).await;
     assert_eq!(created.status(), StatusCode::OK);
     assert_eq!(created.headers()[header::CACHE_CONTROL], "no-store");
     let html = created.text().await.unwrap();

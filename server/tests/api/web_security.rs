@@ -55,7 +55,8 @@ async fn cross_site_posts_are_refused(app: TestApp) {
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "Sec-Fetch-Site: {site}");
         assert_eq!(refused.json::<ErrorBody>().await.unwrap().error, ErrorKind::CrossSiteRequest);
     }
-    let foreign_origin = owner.client.post(&url).header(header::ORIGIN, "https://evil.example").form(&form).send().await;
+    let foreign_origin =
+        owner.client.post(&url).header(header::ORIGIN, "https://evil.example").form(&form).send().await;
     assert_eq!(foreign_origin.unwrap().status(), StatusCode::FORBIDDEN);
     // A plain cross-site form post to a page is refused too.
     let page = owner.client.post(app.at("/app/settings/members")).header("sec-fetch-site", "cross-site").form(&form);
@@ -65,7 +66,11 @@ async fn cross_site_posts_are_refused(app: TestApp) {
     // The same request from the dashboard itself goes through.
     let same_origin = owner.client.post(&url).header("sec-fetch-site", "same-origin").form(&form).send().await.unwrap();
     assert_eq!(same_origin.status(), StatusCode::OK);
-    let own_origin = owner.client.post(&url).header(header::ORIGIN, &app.url).form(&[("email", "b@example.com"), ("role", "member")]);
+    let own_origin = owner
+        .client
+        .post(&url)
+        .header(header::ORIGIN, &app.url)
+        .form(&[("email", "b@example.com"), ("role", "member")]);
     assert_eq!(own_origin.send().await.unwrap().status(), StatusCode::OK);
 }
 
@@ -116,7 +121,8 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let cookies: Vec<String> = response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let cookies: Vec<String> =
+        response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     let session = cookies.iter().find(|c| c.starts_with("__Host-tessera_session=")).expect("__Host- cookie");
     for flag in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(session.contains(flag), "{session}");
@@ -131,17 +137,66 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
 async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
     let owner = app.setup_owner().await;
     let token = app.api(&owner.token("t").await);
-    let hostile = ["\u{0}", "\t", "\r\n", "\u{1b}[31m", "\u{7f}", "\u{202E}", "%00", "%0d%0a", "\\", "../../etc/passwd", "\u{FEFF}"];
+    let hostile = [
+        "\u{0}",
+        "\t",
+        "\r\n",
+        "\u{1b}[31m",
+        "\u{7f}",
+        "\u{202E}",
+        "%00",
+        "%0d%0a",
+        "\\",
+        "../../etc/passwd",
+        "\u{FEFF}",
+    ];
     // Every server function, every argument name it could take.
-    let fields = ["email", "password", "organization", "setup_code", "next", "code", "name", "expires_in_days", "custom_days", "id", "grace", "confirm", "org_id", "back", "user_id", "role", "after", "expired_after", "revoked_after", "type", "token_id", "member_id", "max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "api_rotation", "action"];
+    let fields = [
+        "email",
+        "password",
+        "organization",
+        "setup_code",
+        "next",
+        "code",
+        "name",
+        "expires_in_days",
+        "custom_days",
+        "id",
+        "grace",
+        "confirm",
+        "org_id",
+        "back",
+        "user_id",
+        "role",
+        "after",
+        "expired_after",
+        "revoked_after",
+        "type",
+        "token_id",
+        "member_id",
+        "max_lifetime_days",
+        "default_lifetime_days",
+        "revoke_unused_after_days",
+        "api_rotation",
+        "action",
+    ];
     for path in server_functions() {
         for value in hostile {
             let form: Vec<(&str, &str)> = fields.iter().map(|f| (*f, value)).collect();
-            let response = owner.client.post(app.at(path)).header("accept", "application/json").form(&form).send().await;
+            let response =
+                owner.client.post(app.at(path)).header("accept", "application/json").form(&form).send().await;
             let status = response.unwrap_or_else(|e| panic!("{path} with {value:?}: no answer: {e}")).status();
-            assert!(status.is_client_error() || status.is_success() || status.is_redirection(), "{path} with {value:?}: {status}");
+            assert!(
+                status.is_client_error() || status.is_success() || status.is_redirection(),
+                "{path} with {value:?}: {status}"
+            );
             // And as a plain form post to a page.
-            let page = owner.client.post(app.at("/app/settings/api")).form(&[("action", path), ("next", value), ("id", value)]).send().await;
+            let page = owner
+                .client
+                .post(app.at("/app/settings/api"))
+                .form(&[("action", path), ("next", value), ("id", value)])
+                .send()
+                .await;
             let status = page.unwrap_or_else(|e| panic!("form {path} with {value:?}: no answer: {e}")).status();
             assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "form {path} with {value:?}");
         }
@@ -149,11 +204,25 @@ async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
     // Pages and the API, with hostile query strings and paths.
     let encoded = ["%00", "%09", "%0d%0a", "%1b", "%7f", "%E2%80%AE", "%ff", "%", "%%", "\\"];
     for value in encoded {
-        for page in ["/login?next=", "/app/settings/api?after=", "/app/settings/api?delete=", "/app/settings/audit?type=", "/app/settings/audit?token_id=", "/invite/", "/app/settings/members?remove="] {
+        for page in [
+            "/login?next=",
+            "/app/settings/api?after=",
+            "/app/settings/api?delete=",
+            "/app/settings/audit?type=",
+            "/app/settings/audit?token_id=",
+            "/invite/",
+            "/app/settings/members?remove=",
+        ] {
             let status = owner.client.get(format!("{}{page}{value}", app.url)).send().await.unwrap().status();
             assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "{page}{value}: {status}");
         }
-        for api in ["/api/v1/tokens?limit=", "/api/v1/tokens?after=", "/api/v1/tokens/", "/api/v1/audit?type=", "/api/v1/members/"] {
+        for api in [
+            "/api/v1/tokens?limit=",
+            "/api/v1/tokens?after=",
+            "/api/v1/tokens/",
+            "/api/v1/audit?type=",
+            "/api/v1/members/",
+        ] {
             let status = token.send(reqwest::Method::GET, &format!("{api}{value}")).await.status();
             assert!(status.is_client_error() || status.is_success(), "{api}{value}: {status}");
         }

@@ -169,7 +169,11 @@ fn member_id(raw: &str) -> Result<tessera_core::ids::UserId, ApiError> {
 #[utoipa::path(post, path = "/api/v1/members/{id}/revoke-tokens", tag = "organizations",
     params(("id" = String, Path, description = "The member's user id")),
     responses((status = 200, body = Revoked), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_member_tokens(State(state): State<ServerState>, caller: ApiCaller, Path(id): Path<String>) -> Response {
+pub async fn revoke_member_tokens(
+    State(state): State<ServerState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Response {
     let revoked = async {
         let ids = tokens::revoke_member_tokens(&state.app.core, &caller.caller(), member_id(&id)?).await?;
         Ok::<_, ApiError>(Json(Revoked { revoked: ids.len(), tokens: ids.iter().map(ToString::to_string).collect() }))
@@ -246,7 +250,11 @@ fn page_size(raw: &Option<String>) -> Result<PageSize, ApiError> {
 /// The organization's active tokens, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(PageQuery),
     responses((status = 200, body = TokenPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_tokens(State(state): State<ServerState>, caller: ApiCaller, ApiQuery(query): ApiQuery<PageQuery>) -> Response {
+pub async fn list_tokens(
+    State(state): State<ServerState>,
+    caller: ApiCaller,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Response {
     let page = async {
         let limit = page_size(&query.limit)?;
         let after = query
@@ -257,7 +265,10 @@ pub async fn list_tokens(State(state): State<ServerState>, caller: ApiCaller, Ap
             .transpose()
             .map_err(|m| ApiError(Error::invalid("after", m)))?;
         let page = tokens::list(&state.app.core, &caller.identity.member, Listing::Active, after, limit).await?;
-        Ok::<_, ApiError>(Json(TokenPage { tokens: page.items.into_iter().map(Token::from).collect(), next: page.next }))
+        Ok::<_, ApiError>(Json(TokenPage {
+            tokens: page.items.into_iter().map(Token::from).collect(),
+            next: page.next,
+        }))
     };
     caller.respond(page.await)
 }
@@ -282,7 +293,9 @@ fn token_id(raw: &str) -> Result<TokenId, ApiError> {
     responses((status = 200, body = Token), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_token(State(state): State<ServerState>, caller: ApiCaller, Path(id): Path<String>) -> Response {
     let token = async {
-        Ok::<_, ApiError>(Json(Token::from(tokens::get(&state.app.core, &caller.identity.member, token_id(&id)?).await?)))
+        Ok::<_, ApiError>(Json(Token::from(
+            tokens::get(&state.app.core, &caller.identity.member, token_id(&id)?).await?,
+        )))
     };
     caller.respond(token.await)
 }
@@ -333,15 +346,25 @@ fn json_body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError
         return Ok(T::default());
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        let field = ["grace", "expires_in_days", "confirm"].into_iter().find(|f| e.to_string().contains(f)).unwrap_or("");
+        let field =
+            ["grace", "expires_in_days", "confirm"].into_iter().find(|f| e.to_string().contains(f)).unwrap_or("");
         ApiError(Error::invalid(field, "The body must be a JSON object as the API documentation shows."))
     })
 }
 
-async fn rotate(state: &ServerState, caller: &ApiCaller, id: TokenId, body: &Bytes) -> Result<Json<RotatedToken>, ApiError> {
+async fn rotate(
+    state: &ServerState,
+    caller: &ApiCaller,
+    id: TokenId,
+    body: &Bytes,
+) -> Result<Json<RotatedToken>, ApiError> {
     let request: RotateRequest = json_body(body)?;
     let grace = GracePeriod::parse(request.grace.as_deref()).map_err(|m| ApiError(Error::invalid("grace", m)))?;
-    let days = request.expires_in_days.map(ExpiryDays::new).transpose().map_err(|m| ApiError(Error::invalid("expires_in_days", m)))?;
+    let days = request
+        .expires_in_days
+        .map(ExpiryDays::new)
+        .transpose()
+        .map_err(|m| ApiError(Error::invalid("expires_in_days", m)))?;
     let rotated = tokens::rotate(&state.app.core, &caller.caller(), id, grace, days).await?;
     Ok(Json(RotatedToken {
         id: rotated.successor.id.to_string(),
@@ -359,7 +382,12 @@ async fn rotate(state: &ServerState, caller: &ApiCaller, id: TokenId, body: &Byt
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/rotate", tag = "tokens", params(("id" = String, Path, description = "Token ID")),
     request_body(content = RotateRequest, description = "Optional"),
     responses((status = 200, body = RotatedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn rotate_token(State(state): State<ServerState>, caller: ApiCaller, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn rotate_token(
+    State(state): State<ServerState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let rotated = async { rotate(&state, &caller, token_id(&id)?, &body).await };
     caller.respond(rotated.await)
 }
@@ -386,7 +414,9 @@ pub struct RevokeAllRequest {
 pub async fn revoke_all_tokens(State(state): State<ServerState>, caller: ApiCaller, body: Bytes) -> Response {
     let revoked = async {
         let request: RevokeAllRequest = json_body(&body)?;
-        let ids = tokens::revoke_org_tokens(&state.app.core, &caller.caller(), request.confirm.as_deref().unwrap_or("")).await?;
+        let ids =
+            tokens::revoke_org_tokens(&state.app.core, &caller.caller(), request.confirm.as_deref().unwrap_or(""))
+                .await?;
         Ok::<_, ApiError>(Json(Revoked { revoked: ids.len(), tokens: ids.iter().map(ToString::to_string).collect() }))
     };
     caller.respond(revoked.await)
@@ -457,9 +487,18 @@ pub struct AuditQuery {
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn audit(State(state): State<ServerState>, caller: ApiCaller, ApiQuery(q): ApiQuery<AuditQuery>) -> Response {
     let page = async {
-        let query = audit_service::Query::parse(q.r#type.as_deref(), q.token_id.as_deref(), q.member_id.as_deref(), q.after.as_deref(), q.limit.as_deref())?;
+        let query = audit_service::Query::parse(
+            q.r#type.as_deref(),
+            q.token_id.as_deref(),
+            q.member_id.as_deref(),
+            q.after.as_deref(),
+            q.limit.as_deref(),
+        )?;
         let page = audit_service::list(&state.app.core, &caller.identity.member, query).await?;
-        Ok::<_, ApiError>(Json(AuditPage { events: page.items.into_iter().map(AuditEvent::from).collect(), next: page.next }))
+        Ok::<_, ApiError>(Json(AuditPage {
+            events: page.items.into_iter().map(AuditEvent::from).collect(),
+            next: page.next,
+        }))
     };
     caller.respond(page.await)
 }
