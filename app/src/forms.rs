@@ -12,6 +12,25 @@ use serde::de::DeserializeOwned;
 pub struct PostedOutcome {
     pub fn_path: &'static str,
     pub json: String,
+    /// When the post failed: what was typed, so the form comes back filled in (passwords, secrets and
+    /// codes never are).
+    pub kept: Vec<(String, String)>,
+}
+
+impl PostedOutcome {
+    /// The fields of a failed post worth giving back: none whose name says it holds a secret.
+    pub fn keep(fields: &[(String, String)]) -> Vec<(String, String)> {
+        fields
+            .iter()
+            .filter(|(name, _)| name != "action" && !["password", "secret", "code"].iter().any(|s| name.contains(s)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// What was typed into field `name` of a form whose post failed (`None` after a success).
+pub fn kept_value(name: &str) -> Option<String> {
+    use_context::<PostedOutcome>().and_then(|p| p.kept.into_iter().find(|(n, _)| n == name).map(|(_, v)| v))
 }
 
 /// The outcome of `S`, if the page is being rendered in answer to a post of its form.

@@ -23,5 +23,6 @@ mod shell;
 pub mod state;
 pub mod tokens;
 pub mod ui;
+pub mod webhooks;
 
 pub use shell::{App, PAGES, shell};

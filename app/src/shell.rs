@@ -1,6 +1,6 @@
 //! The HTML document, the router (on the server: every navigation is a page load) and the page frame.
 
-use crate::{audit, auth, home::HomePage, orgs, policy, tokens, ui};
+use crate::{audit, auth, home::HomePage, orgs, policy, tokens, ui, webhooks};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 /// Every page, by path: the server gives each its POST handler for forms, and the tests visit each.
-pub const PAGES: [&str; 8] = [
+pub const PAGES: [&str; 9] = [
     "/",
     "/setup",
     "/login",
@@ -19,6 +19,7 @@ pub const PAGES: [&str; 8] = [
     orgs::MEMBERS_URL,
     audit::AUDIT_URL,
     policy::POLICY_URL,
+    webhooks::WEBHOOKS_URL,
 ];
 
 /// The document the server renders for every page.
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/app/settings/members") view=orgs::MembersPage ssr=SsrMode::Async />
                     <Route path=path!("/app/settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/app/settings/policy") view=policy::PolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/app/settings/webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::HydrationMarker />

@@ -25,6 +25,13 @@ pub struct CoreSettings {
     pub invitation_ttl_ms: i64,
     /// Audit events older than this are pruned.
     pub audit_retention_days: u32,
+    /// Email is configured (SMTP): notifications are queued, invitations are emailed.
+    pub email: bool,
+    /// Where links in emails point (`https://tessera.example.com`).
+    pub links_base: String,
+    /// Webhook endpoints may be on loopback and private networks, and plain `http://` (the operator's
+    /// choice, for internal receivers and tests).
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for CoreSettings {
@@ -35,6 +42,9 @@ impl Default for CoreSettings {
             session_absolute_ms: 7 * 24 * HOUR_MS,
             invitation_ttl_ms: 7 * DAY_MS,
             audit_retention_days: 400,
+            email: false,
+            links_base: "http://127.0.0.1:3000".to_owned(),
+            allow_private_webhooks: false,
         }
     }
 }

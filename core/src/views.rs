@@ -9,7 +9,7 @@ use crate::{
         policy::TokenPolicy,
         token::RevokeReason,
     },
-    ids::{EventId, InvitationId, OrgId, TokenId, UserId, WebhookId},
+    ids::{EventId, InvitationId, MessageId, OrgId, TokenId, UserId, WebhookId},
     time::Timestamp,
 };
 use serde::{Deserialize, Serialize};
@@ -138,4 +138,25 @@ pub struct WebhookEntry {
     pub created_at: Timestamp,
     /// Failing: deliveries kept failing for a day; admins were told.
     pub failing_since: Option<Timestamp>,
+}
+
+/// One delivery attempt of a webhook message, for the endpoint's delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
+pub struct DeliveryEntry {
+    /// The message (the `webhook-id` header): the same for every attempt and for a resend.
+    pub message_id: MessageId,
+    pub event_type: String,
+    pub attempt: i64,
+    pub at: Timestamp,
+    /// The endpoint's HTTP status; none when it did not answer.
+    pub status: Option<i64>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+}
+
+impl DeliveryEntry {
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
 }

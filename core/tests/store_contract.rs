@@ -14,7 +14,7 @@ use tessera_core::{
         policy::TokenPolicy,
         token::{ExpiryDays, RevokeReason},
     },
-    ids::{EventId, FamilyId, InvitationId, OrgId, TokenId, UserId},
+    ids::{EventId, FamilyId, InvitationId, MessageId, OrgId, TokenId, UserId, WebhookId},
     store::{self, audit::NewEvent, tokens::Listing},
     time::{DAY_MS, Timestamp},
 };
@@ -91,7 +91,19 @@ macro_rules! on_both {
     };
 }
 
-on_both!(users_and_settings, orgs_and_memberships, sessions, invitations, tokens, policies, audit, login_attempts);
+on_both!(
+    users_and_settings,
+    orgs_and_memberships,
+    sessions,
+    invitations,
+    tokens,
+    policies,
+    audit,
+    login_attempts,
+    outbox,
+    notices,
+    webhooks,
+);
 
 async fn user(db: &Db, email: &str) -> UserId {
     let id = UserId::new_random();
@@ -307,7 +319,7 @@ async fn policies(db: &Db) {
     assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (TokenPolicy::default(), None));
     let policy = TokenPolicy::parse(Some("90"), Some("14"), Some("30"), true).unwrap();
     store::policies::set(db.pool(), org, &policy, ada, T0).await.unwrap();
-    assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (policy, Some(T0)));
+    assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (policy.clone(), Some(T0)));
     let lower = TokenPolicy { max_lifetime: ExpiryDays::new(30).unwrap(), ..policy };
     store::policies::set(db.pool(), org, &lower, ada, T0.plus_ms(1)).await.unwrap();
     assert_eq!(store::policies::get(db.pool(), org).await.unwrap().0.max_lifetime.days(), 30);
@@ -464,4 +476,117 @@ mod migration {
     async fn postgres() {
         upgrade(Backend::Postgres).await
     }
+}
+
+async fn outbox(db: &Db) {
+    use store::outbox::{Kind, NewMessage};
+    let org = org_with_owner(db, user(db, "ada@example.com").await).await;
+    let ids: Vec<MessageId> = (0..3).map(|_| MessageId::new_random()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let m = NewMessage {
+            id: *id,
+            kind: Kind::Email,
+            org_id: Some(org),
+            webhook_id: None,
+            event_type: "expiry.7d",
+            payload: "{}",
+            now: T0.plus_ms(i as i64),
+        };
+        store::outbox::insert(db.pool(), m).await.unwrap();
+    }
+    assert_eq!(store::outbox::pending(db.pool()).await.unwrap(), 3);
+    assert_eq!(store::outbox::oldest_pending(db.pool()).await.unwrap(), Some(T0));
+    // A claim takes due messages, oldest first, and hides them for the lease.
+    let first = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(10), 1_000, 2).await.unwrap();
+    assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), ids[..2]);
+    assert!(first.iter().all(|m| m.attempts == 1 && m.kind == Kind::Email));
+    let second = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(10), 1_000, 10).await.unwrap();
+    assert_eq!(second.iter().map(|m| m.id).collect::<Vec<_>>(), ids[2..], "claimed messages are not claimed twice");
+    store::outbox::delivered(db.pool(), ids[0], T0.plus_ms(20)).await.unwrap();
+    store::outbox::retry_at(db.pool(), ids[1], T0.plus_ms(5_000), "HTTP 500").await.unwrap();
+    // Not due yet; the lease of ids[2] runs out at T0 + 1010.
+    assert!(store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(1_000), 1_000, 10).await.unwrap().is_empty());
+    let again = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(1_010), 1_000, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].id, again[0].attempts), (1, ids[2], 2), "an expired lease is claimed again");
+    store::outbox::delivered(db.pool(), ids[2], T0.plus_ms(1_011)).await.unwrap();
+    let retried = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(5_000), 1_000, 10).await.unwrap();
+    assert_eq!(retried.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[1]]);
+    store::outbox::failed(db.pool(), ids[1], T0.plus_ms(5_001), "gave up").await.unwrap();
+    assert_eq!(store::outbox::pending(db.pool()).await.unwrap(), 0);
+    assert_eq!(store::outbox::prune(db.pool(), T0.plus_ms(100)).await.unwrap(), 3);
+}
+
+async fn notices(db: &Db) {
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let month = token(db, org, ada, T0, 30).await;
+    let week = token(db, org, ada, T0.plus_days(18), 5).await;
+    // At T0 + 24 days: the month-long token is within 7 days; the 5-day one expired a day ago.
+    let now = T0.plus_days(24);
+    let due7 = store::notices::due(db.pool(), 7, now, 10).await.unwrap();
+    assert_eq!(due7.iter().map(|d| d.token.id).collect::<Vec<_>>(), [month]);
+    assert!(due7[0].creator_is_member.0 && due7[0].org_name == "Acme" && due7[0].warning_days == "30,7,1,0");
+    let due0 = store::notices::due(db.pool(), 0, now, 10).await.unwrap();
+    assert_eq!(due0.iter().map(|d| d.token.id).collect::<Vec<_>>(), [week]);
+    assert!(
+        store::notices::due(db.pool(), 30, now, 10).await.unwrap().is_empty(),
+        "created with 30 days: never due at 30"
+    );
+    assert!(store::notices::note(db.pool(), month, 7, now).await.unwrap());
+    assert!(!store::notices::note(db.pool(), month, 7, now).await.unwrap(), "noted once");
+    assert!(store::notices::due(db.pool(), 7, now, 10).await.unwrap().is_empty());
+    assert_eq!(store::notices::of_token(db.pool(), month).await.unwrap(), [7]);
+    // A week after expiry, "expired" is no longer due.
+    assert!(store::notices::due(db.pool(), 0, T0.plus_days(38), 10).await.unwrap().is_empty());
+}
+
+async fn webhooks(db: &Db) {
+    use store::webhooks::{NewAttempt, NewWebhook};
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let id = WebhookId::new_random();
+    let hook =
+        NewWebhook { id, org_id: org, url: "https://x.example/h", events: "token.*", salt: "s", by: ada, now: T0 };
+    store::webhooks::insert(db.pool(), hook).await.unwrap();
+    let listed = store::webhooks::list(db.pool(), org).await.unwrap();
+    assert_eq!((listed.len(), listed[0].url.as_str(), listed[0].failing_since), (1, "https://x.example/h", None));
+    let message = MessageId::new_random();
+    let m = store::outbox::NewMessage {
+        id: message,
+        kind: store::outbox::Kind::Webhook,
+        org_id: Some(org),
+        webhook_id: Some(id),
+        event_type: "token.created",
+        payload: "{}",
+        now: T0,
+    };
+    store::outbox::insert(db.pool(), m).await.unwrap();
+    for (attempt, status) in [(1, None), (2, Some(200))] {
+        let a = NewAttempt {
+            id: MessageId::new_random(),
+            webhook_id: id,
+            message_id: message,
+            attempt,
+            at: T0.plus_ms(attempt),
+            status,
+            duration_ms: 12,
+            error: status.is_none().then_some("could not connect"),
+        };
+        store::webhooks::record_attempt(db.pool(), a).await.unwrap();
+    }
+    let log = store::webhooks::attempts(db.pool(), org, id, 10).await.unwrap();
+    assert_eq!(log.iter().map(|a| (a.attempt, a.status)).collect::<Vec<_>>(), [(2, Some(200)), (1, None)]);
+    assert_eq!(log[1].error.as_deref(), Some("could not connect"));
+    assert_eq!(log[0].event_type, "token.created");
+    store::outbox::delivered(db.pool(), message, T0).await.unwrap();
+    assert!(store::outbox::resend(db.pool(), org, id, message, T0.plus_ms(9)).await.unwrap());
+    assert!(
+        !store::outbox::resend(db.pool(), OrgId::new_random(), id, message, T0).await.unwrap(),
+        "another org's message"
+    );
+    assert_eq!(store::outbox::pending(db.pool()).await.unwrap(), 1);
+    store::webhooks::set_failing(db.pool(), id, Some(T0)).await.unwrap();
+    assert_eq!(store::webhooks::target(db.pool(), id).await.unwrap().unwrap().failing_since, Some(T0));
+    assert_eq!(store::webhooks::delete(db.pool(), org, id).await.unwrap().as_deref(), Some("https://x.example/h"));
+    assert!(store::webhooks::attempts(db.pool(), org, id, 10).await.unwrap().is_empty(), "attempts go with it");
 }

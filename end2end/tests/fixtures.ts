@@ -1,4 +1,4 @@
-import { test as base, expect, Page, ConsoleMessage } from '@playwright/test';
+import { test as base, expect, Page, ConsoleMessage, APIRequestContext, APIResponse, Browser, BrowserContext } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,13 +12,14 @@ export type Tessera = {
   cli: (args: string[], input?: string) => Promise<string>;
 };
 
-const bin = process.env.TESSERA_BIN ?? path.resolve(__dirname, '../../target/debug/tessera');
-const siteRoot = process.env.TESSERA_SITE_ROOT ?? path.resolve(__dirname, '../../target/site');
+export const tesseraBin = process.env.TESSERA_BIN ?? path.resolve(__dirname, '../../target/debug/tessera');
+export const siteRoot = process.env.TESSERA_SITE_ROOT ?? path.resolve(__dirname, '../../target/site');
 
 async function startTessera(): Promise<{ tessera: Tessera; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-e2e-'));
-  const env = { ...process.env, TESSERA_DATA_DIR: dataDir, RUST_LOG: 'warn' };
-  const child: ChildProcess = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--site-root', siteRoot], {
+  // Assets are served under content-hashed names, read from hash.txt beside the binary.
+  const env = { ...process.env, TESSERA_DATA_DIR: dataDir, RUST_LOG: 'warn', LEPTOS_HASH_FILES: 'true' };
+  const child: ChildProcess = spawn(tesseraBin, ['serve', '--listen', '127.0.0.1:0', '--site-root', siteRoot], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,7 +40,7 @@ async function startTessera(): Promise<{ tessera: Tessera; stop: () => Promise<v
   });
   const cli = (args: string[], input?: string) =>
     new Promise<string>((resolve, reject) => {
-      const p = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const p = spawn(tesseraBin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
       p.stdout!.on('data', (c) => (out += c.toString()));
       p.stderr!.on('data', (c) => (out += c.toString()));
@@ -49,38 +50,114 @@ async function startTessera(): Promise<{ tessera: Tessera; stop: () => Promise<v
   return {
     tessera: { url, dataDir, cli },
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Collects console errors and page errors; tests assert the list is empty. */
-export function watchConsole(page: Page): string[] {
+/**
+ * Collects console errors and page errors (and, with `warnings`, console warnings); tests assert the
+ * list is empty. `allow` drops messages that are the expected answer (a refused sign-in is a 422).
+ */
+export function watchConsole(page: Page, options: { warnings?: boolean; allow?: RegExp[] } = {}): string[] {
   const errors: string[] = [];
+  const allowed = (text: string) => (options.allow ?? []).some((re) => re.test(text));
   page.on('console', (msg: ConsoleMessage) => {
-    if (msg.type() === 'error') errors.push(msg.text());
+    const kind = msg.type();
+    if ((kind === 'error' || (options.warnings && kind === 'warning')) && !allowed(msg.text())) {
+      errors.push(`${kind} on ${page.url()}: ${msg.text()}`);
+    }
   });
-  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('pageerror', (err) => errors.push(`uncaught on ${page.url()}: ${err.message}`));
   return errors;
 }
 
-/** Waits until the WebAssembly has hydrated the page. */
+/** Waits until the WebAssembly has hydrated the page's islands. */
 export async function hydrated(page: Page) {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
 export const OWNER = 'owner@example.com';
 export const PASSWORD = 'correct horse battery staple';
+export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export const SECRET = /^tsr_[0-9A-Za-z]{49}$/;
+export const TOKENS_URL = '/app/settings/api';
+export const MEMBERS_URL = '/app/settings/members';
+export const AUDIT_URL = '/app/settings/audit';
+export const POLICY_URL = '/app/settings/policy';
+
+/** Anything with its own cookie jar and the server's base URL: a page, or a browser context. */
+type HasRequest = { request: APIRequestContext };
+
+/** Calls a server function the way a program does (form body, JSON answer); it must succeed. */
+export async function rpc<T = unknown>(on: HasRequest, endpoint: string, form: Record<string, string> = {}): Promise<T> {
+  const response = await on.request.post(`/rpc/${endpoint}`, { form, headers: { accept: 'application/json' } });
+  expect(response.status(), `POST /rpc/${endpoint} answered ${await response.text()}`).toBe(200);
+  return (await response.json()) as T;
+}
 
 /** Completes first-run setup over HTTP in the page's browser context, which is signed in afterwards. */
-export async function setUp(page: Page, email = OWNER, organization = 'Acme') {
-  const response = await page.request.post('/rpc/auth/setup', {
-    form: { email, password: PASSWORD, organization },
-    headers: { accept: 'application/json' },
+export async function setUp(page: HasRequest, email = OWNER, organization = 'Acme') {
+  await rpc(page, 'auth/setup', { email, password: PASSWORD, organization });
+}
+
+export type CreatedToken = { id: string; name: string | null; secret: string; expires_at: number };
+
+/** Creates a token over HTTP as the signed-in person of `on`. */
+export function createToken(on: HasRequest, name: string, days = 30): Promise<CreatedToken> {
+  return rpc<CreatedToken>(on, 'tokens/create', { name, expires_in_days: String(days) });
+}
+
+/** `GET /api/v1/whoami` with a token, the way an integration calls the API. */
+export function whoami(on: HasRequest, token: { id: string; secret: string }): Promise<APIResponse> {
+  return on.request.get('/api/v1/whoami', {
+    headers: { 'X-ZeroPath-API-Token-Id': token.id, 'X-ZeroPath-API-Token-Secret': token.secret },
   });
-  expect(response.status()).toBe(200);
+}
+
+/**
+ * Invites `email` into the signed-in owner's organization and accepts the invitation with a new
+ * password in a browser context of its own, which is returned signed in.
+ */
+export async function addMember(
+  owner: HasRequest,
+  browser: Browser,
+  tessera: Tessera,
+  email: string,
+  role: 'viewer' | 'member' | 'admin' = 'member',
+  password = 'member password 123',
+): Promise<BrowserContext> {
+  const invited = await rpc<{ link: string }>(owner, 'orgs/members/add', { email, role });
+  const context = await browser.newContext({ baseURL: tessera.url });
+  await rpc(context, 'auth/accept-invitation', { code: invited.link.split('/').pop()!, password });
+  return context;
+}
+
+/** The page holds `secret` nowhere: not in the document, the URL or the browser's storage. */
+export async function expectSecretGone(page: Page, secret: string) {
+  expect(await page.content(), 'the Token Secret is still in the page').not.toContain(secret);
+  expect(page.url()).not.toContain(secret);
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  expect(storage).not.toContain(secret);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A date as the dashboard writes it (UTC): "Dec 8, 2026". */
+export function shownDate(at: number | Date): string {
+  const d = new Date(at);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}`;
+}
+
+/** Reads the dashboard's "Dec 1, 2026, 11:14 UTC" back into a time (ms). */
+export function parseShownDateTime(text: string): number {
+  const m = text.match(/([A-Z][a-z]{2}) (\d{1,2}), (\d{4}), (\d{2}):(\d{2}) UTC/);
+  expect(m, `no "Mon D, YYYY, HH:MM UTC" in ${JSON.stringify(text)}`).not.toBeNull();
+  return Date.UTC(Number(m![3]), MONTHS.indexOf(m![1]), Number(m![2]), Number(m![4]), Number(m![5]));
 }
 
 /** Every test gets its own server and database: nothing leaks between tests. */
@@ -94,4 +171,4 @@ export const test = base.extend<{ tessera: Tessera }>({
 });
 
 export { expect };
-export type { Page };
+export type { Page, BrowserContext };

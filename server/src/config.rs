@@ -223,6 +223,37 @@ pub struct ServeArgs {
     /// Seconds a cached token is used before it is read again, even if a change notification was lost.
     #[arg(long, env = "TESSERA_TOKEN_CACHE_TTL", default_value_t = 30)]
     pub token_cache_ttl: u32,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Email and webhooks.
+#[derive(Debug, Clone, Args)]
+pub struct NotifyArgs {
+    /// The SMTP server for email: `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS),
+    /// `smtps://host:465` (TLS), with `user:password@` for authentication. Unset: email is off.
+    #[arg(long, env = "TESSERA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of emails, like `Tessera <tessera@example.com>`.
+    #[arg(long, env = "TESSERA_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Let webhook endpoints be on loopback and private networks, over plain http:// too (for internal
+    /// receivers). Off by default: Tessera must not become a way into its own network.
+    #[arg(long, env = "TESSERA_WEBHOOKS_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhooks_allow_private: bool,
+    /// Milliseconds between looks at the outbox for due emails and webhook deliveries.
+    #[arg(long, env = "TESSERA_OUTBOX_POLL_MS", default_value_t = 1000)]
+    pub outbox_poll_ms: u64,
+    /// Delivery workers in this process (PostgreSQL; SQLite always has one). Instances share the work.
+    #[arg(long, env = "TESSERA_OUTBOX_WORKERS", default_value_t = 2)]
+    pub outbox_workers: u32,
+    /// Milliseconds before the first retry of a failed delivery; each further retry waits twice as long
+    /// (at most an hour).
+    #[arg(long, env = "TESSERA_DELIVERY_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub delivery_retry_base_ms: u64,
+    /// Minutes of failed retries after which a delivery is given up (and its webhook marked failing).
+    #[arg(long, env = "TESSERA_DELIVERY_GIVE_UP_MINUTES", default_value_t = 24 * 60)]
+    pub delivery_give_up_minutes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -251,6 +282,10 @@ pub enum ConfigError {
         "--public-url {0} must be an absolute http:// or https:// URL without a path, like https://tessera.example.com"
     )]
     PublicUrl(String),
+    #[error("--smtp-url / TESSERA_SMTP_URL: {0}")]
+    SmtpUrl(String),
+    #[error("--smtp-from / TESSERA_SMTP_FROM: {0}")]
+    SmtpFrom(String),
     #[error("--token-prefix / TESSERA_TOKEN_PREFIX: {0}")]
     TokenPrefix(String),
     #[error("{0} is not a valid HTTP header name; choose one like X-Api-Token-Id")]

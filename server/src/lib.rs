@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod http;
 pub mod startup;
 pub mod telemetry;

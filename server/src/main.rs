@@ -8,8 +8,19 @@ use tessera::{
 };
 use tessera_core::clock::Clock;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Rendering a page nests deeply in unoptimised builds: give the workers room (the default is 2 MiB).
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init(cli.common.log_format, std::io::IsTerminal::is_terminal(&std::io::stdout()), std::io::stdout);
     match run(cli).await {

@@ -4,6 +4,7 @@
 
 use crate::{
     config::{CommonArgs, ConfigError, LogFormat, ServeArgs, TokenCache},
+    delivery::{self, DeliveryConfig, Transports},
     http::{self, ServerState, client::Proxies, limiter::FailureLimiter, reqlog},
 };
 use app::state::{AppState, SetupGate, WebSettings};
@@ -44,6 +45,7 @@ pub struct ServerConfig {
     pub token_cache: TokenCache,
     pub token_cache_ttl_ms: i64,
     pub log_format: LogFormat,
+    pub delivery: DeliveryConfig,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -56,6 +58,7 @@ impl fmt::Debug for ServerConfig {
             .field("web", &self.web)
             .field("proxies", &self.proxies)
             .field("token_cache", &self.token_cache)
+            .field("delivery", &self.delivery)
             .finish_non_exhaustive()
     }
 }
@@ -77,24 +80,25 @@ impl ServerConfig {
         let mut core = core_settings(common)?;
         core.session_idle_ms = i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS;
         core.session_absolute_ms = i64::from(serve.session_max_hours.max(1)) * HOUR_MS;
+        let delivery = DeliveryConfig::from_args(&serve.notify)?;
+        let public_origin = serve.public_origin()?;
+        if let Some(origin) = &public_origin {
+            core.links_base = origin.clone();
+        }
         Ok(Self {
             database: common.db_options(url),
             data_dir,
             listen: serve.listen,
             site_root: serve.site_root.clone(),
             secret_key: secret_key_from_env(),
-            web: WebSettings {
-                public_origin: serve.public_origin()?,
-                listen: serve.listen,
-                token_id_header,
-                token_secret_header,
-            },
+            web: WebSettings { public_origin, listen: serve.listen, token_id_header, token_secret_header },
             core,
             proxies: serve.trusted_proxies()?,
             api_failures_per_minute: serve.api_failures_per_minute,
             token_cache: serve.token_cache,
             token_cache_ttl_ms: i64::from(serve.token_cache_ttl.max(1)) * SECOND_MS,
             log_format: common.log_format,
+            delivery,
         })
     }
 
@@ -114,6 +118,7 @@ impl ServerConfig {
             token_cache: TokenCache::Auto,
             token_cache_ttl_ms: 30 * SECOND_MS,
             log_format: LogFormat::Human,
+            delivery: DeliveryConfig::default(),
         }
     }
 
@@ -215,6 +220,8 @@ pub struct Application {
     router: axum::Router,
     state: ServerState,
     background: Background,
+    delivery: DeliveryConfig,
+    transports: Arc<Transports>,
 }
 
 /// Where request log lines go (tests capture them).
@@ -241,15 +248,18 @@ impl Application {
                 CacheMode::Shared { ttl_ms: config.token_cache_ttl_ms, database_url: config.database.url.clone() }
             }
         };
-        let (core, background) = open_core(
-            &config.database,
-            config.secret_key.as_deref(),
-            &config.key_file(),
-            config.core.clone(),
-            cache,
-            clock,
-        )
-        .await?;
+        let transports = Arc::new(Transports::new(&config.delivery)?);
+        let mut settings = config.core.clone();
+        // What the services need to know of delivery: whether email goes out, which endpoints may be called.
+        settings.email = config.delivery.smtp.is_some();
+        settings.allow_private_webhooks = config.delivery.allow_private_webhooks;
+        if config.web.public_origin.is_none() {
+            // Links in emails point where this server listens, unless told its public URL.
+            settings.links_base = format!("http://{addr}");
+        }
+        let (core, background) =
+            open_core(&config.database, config.secret_key.as_deref(), &config.key_file(), settings, cache, clock)
+                .await?;
         let setup = if is_loopback_only(addr)
             || !tessera_core::services::accounts::needs_setup(&core).await.map_err(StartupError::Core)?
         {
@@ -282,7 +292,7 @@ impl Application {
             openapi: Arc::from(serde_json::to_string(&openapi).unwrap_or_default()),
         }));
         let router = http::router(state.clone());
-        Ok(Self { listener, router, state, background })
+        Ok(Self { listener, router, state, background, delivery: config.delivery, transports })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -304,8 +314,10 @@ impl Application {
         let mut tasks = vec![
             tokio::spawn(usage.run(core.db.clone())),
             tokio::spawn(housekeeping(core.clone())),
+            tokio::spawn(expiry_warnings(core.clone())),
             tokio::spawn(flush_logs(self.state.clone())),
         ];
+        tasks.extend(delivery::spawn_workers(&core, &self.transports, &self.delivery));
         if let Some(listener) = listener {
             tasks.push(tokio::spawn(listener.run()));
         }
@@ -329,6 +341,17 @@ async fn housekeeping(core: Core) {
             Ok(swept) if swept != Default::default() => tracing::info!(?swept, "housekeeping"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e, "housekeeping failed"),
+        }
+    }
+}
+
+/// Expiry warnings are looked for every minute (each is sent once, whatever the instances).
+async fn expiry_warnings(core: Core) {
+    let mut every = tokio::time::interval(Duration::from_millis(MINUTE_MS as u64));
+    loop {
+        every.tick().await;
+        if let Err(e) = tessera_core::services::notify::sweep_expiry(&core).await {
+            tracing::warn!(error = ?e, "expiry warnings failed");
         }
     }
 }

@@ -24,14 +24,17 @@ pub struct Roster {
     pub you: tessera_core::ids::UserId,
     pub members: Vec<MemberEntry>,
     pub invitations: Vec<InvitationEntry>,
+    /// The server sends email: invitations are emailed, not shown.
+    pub email_enabled: bool,
 }
 
-/// The result of inviting someone: the one-time link to send them. Shown once.
+/// The result of inviting someone: the one-time link to send them, shown once; or, when the server
+/// sends email, nothing to show (the link went to them).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invited {
     pub email: String,
     pub role: Role,
-    pub link: String,
+    pub link: Option<String>,
 }
 
 impl fmt::Debug for Invited {
@@ -82,13 +85,15 @@ pub async fn list_members() -> Result<Roster, AppError> {
             you: member.user_id,
             members: roster.members,
             invitations: roster.invitations,
+            email_enabled: cx.core().settings.email,
         })
     })
     .await
 }
 
-/// Invites someone by email. Whether or not they have an account, the answer is a one-time link to
-/// send them (so nobody learns which emails have accounts); they accept it to join.
+/// Invites someone by email. Whether or not they have an account, the answer is the same (so nobody
+/// learns which emails have accounts): a one-time link to send them, or, when the server sends email,
+/// word that it was emailed. They accept it to join.
 #[server(prefix = "/rpc", endpoint = "orgs/members/add")]
 pub async fn invite_member(
     #[server(default)] email: String,
@@ -102,7 +107,7 @@ pub async fn invite_member(
         Ok(Invited {
             email: invited.email.to_string(),
             role: invited.role,
-            link: format!("{base}/invite/{}", invited.code.expose()),
+            link: invited.code.map(|code| format!("{base}/invite/{}", code.expose())),
         })
     })
     .await
@@ -114,6 +119,17 @@ pub async fn revoke_invitation(#[server(default)] id: String) -> Result<(), AppE
     crate::request::serve_member(|cx, caller| async move {
         let id: InvitationId = id.parse().map_err(|_| Error::not_found("That invitation"))?;
         members::revoke_invitation(cx.core(), &caller, id).await
+    })
+    .await
+}
+
+/// Emails a pending invitation again (with a new link; the previous one stops working).
+#[server(prefix = "/rpc", endpoint = "orgs/invitations/resend")]
+pub async fn resend_invitation(#[server(default)] id: String) -> Result<(), AppError> {
+    use tessera_core::{error::Error, ids::InvitationId, services::members};
+    crate::request::serve_member(|cx, caller| async move {
+        let id: InvitationId = id.parse().map_err(|_| Error::not_found("That invitation"))?;
+        members::resend_invitation(cx.core(), &caller, id).await
     })
     .await
 }

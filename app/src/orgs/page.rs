@@ -2,7 +2,8 @@
 //! and revoke a member's tokens.
 
 use super::{
-    ChangeRole, InviteMember, Invited, MEMBERS_URL, RemoveMember, RevokeInvitation, RevokeMemberTokens, Roster,
+    ChangeRole, InviteMember, Invited, MEMBERS_URL, RemoveMember, ResendInvitation, RevokeInvitation,
+    RevokeMemberTokens, Roster,
 };
 use crate::{
     forms::{Action, posted},
@@ -34,12 +35,14 @@ fn Members() -> impl IntoView {
         posted::<ChangeRole>().and_then(Result::err),
         posted::<RemoveMember>().and_then(Result::err),
         posted::<RevokeInvitation>().and_then(Result::err),
+        posted::<ResendInvitation>().and_then(Result::err),
         posted::<RevokeMemberTokens>().and_then(Result::err),
     ]
     .into_iter()
     .flatten()
     .next();
     let revoked_tokens = posted::<RevokeMemberTokens>().and_then(Result::ok);
+    let resent = posted::<ResendInvitation>().is_some_and(|r| r.is_ok());
     let query = use_query_map().get_untracked();
     let open = (query.get("remove"), query.get("revoke_tokens"));
     view! {
@@ -47,7 +50,7 @@ fn Members() -> impl IntoView {
             {move || {
                 let (invited, outcome_error, open) = (invited.clone(), outcome_error.clone(), open.clone());
                 roster.get().map(move |data| match data {
-                    Ok(data) => view! { <MembersView data invited outcome_error revoked_tokens open /> }.into_any(),
+                    Ok(data) => view! { <MembersView data invited outcome_error revoked_tokens resent open /> }.into_any(),
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                 })
             }}
@@ -61,11 +64,13 @@ fn MembersView(
     invited: Option<Result<Invited, crate::error::AppError>>,
     outcome_error: Option<crate::error::AppError>,
     revoked_tokens: Option<usize>,
+    resent: bool,
     open: (Option<String>, Option<String>),
 ) -> impl IntoView {
     let you = data.your_role;
     let can_manage = allows(you, Permission::ManageMembers);
     let count = data.members.len();
+    let owners = data.members.iter().filter(|m| m.role == Role::Owner).count();
     let (open_remove, open_revoke) = open;
     view! {
         <div class="page-header">
@@ -77,14 +82,17 @@ fn MembersView(
                 </p>
             </div>
         </div>
-        {can_manage.then(|| view! { <InviteForm you outcome=invited.clone() /> })}
+        {can_manage.then(|| view! { <InviteForm you outcome=invited.clone() email_enabled=data.email_enabled /> })}
         <ErrorAlert error=form_error(&outcome_error, &[]) />
         {revoked_tokens.map(|n| view! {
             <div class="alert alert-success" role="status" data-testid="member-tokens-revoked">
                 {format!("{n} token{} revoked.", if n == 1 { " was" } else { "s were" })}
             </div>
         })}
-        {(can_manage && !data.invitations.is_empty()).then(|| view! { <Invitations list=data.invitations.clone() you /> })}
+        {resent.then(|| view! {
+            <div class="alert alert-success" role="status" data-testid="invitation-resent">"The invitation was emailed again, with a new link."</div>
+        })}
+        {(can_manage && !data.invitations.is_empty()).then(|| view! { <Invitations list=data.invitations.clone() you email_enabled=data.email_enabled /> })}
         <section class="section" aria-labelledby="members-title">
             <div class="section-title">
                 <h2 id="members-title">"Members"</h2>
@@ -100,7 +108,8 @@ fn MembersView(
                         let is_you = member.user_id == data.you;
                         let remove_open = open_remove.as_deref() == Some(id.as_str());
                         let revoke_open = open_revoke.as_deref() == Some(id.as_str());
-                        view! { <MemberRow member you is_you remove_open revoke_open /> }
+                        let sole_owner = member.role == Role::Owner && owners == 1;
+                        view! { <MemberRow member you is_you remove_open revoke_open sole_owner /> }
                     })
                     .collect_view()}
             </ul>
@@ -114,24 +123,41 @@ fn assignable(you: Role) -> Vec<Role> {
 }
 
 #[component]
-fn InviteForm(you: Role, outcome: Option<Result<Invited, crate::error::AppError>>) -> impl IntoView {
+fn InviteForm(
+    you: Role,
+    outcome: Option<Result<Invited, crate::error::AppError>>,
+    email_enabled: bool,
+) -> impl IntoView {
     let error = outcome.clone().and_then(Result::err);
     let invited = outcome.and_then(Result::ok);
+    let how = if email_enabled {
+        "We email them a one-time link (valid for 7 days). They open it to join: with a new password, or by signing in if they already have an account."
+    } else {
+        "You get a one-time link (valid for 7 days) to send them: email is not configured on this server, so Tessera can't send it. They open it to join: with a new password, or by signing in if they already have an account."
+    };
     view! {
         <section class="card" aria-labelledby="invite-title">
             <h2 id="invite-title">"Invite a member"</h2>
-            <p class="muted">
-                "You get a one-time link (valid for 7 days) to send them. They open it to join: with a new password, or by signing in if they already have an account."
-            </p>
-            {invited.map(|invited| view! {
-                <div class="alert alert-success" role="status" data-testid="member-invited">
-                    <strong>{format!("{} was invited as {}.", invited.email, invited.role.label())}</strong>
-                    <p>"Send them this one-time link. It works once, for this email only, and stops working if your role changes."</p>
-                    <div class="copy-row invite-link">
-                        <code class="value" id="invitation-link" data-testid="invitation-link">{invited.link.clone()}</code>
-                        <CopyButton target="invitation-link".to_owned() what="invitation link".to_owned() test_id="copy-invitation-link".to_owned() />
+            <p class="muted" data-testid="invite-how">{how}</p>
+            {invited.map(|invited| match invited.link.clone() {
+                Some(link) => view! {
+                    <div class="alert alert-success" role="status" data-testid="member-invited">
+                        <strong>{format!("{} was invited as {}.", invited.email, invited.role.label())}</strong>
+                        <p>"Send them this one-time link. It works once, for this email only, and stops working if your role changes."</p>
+                        <div class="copy-row invite-link">
+                            <code class="value" id="invitation-link" data-testid="invitation-link">{link}</code>
+                            <CopyButton target="invitation-link".to_owned() what="invitation link".to_owned() test_id="copy-invitation-link".to_owned() />
+                        </div>
                     </div>
-                </div>
+                }
+                .into_any(),
+                None => view! {
+                    <div class="alert alert-success" role="status" data-testid="member-invited">
+                        <strong>{format!("Invitation sent to {} as {}.", invited.email, invited.role.label())}</strong>
+                        <p>"They get an email with a one-time link. You can resend or revoke it below while it is pending."</p>
+                    </div>
+                }
+                .into_any(),
             })}
             <ErrorAlert error=form_error(&error, &["email", "role"]) />
             <form method="post" action=MEMBERS_URL data-testid="invite-form">
@@ -156,7 +182,7 @@ fn InviteForm(you: Role, outcome: Option<Result<Invited, crate::error::AppError>
 }
 
 #[component]
-fn Invitations(list: Vec<InvitationEntry>, you: Role) -> impl IntoView {
+fn Invitations(list: Vec<InvitationEntry>, you: Role, email_enabled: bool) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="invitations-title">
             <div class="section-title">
@@ -181,11 +207,20 @@ fn Invitations(list: Vec<InvitationEntry>, you: Role) -> impl IntoView {
                                     </div>
                                 </div>
                                 {may_revoke.then(|| view! {
-                                    <form method="post" action=MEMBERS_URL class="inline-form">
-                                        <Action path=RevokeInvitation::PATH />
-                                        <input type="hidden" name="id" value=inv.id.to_string() />
-                                        <button type="submit" class="small" aria-label=format!("Revoke the invitation of {}", inv.email)>"Revoke"</button>
-                                    </form>
+                                    <div class="row-actions">
+                                        {email_enabled.then(|| view! {
+                                            <form method="post" action=MEMBERS_URL class="inline-form">
+                                                <Action path=ResendInvitation::PATH />
+                                                <input type="hidden" name="id" value=inv.id.to_string() />
+                                                <button type="submit" class="small" data-testid="resend-invitation" aria-label=format!("Resend the invitation of {}", inv.email)>"Resend"</button>
+                                            </form>
+                                        })}
+                                        <form method="post" action=MEMBERS_URL class="inline-form">
+                                            <Action path=RevokeInvitation::PATH />
+                                            <input type="hidden" name="id" value=inv.id.to_string() />
+                                            <button type="submit" class="small" data-testid="revoke-invitation" aria-label=format!("Revoke the invitation of {}", inv.email)>"Revoke"</button>
+                                        </form>
+                                    </div>
                                 })}
                             </li>
                         }
@@ -197,10 +232,18 @@ fn Invitations(list: Vec<InvitationEntry>, you: Role) -> impl IntoView {
 }
 
 #[component]
-fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, revoke_open: bool) -> impl IntoView {
+fn MemberRow(
+    member: MemberEntry,
+    you: Role,
+    is_you: bool,
+    remove_open: bool,
+    revoke_open: bool,
+    /// The only owner: can't leave (the server would refuse), so "Leave" is not offered.
+    sole_owner: bool,
+) -> impl IntoView {
     let can_change = !is_you && allows(you, action_for_member_change(Some(member.role), Some(Role::Viewer)));
     let can_remove = if is_you {
-        allows(you, Permission::Leave)
+        allows(you, Permission::Leave) && !sole_owner
     } else {
         allows(you, action_for_member_change(Some(member.role), None))
     };
@@ -235,7 +278,7 @@ fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, re
                                     .map(|r| view! { <option value=r.as_str() selected=r == member.role>{r.label()}</option> })
                                     .collect_view()}
                             </select>
-                            <button type="submit" class="small" aria-label=format!("Change the role of {email}")>"Change role"</button>
+                            <button type="submit" class="small" aria-label=format!("Change role of {email}")>"Change role"</button>
                         </form>
                     }
                     .into_any()
@@ -249,7 +292,7 @@ fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, re
                     view! {
                         <DialogButton
                             label="Revoke tokens".to_owned()
-                            aria_label=format!("Revoke all tokens of {email}")
+                            aria_label=format!("Revoke tokens of {email}")
                             test_id="revoke-member-tokens".to_owned()
                             class="small danger-outline".to_owned()
                             page=MEMBERS_URL.to_owned()
@@ -264,7 +307,7 @@ fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, re
                                 <Action path=RevokeMemberTokens::PATH />
                                 <input type="hidden" name="user_id" value=id.clone() />
                                 <div class="actions end">
-                                    <button type="submit" formmethod="dialog" formnovalidate>"Cancel"</button>
+                                    <button type="submit" formmethod="dialog" formnovalidate data-autofocus="" autofocus=revoke_open>"Cancel"</button>
                                     <button type="submit" class="danger" data-testid="confirm-revoke-tokens">"Revoke tokens"</button>
                                 </div>
                             </form>
@@ -296,7 +339,7 @@ fn MemberRow(member: MemberEntry, you: Role, is_you: bool, remove_open: bool, re
                                 <Action path=RemoveMember::PATH />
                                 <input type="hidden" name="user_id" value=id.clone() />
                                 <div class="actions end">
-                                    <button type="submit" formmethod="dialog" formnovalidate>"Cancel"</button>
+                                    <button type="submit" formmethod="dialog" formnovalidate data-autofocus="" autofocus=remove_open>"Cancel"</button>
                                     <button type="submit" class="danger" data-testid="confirm-remove">{label}</button>
                                 </div>
                             </form>

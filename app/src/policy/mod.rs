@@ -17,6 +17,8 @@ pub struct PolicyData {
     pub policy: TokenPolicy,
     pub updated_at: Option<Timestamp>,
     pub can_edit: bool,
+    /// The server sends email (expiry warnings reach people, not only webhooks).
+    pub email_enabled: bool,
 }
 
 #[server(prefix = "/rpc", endpoint = "policy/get")]
@@ -25,7 +27,12 @@ pub async fn get_policy() -> Result<PolicyData, AppError> {
     crate::request::serve_member(|cx, caller| async move {
         let member = &caller.member;
         let view = policy::get(cx.core(), member).await?;
-        Ok(PolicyData { policy: view.policy, updated_at: view.updated_at, can_edit: member.may(Action::ManagePolicy) })
+        Ok(PolicyData {
+            policy: view.policy,
+            updated_at: view.updated_at,
+            can_edit: member.may(Action::ManagePolicy),
+            email_enabled: cx.core().settings.email,
+        })
     })
     .await
 }
@@ -49,6 +56,7 @@ pub async fn set_policy(
     #[server(default)] default_lifetime_days: String,
     #[server(default)] revoke_unused_after_days: String,
     #[server(default)] api_rotation: Option<String>,
+    #[server(default)] expiry_warning_days: Option<String>,
 ) -> Result<i64, AppError> {
     use tessera_core::{domain::policy::TokenPolicy, error::Error, services::policy};
     crate::request::serve_member(|cx, caller| async move {
@@ -59,6 +67,7 @@ pub async fn set_policy(
             Some(&revoke_unused_after_days),
             rotation,
         )
+        .and_then(|p| p.with_warnings(expiry_warning_days.as_deref()))
         .map_err(|(f, m)| Error::invalid(f, m))?;
         policy::set(cx.core(), &caller, parsed).await
     })

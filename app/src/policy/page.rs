@@ -50,13 +50,13 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
         {affected.map(|n| view! {
             <div class="alert alert-success" role="status" data-testid="policy-saved">
                 {if n == 0 { "The policy was saved.".to_owned() } else {
-                    format!("The policy was saved. {n} token{} outlive the new maximum and {} refused from now on; rotate or replace {}.",
-                        if n == 1 { "" } else { "s" }, if n == 1 { "is" } else { "are" }, if n == 1 { "it" } else { "them" })
+                    format!("The policy was saved. {n} token{} the new maximum and {} refused from now on; rotate or replace {}.",
+                        if n == 1 { " outlives" } else { "s outlive" }, if n == 1 { "is" } else { "are" }, if n == 1 { "it" } else { "them" })
                 }}
             </div>
         })}
         {disabled.then(|| view! { <div class="alert alert-info" role="status">"Only owners can change the token policy."</div> })}
-        <ErrorAlert error=form_error(&error, &["max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days"]) />
+        <ErrorAlert error=form_error(&error, &["max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "expiry_warning_days"]) />
         <form method="post" action=POLICY_URL class="card" data-testid="policy-form">
             <Action path=SetPolicy::PATH />
             <fieldset disabled=disabled class="plain">
@@ -82,6 +82,24 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                     />
                     <span class="hint" id="unused-hint">"Empty: never. A token not used (since its creation or last use) for this long is revoked."</span>
                     {field_error(&error, "revoke_unused_after_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
+                </div>
+                <div class="field">
+                    <label for="expiry-warnings">"Expiry warnings (days before expiry)"</label>
+                    <input
+                        id="expiry-warnings"
+                        name="expiry_warning_days"
+                        type="text"
+                        inputmode="numeric"
+                        value=p.expiry_warnings.to_string()
+                        placeholder="None"
+                        aria-describedby="expiry-warnings-hint"
+                        aria-invalid=field_error(&error, "expiry_warning_days").is_some().then_some("true")
+                    />
+                    <span class="hint" id="expiry-warnings-hint">
+                        "Comma-separated, like 30, 7, 1, 0 (0: when it expires). Each is sent once per token, by email to its creator and as a token.expiring webhook event; a token created with less time left skips it. "
+                        {(!data.email_enabled).then_some("Email is not configured on this server, so only webhooks and the API Tokens page warn.")}
+                    </span>
+                    {field_error(&error, "expiry_warning_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
                 </div>
                 <div class="field checkbox">
                     <input id="api-rotation" name="api_rotation" type="checkbox" checked=p.api_rotation />

@@ -59,8 +59,7 @@ pub fn ExpiryField(
                                     on:change=move |_| set_choice.set(on_change.clone())
                                 />
                                 <span>
-                                    {format!("{days} days")}
-                                    <span class="visually-hidden">{format!(", until {}", now.plus_days(days).date())}</span>
+                                    {format!("{days} days")}<span class="visually-hidden">{format!(", until {}", now.plus_days(days).date())}</span>
                                 </span>
                             </label>
                         }

@@ -144,8 +144,8 @@ fn TokenSections(
         })}
         {(data.over_policy > 0).then(|| view! {
             <div class="alert alert-error" role="alert" data-testid="policy-banner">
-                <strong>{format!("{} token{} outlive the organization's maximum lifetime of {} and {} refused.",
-                    data.over_policy, if data.over_policy == 1 { "" } else { "s" }, policy.max_lifetime,
+                <strong>{format!("{} token{} the organization's maximum lifetime of {} and {} refused.",
+                    data.over_policy, if data.over_policy == 1 { " outlives" } else { "s outlive" }, policy.max_lifetime,
                     if data.over_policy == 1 { "is" } else { "are" })}</strong>
                 " Rotate each one (its successor gets a lifetime within the policy) or replace it."
             </div>
@@ -265,7 +265,12 @@ fn TokenRow(
 ) -> impl IntoView {
     let token = listing.token.clone();
     let id = token.id.to_string();
-    let label = label_of(&token.name, &id);
+    // A token being rotated out shares its name with its successor: its controls say "old" so that each
+    // action has one accessible name on the page.
+    let label = match token.replaced_by {
+        Some(_) => format!("{} (old)", label_of(&token.name, &id)),
+        None => label_of(&token.name, &id),
+    };
     let expiring = kind == ListKind::Active && token.expires_at.days_after(now) <= EXPIRING_SOON_DAYS;
     let rotating = token.grace_until.filter(|_| kind == ListKind::Active);
     let last_used = match (token.last_used_at, &token.last_used_ip) {
@@ -359,7 +364,7 @@ fn DeleteButton(id: String, label: String, open: bool) -> impl IntoView {
                 <Action path=DeleteToken::PATH />
                 <input type="hidden" name="id" value=id.clone() />
                 <div class="actions end">
-                    <button type="submit" formmethod="dialog" formnovalidate data-testid="cancel-dialog">"Cancel"</button>
+                    <button type="submit" formmethod="dialog" formnovalidate data-testid="cancel-dialog" data-autofocus="" autofocus=open>"Cancel"</button>
                     <button type="submit" class="danger" data-testid="confirm-delete">"Delete token"</button>
                 </div>
             </form>
@@ -398,7 +403,15 @@ fn RotateButton(id: String, label: String, open: bool, policy_max: i64) -> impl 
                             let label_for = input_id.clone();
                             view! {
                                 <label class="chip" for=label_for>
-                                    <input type="radio" id=input_id name="grace" value=grace.as_str() checked=grace == GracePeriod::DEFAULT />
+                                    <input
+                                        type="radio"
+                                        id=input_id
+                                        name="grace"
+                                        value=grace.as_str()
+                                        checked=grace == GracePeriod::DEFAULT
+                                        data-autofocus=(grace == GracePeriod::DEFAULT).then_some("")
+                                        autofocus=open && grace == GracePeriod::DEFAULT
+                                    />
                                     <span>{grace.label()}</span>
                                 </label>
                             }

@@ -76,6 +76,29 @@ fn copy(target: &str, set_state: WriteSignal<CopyState>) {
 #[cfg(not(feature = "hydrate"))]
 fn copy(_target: &str, _set_state: WriteSignal<CopyState>) {}
 
+/// Opens a dialog modally, with the focus on its `data-autofocus` element (the safe choice: Cancel, or
+/// the default option), not merely the first control.
+fn show(dialog: &leptos::web_sys::HtmlDialogElement) {
+    use wasm_bindgen::JsCast;
+    let _ = dialog.show_modal();
+    if let Ok(Some(element)) = dialog.query_selector("[data-autofocus]")
+        && let Ok(element) = element.dyn_into::<leptos::web_sys::HtmlElement>()
+    {
+        let _ = element.focus();
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(element) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn focus(_id: &str) {}
+
 /// A button that opens a modal dialog (its children: a heading with id `title_id`, and a form).
 ///
 /// With JavaScript the dialog is a native modal (`showModal`): focus moves into it and stays there,
@@ -102,13 +125,13 @@ pub fn DialogButton(
     Effect::new(move |_| {
         if open && let Some(dialog) = dialog.get() {
             dialog.close();
-            let _ = dialog.show_modal();
+            show(&dialog);
         }
     });
     let open_dialog = move |ev: leptos::ev::MouseEvent| {
         if let Some(dialog) = dialog.get() {
             ev.prevent_default();
-            let _ = dialog.show_modal();
+            show(&dialog);
         }
     };
     view! {
@@ -135,6 +158,12 @@ pub fn CodeTabs(
     Effect::new(move |_| set_hydrated.set(true));
     let (selected, set_selected) = signal(0usize);
     let count = tabs.len();
+    let ids: Vec<String> = tabs.iter().map(|(id, _, _)| format!("tab-{id}")).collect();
+    // Arrow keys select the next tab and move the focus to it (the WAI-ARIA tabs pattern).
+    let go = move |to: usize| {
+        set_selected.set(to);
+        focus(&ids[to]);
+    };
     let labels = tabs
         .iter()
         .enumerate()
@@ -150,10 +179,15 @@ pub fn CodeTabs(
                     aria-selected=move || (selected.get() == i).to_string()
                     tabindex=move || if selected.get() == i { "0" } else { "-1" }
                     on:click=move |_| set_selected.set(i)
-                    on:keydown=move |ev| match ev.key().as_str() {
-                        "ArrowRight" => set_selected.set((selected.get() + 1) % count),
-                        "ArrowLeft" => set_selected.set((selected.get() + count - 1) % count),
-                        _ => {}
+                    on:keydown={
+                        let go = go.clone();
+                        move |ev| match ev.key().as_str() {
+                            "ArrowRight" => go((selected.get() + 1) % count),
+                            "ArrowLeft" => go((selected.get() + count - 1) % count),
+                            "Home" => go(0),
+                            "End" => go(count - 1),
+                            _ => {}
+                        }
                     }
                 >
                     {label.clone()}

@@ -117,6 +117,7 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
                     <li><NavLink href=crate::tokens::TOKENS_URL label="API Tokens" /></li>
                     <li><NavLink href=crate::orgs::MEMBERS_URL label="Members" /></li>
                     <li><NavLink href=crate::policy::POLICY_URL label="Token policy" /></li>
+                    {may(Action::ManageWebhooks).then(|| view! { <li><NavLink href=crate::webhooks::WEBHOOKS_URL label="Webhooks" /></li> })}
                     {may(Action::ViewAudit).then(|| view! { <li><NavLink href=crate::audit::AUDIT_URL label="Audit log" /></li> })}
                 </ul>
             </nav>
@@ -172,6 +173,8 @@ pub fn Field(
     #[prop(optional)] test_id: &'static str,
 ) -> impl IntoView {
     let id = format!("field-{name}");
+    // After a failed post without JavaScript, the form comes back with what was typed (never a password).
+    let value = value.or_else(|| if kind == "password" { None } else { crate::forms::kept_value(name) });
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = [hint.map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]

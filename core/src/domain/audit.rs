@@ -31,7 +31,8 @@ event_types! {
     TokenRotated => "token.rotated", "Token rotated";
     TokenDeleted => "token.deleted", "Token deleted";
     TokenRevoked => "token.revoked", "Token revoked";
-    TokenExpired => "token.expired", "Expired token refused";
+    TokenExpiring => "token.expiring", "Expiry warning";
+    TokenExpired => "token.expired", "Token expired";
     TokenExposed => "token.exposed", "Token exposed";
     TokenRefusedByPolicy => "token.refused_by_policy", "Token refused by policy";
     MemberInvited => "member.invited", "Member invited";

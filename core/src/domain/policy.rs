@@ -4,7 +4,7 @@ use super::token::ExpiryDays;
 use serde::{Deserialize, Serialize};
 
 /// What every token of an organization must satisfy, and the defaults its creation form offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenPolicy {
     /// No token may live longer; lowering it refuses existing tokens whose remaining lifetime exceeds it.
     pub max_lifetime: ExpiryDays,
@@ -14,6 +14,70 @@ pub struct TokenPolicy {
     pub revoke_unused_after: Option<ExpiryDays>,
     /// May a token rotate itself or others through the API? The dashboard always may.
     pub api_rotation: bool,
+    /// When to warn about a token's expiry, in days before it (0: when it expires).
+    #[serde(default)]
+    pub expiry_warnings: ExpiryWarnings,
+}
+
+/// Days before expiry at which a token's creator is warned, most distant first (`30,7,1,0`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ExpiryWarnings(Vec<u16>);
+
+impl Default for ExpiryWarnings {
+    fn default() -> Self {
+        Self(vec![30, 7, 1, 0])
+    }
+}
+
+impl ExpiryWarnings {
+    pub const MAX_THRESHOLDS: usize = 8;
+
+    /// `30, 7, 1, 0` (any order, duplicates dropped); blank means none.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut days = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.parse::<u16>() {
+                Ok(d) if d <= 365 => days.push(d),
+                _ => {
+                    let shown: String = part.chars().take(12).collect();
+                    return Err(format!(
+                        "Expiry warnings are days before expiry from 0 to 365, separated by commas, like 30, 7, 1, 0; \u{201c}{shown}\u{201d} is not one."
+                    ));
+                }
+            }
+        }
+        days.sort_unstable_by(|a, b| b.cmp(a));
+        days.dedup();
+        if days.len() > Self::MAX_THRESHOLDS {
+            return Err(format!("At most {} expiry warnings.", Self::MAX_THRESHOLDS));
+        }
+        Ok(Self(days))
+    }
+
+    pub fn days(&self) -> &[u16] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ExpiryWarnings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(u16::to_string).collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+impl TryFrom<String> for ExpiryWarnings {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<ExpiryWarnings> for String {
+    fn from(w: ExpiryWarnings) -> String {
+        w.to_string()
+    }
 }
 
 impl Default for TokenPolicy {
@@ -23,6 +87,7 @@ impl Default for TokenPolicy {
             default_lifetime: ExpiryDays::DEFAULT,
             revoke_unused_after: None,
             api_rotation: false,
+            expiry_warnings: ExpiryWarnings::default(),
         }
     }
 }
@@ -56,7 +121,24 @@ impl TokenPolicy {
                     .map_err(|m| ("revoke_unused_after_days", m.replace("Expiration", "The unused-token period")))?,
             ),
         };
-        Ok(Self { max_lifetime, default_lifetime, revoke_unused_after, api_rotation })
+        Ok(Self {
+            max_lifetime,
+            default_lifetime,
+            revoke_unused_after,
+            api_rotation,
+            expiry_warnings: ExpiryWarnings::default(),
+        })
+    }
+
+    /// The same policy with other expiry warnings (from the form's `expiry_warning_days`).
+    pub fn with_warnings(self, raw: Option<&str>) -> Result<Self, PolicyError> {
+        match raw {
+            None => Ok(self),
+            Some(raw) => Ok(Self {
+                expiry_warnings: ExpiryWarnings::parse(raw).map_err(|m| ("expiry_warning_days", m))?,
+                ..self
+            }),
+        }
     }
 
     /// The lifetime a new token gets: what was asked, or the default; never beyond the maximum.
@@ -92,6 +174,16 @@ mod tests {
         assert_eq!(TokenPolicy::parse(Some("0"), None, None, false).unwrap_err().0, "max_lifetime_days");
         assert_eq!(TokenPolicy::parse(None, None, Some("x"), false).unwrap_err().0, "revoke_unused_after_days");
         assert_eq!(TokenPolicy::parse(None, None, Some("off"), false).unwrap().revoke_unused_after, None);
+    }
+
+    #[test]
+    fn expiry_warnings() {
+        assert_eq!(ExpiryWarnings::parse("1, 30,7,0,7").unwrap().days(), [30, 7, 1, 0]);
+        assert!(ExpiryWarnings::parse("").unwrap().days().is_empty());
+        for bad in ["x", "-1", "366", "1,2,3,4,5,6,7,8,9"] {
+            assert!(ExpiryWarnings::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(ExpiryWarnings::default().to_string(), "30, 7, 1, 0");
     }
 
     #[test]

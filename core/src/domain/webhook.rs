@@ -145,3 +145,91 @@ mod tests {
         }
     }
 }
+
+/// The events an endpoint receives: codes (`token.created`), families (`member.*`), or everything (`*`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct WebhookEvents(Vec<String>);
+
+/// What can be delivered to a webhook: every token and membership event and policy changes (sign-ins
+/// are not: they would drown everything else).
+pub fn deliverable(event: super::audit::EventType) -> bool {
+    let code = event.as_str();
+    code.starts_with("token.") || code.starts_with("member.") || code == "org.policy_changed"
+}
+
+impl WebhookEvents {
+    /// Comma- or space-separated; each must name a deliverable event or family.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut chosen: Vec<String> = Vec::new();
+        for part in raw.split([',', ' ', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            let known = part == "*"
+                || part == "token.*"
+                || part == "member.*"
+                || super::audit::EventType::ALL.iter().any(|e| deliverable(*e) && e.as_str() == part);
+            if !known {
+                let shown: String = part.chars().take(40).collect();
+                return Err(format!(
+                    "\u{201c}{shown}\u{201d} is not a webhook event: choose events like token.created or families like member.*."
+                ));
+            }
+            if !chosen.iter().any(|c| c == part) {
+                chosen.push(part.to_owned());
+            }
+        }
+        if chosen.is_empty() {
+            return Err("Choose at least one event to deliver.".into());
+        }
+        Ok(Self(chosen))
+    }
+
+    pub fn matches(&self, event: super::audit::EventType) -> bool {
+        deliverable(event)
+            && self.0.iter().any(|c| {
+                c == "*"
+                    || c == event.as_str()
+                    || c.strip_suffix(".*").is_some_and(|family| event.as_str().starts_with(&format!("{family}.")))
+            })
+    }
+
+    pub fn codes(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for WebhookEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(","))
+    }
+}
+
+impl TryFrom<String> for WebhookEvents {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<WebhookEvents> for String {
+    fn from(e: WebhookEvents) -> String {
+        e.to_string()
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+    use crate::domain::audit::EventType;
+
+    #[test]
+    fn events_and_families() {
+        let e = WebhookEvents::parse("token.created, member.*").unwrap();
+        assert!(e.matches(EventType::TokenCreated) && e.matches(EventType::MemberRemoved));
+        assert!(!e.matches(EventType::TokenDeleted));
+        assert!(!WebhookEvents::parse("*").unwrap().matches(EventType::SignInFailed), "sign-ins are never delivered");
+        assert!(WebhookEvents::parse("auth.sign_in_failed").is_err());
+        assert!(WebhookEvents::parse("").is_err());
+        assert!(WebhookEvents::parse("token.stolen").is_err());
+        assert_eq!(WebhookEvents::parse("token.created,token.created").unwrap().codes().len(), 1);
+    }
+}

@@ -12,13 +12,14 @@ use crate::{
     identity::{Caller, Member, Origin, Via},
     ids::{EventId, OrgId, TokenId, UserId},
     store::{
-        self, Exec,
+        self,
         audit::{Filter, NewEvent},
     },
     time::Timestamp,
     views::{AuditEntry, Page},
 };
 use serde_json::{Value, json};
+use sqlx::AnyConnection;
 
 /// Who caused an event.
 #[derive(Debug, Clone, Copy)]
@@ -142,16 +143,18 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    /// Records an event (inside the caller's transaction).
-    pub async fn record<'c>(
+    /// Records an event inside the caller's transaction, with its webhook deliveries: the outbox rows
+    /// commit (or roll back) with the change and its event.
+    pub async fn record(
         &self,
-        db: impl Exec<'c>,
+        conn: &mut AnyConnection,
         event: EventType,
         subject: Subject,
         detail: Value,
     ) -> Result<NewEvent, Error> {
         let event = self.event(event, subject, detail);
-        store::audit::insert(db, &event).await?;
+        store::audit::insert(&mut *conn, &event).await?;
+        super::notify::fan_out(conn, &event).await?;
         Ok(event)
     }
 }
@@ -233,6 +236,28 @@ pub async fn export(core: &Core, org_id: OrgId, since: Timestamp, mut line: impl
 
 /// One event as a JSON line: RFC 3339 time, the codes, and the detail as an object.
 pub fn export_line(e: &AuditEntry) -> String {
+    event_json(&NewEvent {
+        id: e.id,
+        org_id: e.org_id,
+        at: e.at,
+        event: e.event,
+        actor_kind: e.actor_kind,
+        actor_id: e.actor_id.clone(),
+        actor_label: e.actor_label.clone(),
+        subject_kind: e.subject_kind,
+        subject_id: e.subject_id.clone(),
+        subject_label: e.subject_label.clone(),
+        token_id: None,
+        member_id: None,
+        client_ip: e.client_ip.clone(),
+        user_agent: e.user_agent.clone(),
+        detail: e.detail.clone(),
+    })
+    .to_string()
+}
+
+/// An event as the export and webhooks show it.
+pub fn event_json(e: &NewEvent) -> Value {
     let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
     json!({
         "id": e.id,
@@ -246,7 +271,6 @@ pub fn export_line(e: &AuditEntry) -> String {
         "user_agent": e.user_agent,
         "detail": detail,
     })
-    .to_string()
 }
 
 /// Deletes events past the retention period; returns how many.

@@ -10,6 +10,7 @@
 
 use super::{
     audit::{Recorder, Subject, no_detail},
+    notify::{self, Letter, Mail},
     sessions::Identity,
     tokens::revoke_all_in,
 };
@@ -110,13 +111,15 @@ fn require_role(role: Role, action: Action) -> Result<(), Error> {
     .require(action)
 }
 
-/// An invitation just issued: the code goes into the link, shown once (or emailed).
+/// An invitation just issued: the code goes into the link, shown once to the admin, or (when email is
+/// configured) made when the email is sent, so that only the invited person ever sees it.
 #[derive(Debug)]
 pub struct Invited {
     pub id: InvitationId,
     pub email: Email,
     pub role: Role,
-    pub code: InvitationCode,
+    /// `None`: the link was emailed.
+    pub code: Option<InvitationCode>,
 }
 
 /// Invites someone by email, whether or not they have an account (the answer is the same, so admins
@@ -158,9 +161,73 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
             json!({"role": role}),
         )
         .await?;
+    let emailed = core.settings.email;
+    if emailed {
+        notify::queue_letter(
+            &mut tx,
+            core,
+            Some(caller.org_id()),
+            "invitation",
+            &Letter::Invitation { invitation_id: id },
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    tracing::info!(org = %caller.org_id(), by = %caller.user_id(), invitation = %id, %role, "member invited");
-    Ok(Invited { id, email: email.clone(), role, code })
+    tracing::info!(org = %caller.org_id(), by = %caller.user_id(), invitation = %id, %role, emailed, "member invited");
+    Ok(Invited { id, email: email.clone(), role, code: (!emailed).then_some(code) })
+}
+
+/// Emails a pending invitation again, with a new link (the previous one stops working).
+pub async fn resend_invitation(core: &Core, caller: &Caller, id: InvitationId) -> Result<(), Error> {
+    caller.require(Action::ManageMembers)?;
+    if !core.settings.email {
+        return Err(Error::conflict(
+            "Email is not configured on this server, so invitations can't be emailed. Invite the person again to get a new link to send them.",
+        ));
+    }
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let pending = store::invitations::pending(&mut *tx, caller.org_id(), now).await?;
+    if !pending.iter().any(|i| i.id == id) {
+        return Err(Error::not_found("That invitation"));
+    }
+    notify::queue_letter(
+        &mut tx,
+        core,
+        Some(caller.org_id()),
+        "invitation",
+        &Letter::Invitation { invitation_id: id },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The invitation email, with a new code made now (delivery calls this; the outbox never holds a code).
+/// `None` when the invitation was accepted, revoked or has expired meanwhile.
+pub(crate) async fn invitation_mail(core: &Core, id: InvitationId) -> Result<Option<Mail>, Error> {
+    let now = core.clock.now();
+    let code = InvitationCode::generate();
+    let mut tx = core.db.begin_write().await?;
+    let Some(row) = store::invitations::recode(&mut *tx, id, &code.hash(), now).await? else {
+        return Ok(None);
+    };
+    tx.commit().await?;
+    let link = format!("{}/invite/{}", core.settings.links_base.trim_end_matches('/'), code.expose());
+    let text = format!(
+        "{inviter} invited you to join the organization {org} on Tessera as {role}.\n\n         Accept the invitation: {link}\n\n         The link works once, until {until}. If you did not expect this email, ignore it.\n",
+        inviter = row.inviter_email,
+        org = row.org_name,
+        role = row.role.label(),
+        until = row.expires_at.date_time(),
+    );
+    Ok(Some(Mail {
+        to: vec![row.email],
+        subject: format!("You are invited to join {} on Tessera", row.org_name),
+        text,
+    }))
 }
 
 /// Revokes a pending invitation (its link stops working).
@@ -316,6 +383,9 @@ pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Rol
             json!({"from": from, "to": role, "invitations_revoked": dropped}),
         )
         .await?;
+    if role == Role::Owner {
+        notify::new_owner(&mut tx, core, &Recorder::for_caller(caller, now), &email).await?;
+    }
     // Tokens carry their creator's role: cached copies must not outlive the change.
     bus::announce(&mut *tx, core.db.backend(), Invalidation::All).await?;
     tx.commit().await?;
@@ -343,12 +413,13 @@ pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), 
     store::orgs::delete_membership(&mut *tx, caller.org_id(), target).await?;
     let recorder = Recorder::for_caller(caller, now);
     let revoked = revoke_all_in(
+        core,
         &mut tx,
         &recorder,
-        caller.org_id(),
+        (caller.org_id(), &caller.member.org_name),
         Some(target),
-        Some(caller.user_id()),
         RevokeReason::MemberRemoved,
+        false,
     )
     .await?;
     let dropped = store::invitations::delete_issued_by(&mut *tx, caller.org_id(), target).await?;
@@ -360,6 +431,10 @@ pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), 
             json!({"role": from, "left": leaving, "tokens_revoked": revoked.len(), "invitations_revoked": dropped}),
         )
         .await?;
+    if !leaving {
+        notify::member_tokens_revoked(&mut tx, core, &recorder, &caller.member.org_name, target, revoked.len(), true)
+            .await?;
+    }
     bus::announce(&mut *tx, core.db.backend(), Invalidation::All).await?;
     tx.commit().await?;
     core.verifier.forget(Invalidation::All);
@@ -416,6 +491,9 @@ pub async fn operator_add_member(core: &Core, org_id: OrgId, user_id: UserId, ro
             json!({"role": role, "how": "operator"}),
         )
         .await?;
+    if role == Role::Owner {
+        notify::new_owner(&mut tx, core, &Recorder::operator(org_id, now), &email).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

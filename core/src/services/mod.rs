@@ -5,8 +5,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod authenticate;
+pub mod delivery;
 pub mod housekeeping;
 pub mod members;
+pub mod notify;
 pub mod policy;
 pub mod sessions;
 pub mod tokens;
+pub mod webhooks;

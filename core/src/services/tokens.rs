@@ -2,7 +2,10 @@
 //! and the CLI all call these, so the role rules, the policy and the "another organization's token is
 //! not found" rule live here once.
 
-use super::audit::{Recorder, Subject};
+use super::{
+    audit::{Recorder, Subject},
+    notify,
+};
 use crate::{
     context::Core,
     domain::{
@@ -48,7 +51,14 @@ impl CreateInput {
     /// From the form: `expires_in_days` is a number, blank, or `custom` to take `custom_days`.
     pub fn parse(name: &str, expires_in_days: &str, custom_days: &str) -> Result<Self, Error> {
         let name = TokenName::parse(name).map_err(|m| Error::invalid("name", m))?;
-        let raw = if expires_in_days.trim() == "custom" { custom_days } else { expires_in_days };
+        let custom = expires_in_days.trim() == "custom";
+        if custom && custom_days.trim().is_empty() {
+            return Err(Error::invalid(
+                "expires_in_days",
+                "Enter a number of days from 1 to 365 for the custom expiration.",
+            ));
+        }
+        let raw = if custom { custom_days } else { expires_in_days };
         let days = if raw.trim().is_empty() {
             None
         } else {
@@ -238,6 +248,12 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
             json!({"by": by}),
         )
         .await?;
+    if !own && !itself {
+        let recorder = Recorder::for_caller(caller, now);
+        let token = (id, token.name.as_deref(), token.created_by);
+        notify::token_deleted_by_other(&mut tx, core, &recorder, &caller.member.org_name, token, &caller.member.email)
+            .await?;
+    }
     commit_and_forget(core, tx, Invalidation::Token(id)).await?;
     tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), "API token deleted");
     Ok(())
@@ -339,6 +355,15 @@ pub async fn rotate(
             }),
         )
         .await?;
+    // The successor's own history starts here (its audit filter finds it), and webhooks hear of a new token.
+    Recorder::for_caller(caller, now)
+        .record(
+            &mut *tx,
+            EventType::TokenCreated,
+            Subject::token(successor_id, old.name.as_deref(), old.created_by),
+            json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days(), "rotated_from": id}),
+        )
+        .await?;
     commit_and_forget(core, tx, Invalidation::Token(id)).await?;
     tracing::info!(token = %id, successor = %successor_id, org = %caller.org_id(), "API token rotated");
     Ok(Rotated {
@@ -378,21 +403,27 @@ pub(crate) async fn revoke_family(
             )
             .await?;
     }
+    notify::family_revoked(&mut tx, core, recorder, (presented, name.as_deref(), creator), revoked.len(), how).await?;
     commit_and_forget(core, tx, Invalidation::All).await?;
     tracing::warn!(family = %family, token = %presented, how, revoked = revoked.len(), "token family revoked: reuse detected");
     Ok(revoked.iter().map(|r| r.id).collect())
 }
 
 /// Revokes, in `tx`, every live token of `creator` in the organization (all tokens when `None`), with
-/// one audit event per token.
+/// one audit event per token. With `tell`, each creator other than the one acting is emailed.
 pub(crate) async fn revoke_all_in(
+    core: &Core,
     tx: &mut crate::db::Tx,
     recorder: &Recorder<'_>,
-    org_id: OrgId,
+    (org_id, org_name): (OrgId, &str),
     creator: Option<UserId>,
-    by: Option<UserId>,
     reason: RevokeReason,
+    tell: bool,
 ) -> Result<Vec<TokenId>, Error> {
+    let by = match recorder.actor {
+        super::audit::Actor::Member { member, .. } => Some(member.user_id),
+        _ => None,
+    };
     let revoked = store::tokens::revoke_all(&mut **tx, org_id, creator, by, reason, recorder.at).await?;
     for token in &revoked {
         recorder
@@ -403,6 +434,15 @@ pub(crate) async fn revoke_all_in(
                 json!({"reason": reason}),
             )
             .await?;
+    }
+    if tell {
+        let mut creators: Vec<UserId> = revoked.iter().map(|r| r.created_by).filter(|c| Some(*c) != by).collect();
+        creators.sort_unstable_by_key(|c| c.0);
+        creators.dedup();
+        for person in creators {
+            let count = revoked.iter().filter(|r| r.created_by == person).count();
+            notify::member_tokens_revoked(tx, core, recorder, org_name, person, count, false).await?;
+        }
     }
     Ok(revoked.iter().map(|r| r.id).collect())
 }
@@ -418,12 +458,13 @@ pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) 
     }
     let recorder = Recorder::for_caller(caller, now);
     let revoked = revoke_all_in(
+        core,
         &mut tx,
         &recorder,
-        caller.org_id(),
+        (caller.org_id(), &caller.member.org_name),
         Some(member),
-        Some(caller.user_id()),
         RevokeReason::MemberTokensRevoked,
+        true,
     )
     .await?;
     commit_and_forget(core, tx, Invalidation::All).await?;
@@ -445,12 +486,13 @@ pub async fn revoke_org_tokens(core: &Core, caller: &Caller, confirmation: &str)
     let mut tx = core.db.begin_write().await?;
     let recorder = Recorder::for_caller(caller, now);
     let revoked = revoke_all_in(
+        core,
         &mut tx,
         &recorder,
-        caller.org_id(),
+        (caller.org_id(), &caller.member.org_name),
         None,
-        Some(caller.user_id()),
         RevokeReason::OrganizationTokensRevoked,
+        true,
     )
     .await?;
     commit_and_forget(core, tx, Invalidation::All).await?;
@@ -465,7 +507,8 @@ pub async fn operator_revoke(core: &Core, org_id: OrgId, creator: Option<UserId>
         if creator.is_some() { RevokeReason::MemberTokensRevoked } else { RevokeReason::OrganizationTokensRevoked };
     let mut tx = core.db.begin_write().await?;
     let recorder = Recorder::operator(org_id, now);
-    let revoked = revoke_all_in(&mut tx, &recorder, org_id, creator, None, reason).await?;
+    let org_name = store::orgs::name_of(&mut *tx, org_id).await?.unwrap_or_default();
+    let revoked = revoke_all_in(core, &mut tx, &recorder, (org_id, &org_name), creator, reason, true).await?;
     commit_and_forget(core, tx, Invalidation::All).await?;
     Ok(revoked)
 }

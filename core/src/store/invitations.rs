@@ -120,3 +120,39 @@ pub async fn pending<'c>(db: impl Exec<'c>, org_id: OrgId, now: Timestamp) -> sq
     .fetch_all(db)
     .await
 }
+
+/// A pending invitation as its email shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Letterhead {
+    pub email: String,
+    pub org_name: String,
+    pub role: Role,
+    pub inviter_email: String,
+    pub expires_at: Timestamp,
+}
+
+/// Gives a live invitation a new code (the email's link; the previous link stops working), and returns
+/// what its email says. `None`: accepted, revoked or expired.
+pub async fn recode(
+    conn: &mut sqlx::AnyConnection,
+    id: InvitationId,
+    code_hash: &str,
+    now: Timestamp,
+) -> sqlx::Result<Option<Letterhead>> {
+    let done = sqlx::query("UPDATE org_invitations SET code_hash = $1 WHERE id = $2 AND expires_at > $3")
+        .bind(code_hash)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    sqlx::query_as(
+        "SELECT i.email, o.name AS org_name, i.role, u.email AS inviter_email, i.expires_at \
+         FROM org_invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by WHERE i.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}

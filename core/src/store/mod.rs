@@ -8,12 +8,15 @@
 pub mod audit;
 pub mod invitations;
 pub mod login_attempts;
+pub mod notices;
 pub mod orgs;
+pub mod outbox;
 pub mod policies;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use sqlx::{Any, Executor};
 

@@ -3,7 +3,10 @@
 use super::Exec;
 use crate::{
     db::Flag,
-    domain::{policy::TokenPolicy, token::ExpiryDays},
+    domain::{
+        policy::{ExpiryWarnings, TokenPolicy},
+        token::ExpiryDays,
+    },
     ids::{OrgId, UserId},
     time::Timestamp,
 };
@@ -15,6 +18,7 @@ struct PolicyRow {
     revoke_unused_after_days: Option<i64>,
     api_rotation: Flag,
     updated_at: Timestamp,
+    expiry_warning_days: String,
 }
 
 fn days(n: i64) -> ExpiryDays {
@@ -25,8 +29,8 @@ fn days(n: i64) -> ExpiryDays {
 /// The policy and when it last changed (`None`: never set, the defaults apply).
 pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<(TokenPolicy, Option<Timestamp>)> {
     let row: Option<PolicyRow> = sqlx::query_as(
-        "SELECT max_lifetime_days, default_lifetime_days, revoke_unused_after_days, api_rotation, updated_at \
-         FROM org_policies WHERE org_id = $1",
+        "SELECT max_lifetime_days, default_lifetime_days, revoke_unused_after_days, api_rotation, updated_at, \
+                expiry_warning_days FROM org_policies WHERE org_id = $1",
     )
     .bind(org_id)
     .fetch_optional(db)
@@ -39,6 +43,7 @@ pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<(TokenPol
                 default_lifetime: days(r.default_lifetime_days),
                 revoke_unused_after: r.revoke_unused_after_days.map(days),
                 api_rotation: r.api_rotation.0,
+                expiry_warnings: ExpiryWarnings::parse(&r.expiry_warning_days).unwrap_or_default(),
             },
             Some(r.updated_at),
         ),
@@ -54,11 +59,13 @@ pub async fn set<'c>(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO org_policies (org_id, max_lifetime_days, default_lifetime_days, revoke_unused_after_days, \
-                                   api_rotation, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                                   api_rotation, updated_at, updated_by, expiry_warning_days) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (org_id) DO UPDATE SET max_lifetime_days = excluded.max_lifetime_days, \
              default_lifetime_days = excluded.default_lifetime_days, \
              revoke_unused_after_days = excluded.revoke_unused_after_days, \
-             api_rotation = excluded.api_rotation, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+             api_rotation = excluded.api_rotation, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+             expiry_warning_days = excluded.expiry_warning_days",
     )
     .bind(org_id)
     .bind(policy.max_lifetime.days())
@@ -67,7 +74,15 @@ pub async fn set<'c>(
     .bind(i64::from(policy.api_rotation))
     .bind(now)
     .bind(by)
+    .bind(policy.expiry_warnings.to_string())
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Every organization's expiry warnings that differ from the defaults.
+pub async fn expiry_warnings<'c>(db: impl Exec<'c>) -> sqlx::Result<Vec<(OrgId, ExpiryWarnings)>> {
+    let rows: Vec<(OrgId, String)> =
+        sqlx::query_as("SELECT org_id, expiry_warning_days FROM org_policies").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(org, raw)| (org, ExpiryWarnings::parse(&raw).unwrap_or_default())).collect())
 }

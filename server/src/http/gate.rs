@@ -207,6 +207,10 @@ fn finish(state: &ServerState, response: &mut Response, class: Class) {
         _ => "no-store",
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(caching));
+    // Assets are served precompressed by what the browser accepts: shared caches must key on it.
+    if class == Class::Asset && !headers.contains_key(header::VARY) {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
 }
 
 fn urlencode(s: &str) -> String {

@@ -75,7 +75,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, state: &ServerState) -> String {
+    pub fn render(&self, state: &ServerState, outbox: Option<Outbox>) -> String {
         let verifier = &state.app.core.verifier;
         let inner = self.inner.lock();
         let mut out = String::new();
@@ -119,6 +119,16 @@ impl Metrics {
         out.push_str("# HELP tessera_token_last_used_writes_total Last-used records written (at most one per token per minute).\n");
         out.push_str("# TYPE tessera_token_last_used_writes_total counter\n");
         let _ = writeln!(out, "tessera_token_last_used_writes_total {}", verifier.usage.written());
+        if let Some(outbox) = outbox {
+            out.push_str(
+                "# HELP tessera_outbox_pending Emails and webhook deliveries not yet delivered (nor given up).\n",
+            );
+            out.push_str("# TYPE tessera_outbox_pending gauge\n");
+            let _ = writeln!(out, "tessera_outbox_pending {}", outbox.pending);
+            out.push_str("# HELP tessera_outbox_oldest_pending_seconds Age of the oldest pending message (0: none).\n");
+            out.push_str("# TYPE tessera_outbox_oldest_pending_seconds gauge\n");
+            let _ = writeln!(out, "tessera_outbox_oldest_pending_seconds {}", outbox.oldest_age_seconds);
+        }
         out
     }
 }
@@ -137,5 +147,20 @@ pub async fn track(State(state): State<ServerState>, request: Request, next: Nex
 }
 
 pub async fn serve(State(state): State<ServerState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&state)).into_response()
+    use tessera_core::services::delivery;
+    let core = &state.app.core;
+    let outbox = match (delivery::pending(core).await, delivery::oldest_pending(core).await) {
+        (Ok(pending), Ok(oldest)) => Some(Outbox {
+            pending,
+            oldest_age_seconds: oldest.map_or(0.0, |t| (core.clock.now().millis() - t.millis()).max(0) as f64 / 1000.0),
+        }),
+        _ => None,
+    };
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&state, outbox)).into_response()
+}
+
+/// The outbox's backlog, read when metrics are scraped.
+pub struct Outbox {
+    pub pending: i64,
+    pub oldest_age_seconds: f64,
 }

@@ -85,11 +85,12 @@ async fn form_post(State(state): State<ServerState>, request: Request) -> Respon
         Ok(bytes) => bytes,
         Err(_) => return super::errors::error_of(ErrorKind::TooLarge, "The form was too large."),
     };
-    let action = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "action").map(|(_, v)| v))
-        .unwrap_or_default();
-    let (outcome, response_options) = run_action(&state.app, &action, &parts, &bytes).await;
+    let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+    let action = fields.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
+    let (mut outcome, response_options) = run_action(&state.app, &action, &parts, &bytes).await;
+    if outcome.json.starts_with("{\"Err\"") {
+        outcome.kept = PostedOutcome::keep(&fields);
+    }
     let response_parts = response_options.0.read().map(|p| p.clone()).unwrap_or_default();
 
     // A redirect (signed in, signed out, switched): follow it, with its cookies.
@@ -130,7 +131,7 @@ async fn run_action(
     parts: &axum::http::request::Parts,
     bytes: &[u8],
 ) -> (PostedOutcome, ResponseOptions) {
-    use app::{auth::*, orgs::*, policy::*, tokens::*};
+    use app::{auth::*, orgs::*, policy::*, tokens::*, webhooks::*};
     macro_rules! dispatch {
         ($($f:ty),* $(,)?) => {
             $(if action == <$f>::PATH { return run::<$f>(state, parts, bytes).await; })*
@@ -144,6 +145,7 @@ async fn run_action(
         SwitchOrg,
         InviteMember,
         RevokeInvitation,
+        ResendInvitation,
         ChangeRole,
         RemoveMember,
         RevokeMemberTokens,
@@ -152,12 +154,18 @@ async fn run_action(
         DeleteToken,
         RevokeAllTokens,
         SetPolicy,
+        AddWebhook,
+        RemoveWebhook,
+        ResendDelivery,
     );
     let refusal: Result<(), AppError> =
         Err(AppError::of(ErrorKind::Invalid, "The form was incomplete. Reload the page and try again."));
     let options = ResponseOptions::default();
     options.set_status(StatusCode::UNPROCESSABLE_ENTITY);
-    (PostedOutcome { fn_path: "", json: serde_json::to_string(&refusal).unwrap_or_default() }, options)
+    (
+        PostedOutcome { fn_path: "", json: serde_json::to_string(&refusal).unwrap_or_default(), kept: Vec::new() },
+        options,
+    )
 }
 
 async fn run<S>(state: &AppState, parts: &axum::http::request::Parts, bytes: &[u8]) -> (PostedOutcome, ResponseOptions)
@@ -183,5 +191,5 @@ where
         Err(_) => Err(AppError::of(ErrorKind::Invalid, "The form was incomplete. Reload the page and try again.")),
     };
     let json = serde_json::to_string(&outcome).unwrap_or_else(|_| "null".into());
-    (PostedOutcome { fn_path: S::PATH, json }, options)
+    (PostedOutcome { fn_path: S::PATH, json, kept: Vec::new() }, options)
 }

@@ -457,11 +457,28 @@ impl Browser {
     pub async fn audit(&self, filters: &[(&str, &str)]) -> Answer<app::audit::AuditData> {
         self.call("/rpc/audit/list", filters).await
     }
+
+    /// Registers a webhook endpoint for `events` (comma-separated codes or families).
+    pub async fn add_webhook(&self, url: &str, events: &str) -> Answer<app::webhooks::AddedWebhook> {
+        self.call("/rpc/webhooks/add", &[("url", url), ("events", events)]).await
+    }
+
+    pub async fn webhooks(&self) -> Answer<app::webhooks::WebhooksData> {
+        self.call("/rpc/webhooks/list", &[]).await
+    }
+
+    pub async fn resend_delivery(&self, webhook: &str, message: &str) -> Answer<()> {
+        self.call("/rpc/webhooks/resend", &[("webhook_id", webhook), ("message_id", message)]).await
+    }
+
+    pub async fn resend_invitation(&self, id: &str) -> Answer<()> {
+        self.call("/rpc/orgs/invitations/resend", &[("id", id)]).await
+    }
 }
 
 /// The code in an invitation link.
 pub fn code_of(invited: &Invited) -> String {
-    invited.link.rsplit('/').next().unwrap().to_owned()
+    invited.link.as_deref().expect("the link is shown when email is off").rsplit('/').next().unwrap().to_owned()
 }
 
 /// A program calling the REST API with a token.
@@ -516,7 +533,12 @@ pub fn client() -> reqwest::Client {
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("test runtime")
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .thread_stack_size(8 << 20)
+            .enable_all()
+            .build()
+            .expect("test runtime")
     })
 }
 

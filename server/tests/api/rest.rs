@@ -109,6 +109,24 @@ async fn expiry_is_exact_to_the_millisecond(app: TestApp) {
     let expires = response.headers()["x-tessera-token-expires-at"].to_str().unwrap().to_owned();
     let me: tessera::http::api::handlers::WhoAmI = response.json().await.unwrap();
     assert_eq!(me.token.expires_at, expires);
+    // Browsers on other origins may read the expiry header (CORS exposes it; no cookies are involved).
+    let preflight = client()
+        .request(Method::OPTIONS, app.at("/api/v1/whoami"))
+        .header("origin", "https://ci.example.com")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "x-zeropath-api-token-id,x-zeropath-api-token-secret")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(allowed.contains("x-zeropath-api-token-secret"), "{allowed}");
+    assert!(!preflight.headers().contains_key("access-control-allow-credentials"));
+    let cross =
+        t.request(Method::GET, "/api/v1/whoami").header("origin", "https://ci.example.com").send().await.unwrap();
+    assert_eq!(cross.headers()["access-control-allow-origin"], "*");
+    let exposed = cross.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(exposed.contains("x-tessera-token-expires-at"), "{exposed}");
 
     app.clock.advance_ms(7 * DAY_MS - 1);
     assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "one millisecond before expiry");

@@ -509,6 +509,8 @@ pub struct Policy {
     pub default_lifetime_days: i64,
     pub revoke_unused_after_days: Option<i64>,
     pub api_rotation: bool,
+    /// Days before expiry at which creators are warned (0: when it expires).
+    pub expiry_warning_days: Vec<u16>,
 }
 
 /// The organization's token policy.
@@ -522,6 +524,7 @@ pub async fn policy(State(state): State<ServerState>, caller: ApiCaller) -> Resp
             default_lifetime_days: p.default_lifetime.days(),
             revoke_unused_after_days: p.revoke_unused_after.map(ExpiryDays::days),
             api_rotation: p.api_rotation,
+            expiry_warning_days: p.expiry_warnings.days().to_vec(),
         })
     });
     caller.respond(policy.map_err(ApiError))

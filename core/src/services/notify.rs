@@ -1,0 +1,420 @@
+//! Who is told what. Every notification is an outbox row written in the transaction of the change that
+//! causes it, so it exists exactly when the change does; [`super::delivery`] sends it afterwards.
+//!
+//! - Webhooks: every deliverable audit event goes to the organization's endpoints that chose it
+//!   ([`fan_out`], called by the audit recorder for every event).
+//! - Email (when SMTP is configured): expiry warnings ([`sweep_expiry`]), security alerts (the functions
+//!   below, called by the services), invitations, and failing webhooks.
+
+use super::audit::{Recorder, Subject, event_json};
+use crate::{
+    context::Core,
+    domain::{
+        audit::EventType,
+        org::Role,
+        policy::ExpiryWarnings,
+        webhook::{WebhookEvents, deliverable},
+    },
+    error::Error,
+    ids::{InvitationId, MessageId, OrgId, TokenId, UserId},
+    store::{
+        self,
+        audit::NewEvent,
+        notices::Due,
+        outbox::{Kind, NewMessage},
+    },
+    time::{DAY_MS, Timestamp},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+/// A plain-text email. Never holds a secret: links to secrets (invitations) are made at delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+}
+
+/// What an email outbox row holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Letter {
+    /// Written when the event happened.
+    Mail(Mail),
+    /// An invitation: the link's code is made when the email is sent, so no code waits in the outbox.
+    Invitation { invitation_id: InvitationId },
+}
+
+/// Webhook deliveries for one event: a message per endpoint that chose it. The message id is the
+/// `webhook-id` receivers deduplicate on.
+pub(crate) async fn fan_out(conn: &mut AnyConnection, event: &NewEvent) -> Result<(), Error> {
+    if !deliverable(event.event) {
+        return Ok(());
+    }
+    let targets = store::webhooks::targets(&mut *conn, event.org_id).await?;
+    let mut body = None;
+    for target in targets {
+        let wants = WebhookEvents::parse(&target.events).is_ok_and(|chosen| chosen.matches(event.event));
+        if !wants {
+            continue;
+        }
+        let body = body.get_or_insert_with(|| {
+            json!({"type": event.event, "timestamp": event.at.rfc3339(), "data": event_json(event)}).to_string()
+        });
+        store::outbox::insert(
+            &mut *conn,
+            NewMessage {
+                id: MessageId::new_random(),
+                kind: Kind::Webhook,
+                org_id: Some(event.org_id),
+                webhook_id: Some(target.id),
+                event_type: event.event.as_str(),
+                payload: body,
+                now: event.at,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues an email (nothing when email is off or nobody is to be told).
+pub(crate) async fn queue_letter(
+    conn: &mut AnyConnection,
+    core: &Core,
+    org_id: Option<OrgId>,
+    topic: &str,
+    letter: &Letter,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !core.settings.email || matches!(letter, Letter::Mail(m) if m.to.is_empty()) {
+        return Ok(());
+    }
+    let payload = serde_json::to_string(letter).map_err(Error::internal)?;
+    store::outbox::insert(
+        conn,
+        NewMessage {
+            id: MessageId::new_random(),
+            kind: Kind::Email,
+            org_id,
+            webhook_id: None,
+            event_type: topic,
+            payload: &payload,
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn queue(
+    conn: &mut AnyConnection,
+    core: &Core,
+    org_id: OrgId,
+    topic: &str,
+    mail: Mail,
+    now: Timestamp,
+) -> Result<(), Error> {
+    queue_letter(conn, core, Some(org_id), topic, &Letter::Mail(mail), now).await
+}
+
+fn link(core: &Core, path: &str) -> String {
+    format!("{}{path}", core.settings.links_base.trim_end_matches('/'))
+}
+
+fn token_label(name: Option<&str>, id: TokenId) -> String {
+    match name {
+        Some(name) => format!("\u{201c}{name}\u{201d} ({id})"),
+        None => format!("{id} (unnamed)"),
+    }
+}
+
+const FOOTER: &str =
+    "\n\n\u{2014} Tessera. You get this email because you are a member of the organization named above.\n";
+
+async fn admins(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<String>, Error> {
+    Ok(store::orgs::emails_with_role(conn, org_id, Role::Admin).await?.into_iter().map(|(_, e)| e).collect())
+}
+
+async fn email_of(conn: &mut AnyConnection, user: UserId) -> Result<Vec<String>, Error> {
+    Ok(store::users::email_of(conn, user).await?.into_iter().collect())
+}
+
+/// A token that someone other than its creator deleted: the creator is told.
+pub(crate) async fn token_deleted_by_other(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    org_name: &str,
+    token: (TokenId, Option<&str>, UserId),
+    by: &str,
+) -> Result<(), Error> {
+    let (id, name, creator) = token;
+    let to = email_of(conn, creator).await?;
+    let text = format!(
+        "Your API token {label} in the organization {org_name} was deleted by {by} at {at}.\n\n\
+         Programs that use it now get 401 Unauthorized. If you did not expect this, ask your organization's \
+         administrators why; to keep an integration working, create a new token at {url}.{FOOTER}",
+        label = token_label(name, id),
+        at = recorder.at.date_time(),
+        url = link(core, "/app/settings/api"),
+    );
+    let subject = format!(
+        "Your API token {} was deleted",
+        name.map_or("(unnamed)".to_owned(), |n| format!("\u{201c}{n}\u{201d}"))
+    );
+    queue(conn, core, recorder.org_id, "alert.token_deleted", Mail { to, subject, text }, recorder.at).await
+}
+
+/// Every token of a member revoked by an administrator (incident response), or with their removal.
+pub(crate) async fn member_tokens_revoked(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    org_name: &str,
+    member: UserId,
+    count: usize,
+    removed: bool,
+) -> Result<(), Error> {
+    if count == 0 && !removed {
+        return Ok(());
+    }
+    let to = email_of(conn, member).await?;
+    let (subject, what) = if removed {
+        (
+            format!("You were removed from {org_name}"),
+            format!("You were removed from the organization {org_name} at {}", recorder.at.date_time()),
+        )
+    } else {
+        (
+            format!("Your API tokens in {org_name} were revoked"),
+            format!(
+                "An administrator of {org_name} revoked all of your API tokens there at {}",
+                recorder.at.date_time()
+            ),
+        )
+    };
+    let text = format!(
+        "{what}. {count} of your API tokens stopped working{then}.{FOOTER}",
+        then = if removed {
+            " with it"
+        } else {
+            "; if you did not expect this, ask the organization's administrators why"
+        },
+    );
+    queue(conn, core, recorder.org_id, "alert.member_tokens_revoked", Mail { to, subject, text }, recorder.at).await
+}
+
+/// A token presented after it was rotated away: someone else has a copy, and its family was revoked.
+/// The creator and the organization's administrators are told.
+pub(crate) async fn family_revoked(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    token: (TokenId, Option<&str>, Option<UserId>),
+    revoked: usize,
+    how: &str,
+) -> Result<(), Error> {
+    let (id, name, creator) = token;
+    let mut to = admins(conn, recorder.org_id).await?;
+    if let Some(creator) = creator {
+        for email in email_of(conn, creator).await? {
+            if !to.contains(&email) {
+                to.push(email);
+            }
+        }
+    }
+    let org_name = store::orgs::name_of(&mut *conn, recorder.org_id).await?.unwrap_or_default();
+    let text = format!(
+        "The API token {label} in the organization {org_name} was {how} at {at}. A token is only replaced once, so \
+         someone else holds a copy of it.\n\n\
+         Tessera revoked every token of its rotation family ({revoked} tokens). Create a new token at {url}, update \
+         the programs that need it, and check the audit log ({audit}) for where the old one was used.{FOOTER}",
+        label = token_label(name, id),
+        at = recorder.at.date_time(),
+        url = link(core, "/app/settings/api"),
+        audit = link(core, &format!("/app/settings/audit?token_id={id}")),
+    );
+    let subject = format!("Security alert: an API token of {org_name} was used after rotation");
+    queue(conn, core, recorder.org_id, "alert.family_revoked", Mail { to, subject, text }, recorder.at).await
+}
+
+/// Someone became an owner: every owner (the new one included) is told.
+pub(crate) async fn new_owner(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    email: &str,
+) -> Result<(), Error> {
+    let to: Vec<String> = store::orgs::emails_with_role(&mut *conn, recorder.org_id, Role::Owner)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let org_name = store::orgs::name_of(&mut *conn, recorder.org_id).await?.unwrap_or_default();
+    let by = match recorder.actor {
+        super::audit::Actor::Member { member, .. } => member.email.clone(),
+        super::audit::Actor::Operator => "the server's operator".to_owned(),
+        super::audit::Actor::System => "Tessera".to_owned(),
+    };
+    let text = format!(
+        "{email} is now an owner of the organization {org_name} (made so by {by} at {at}). Owners can do \
+         everything, including removing other owners.\n\nIf you did not expect this, review the members at {url}.{FOOTER}",
+        at = recorder.at.date_time(),
+        url = link(core, "/app/settings/members"),
+    );
+    let subject = format!("{email} is now an owner of {org_name}");
+    queue(conn, core, recorder.org_id, "alert.new_owner", Mail { to, subject, text }, recorder.at).await
+}
+
+/// A webhook endpoint whose deliveries were given up: the organization's administrators are told.
+pub(crate) async fn webhook_failing(
+    conn: &mut AnyConnection,
+    core: &Core,
+    org_id: OrgId,
+    url: &str,
+    error: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let to = admins(conn, org_id).await?;
+    let org_name = store::orgs::name_of(&mut *conn, org_id).await?.unwrap_or_default();
+    let text = format!(
+        "Tessera could not deliver events to the webhook endpoint {url} of the organization {org_name} for a day \
+         and stopped retrying them (last error: {error}). The endpoint is marked failing; new events are still \
+         sent to it.\n\nSee the delivery log and resend events at {page}.{FOOTER}",
+        page = link(core, "/app/settings/webhooks"),
+    );
+    let subject = format!("Webhook endpoint failing in {org_name}");
+    queue(conn, core, org_id, "alert.webhook_failing", Mail { to, subject, text }, now).await
+}
+
+/// The expiry warning email for one token and threshold.
+fn expiry_mail(core: &Core, due: &Due, threshold: u16, now: Timestamp, to: Vec<String>, to_creator: bool) -> Mail {
+    let t = &due.token;
+    let label = token_label(t.name.as_deref(), t.id);
+    let short = t.name.as_deref().map_or("(unnamed)".to_owned(), |n| format!("\u{201c}{n}\u{201d}"));
+    let when = if threshold == 0 || now >= t.expires_at {
+        format!("expired on {}", t.expires_at.date_time())
+    } else {
+        format!(
+            "expires on {} ({})",
+            t.expires_at.date_time(),
+            crate::time::expires_phrase(t.expires_at, now).trim_start_matches("expires ")
+        )
+    };
+    let last_used = match (t.last_used_at, t.last_used_ip.as_deref()) {
+        (None, _) => "never".to_owned(),
+        (Some(at), Some(ip)) => format!("{} from {ip}", at.date_time()),
+        (Some(at), None) => at.date_time(),
+    };
+    let whose = if to_creator {
+        "Your API token".to_owned()
+    } else {
+        format!("The API token of {} (no longer a member)", t.creator_email)
+    };
+    let action = if threshold == 0 || now >= t.expires_at {
+        format!(
+            "Programs that use it now get 401 Unauthorized. Expired tokens can't be renewed: create a new one at {}.",
+            link(core, "/app/settings/api")
+        )
+    } else {
+        format!(
+            "Rotate it before then to get a successor with a new secret, keeping the old one working while you update \
+             your programs: {}",
+            link(core, &format!("/app/settings/api?rotate={}", t.id))
+        )
+    };
+    let text = format!(
+        "{whose} {label} in the organization {org} {when}.\n\n\
+         Token ID: {id}\nOrganization: {org}\nExpires: {expires}\nLast used: {last_used}\n\n{action}{FOOTER}",
+        org = due.org_name,
+        id = t.id,
+        expires = t.expires_at.rfc3339(),
+    );
+    let subject = if threshold == 0 || now >= t.expires_at {
+        format!("Your API token {short} in {} has expired", due.org_name)
+    } else {
+        format!("Your API token {short} in {} {}", due.org_name, crate::time::expires_phrase(t.expires_at, now))
+    };
+    Mail { to, subject, text }
+}
+
+/// Sends the expiry warnings that are due: for each token, the nearest threshold it has crossed (the
+/// more distant ones it skipped, because the server was down, are noted as sent too), once per token
+/// and threshold whatever the instances: the notice row, the audit event, the webhook deliveries and
+/// the email commit together, and a second instance's insert of the same notice does nothing.
+pub async fn sweep_expiry(core: &Core) -> Result<usize, Error> {
+    let now = core.clock.now();
+    let mut thresholds: Vec<u16> = ExpiryWarnings::default().days().to_vec();
+    for (_, warnings) in store::policies::expiry_warnings(core.db.pool()).await? {
+        thresholds.extend_from_slice(warnings.days());
+    }
+    thresholds.sort_unstable();
+    thresholds.dedup();
+    let mut sent = 0;
+    // Nearest first, so that a token that crossed 30 and 7 while the server was down hears about 7.
+    for &threshold in &thresholds {
+        loop {
+            let due = store::notices::due(core.db.pool(), threshold, now, 200).await?;
+            let batch = due.len();
+            let mut progressed = false;
+            for token in due {
+                let wanted = ExpiryWarnings::parse(&token.warning_days).unwrap_or_default();
+                let mut tx = core.db.begin_write().await?;
+                // Noting the threshold (wanted or not) takes the token out of this query for good.
+                if !store::notices::note(&mut *tx, token.token.id, threshold, now).await? {
+                    continue;
+                }
+                progressed = true;
+                if !wanted.days().contains(&threshold) {
+                    tx.commit().await?;
+                    continue;
+                }
+                for &farther in wanted.days().iter().filter(|&&d| d > threshold) {
+                    store::notices::note(&mut *tx, token.token.id, farther, now).await?;
+                }
+                warn(core, &mut tx, &token, threshold, now).await?;
+                tx.commit().await?;
+                sent += 1;
+            }
+            if batch < 200 || !progressed {
+                break;
+            }
+        }
+    }
+    if sent > 0 {
+        tracing::info!(sent, "expiry warnings");
+    }
+    Ok(sent)
+}
+
+async fn warn(core: &Core, tx: &mut crate::db::Tx, due: &Due, threshold: u16, now: Timestamp) -> Result<(), Error> {
+    let t = &due.token;
+    let recorder = Recorder::system(due.org_id, now);
+    let subject = Subject::token(t.id, t.name.as_deref(), t.created_by);
+    if threshold == 0 {
+        // `token.expired` is recorded once, whether the sweep or a request with the token sees it first.
+        if store::tokens::note_expiry_recorded(&mut **tx, t.id, now).await? {
+            recorder
+                .record(&mut **tx, EventType::TokenExpired, subject, json!({"expired_at": t.expires_at.rfc3339()}))
+                .await?;
+        }
+    } else {
+        let days_left = (t.expires_at.millis() - now.millis()).div_euclid(DAY_MS);
+        recorder
+            .record(
+                &mut **tx,
+                EventType::TokenExpiring,
+                subject,
+                json!({"threshold_days": threshold, "days_left": days_left, "expires_at": t.expires_at.rfc3339()}),
+            )
+            .await?;
+    }
+    let to_creator = due.creator_is_member.0;
+    let to = if to_creator { vec![t.creator_email.clone()] } else { admins(&mut **tx, due.org_id).await? };
+    let mail = expiry_mail(core, due, threshold, now, to, to_creator);
+    let topic = if threshold == 0 { "expiry.expired".to_owned() } else { format!("expiry.{threshold}d") };
+    queue(&mut **tx, core, due.org_id, &topic, mail, now).await
+}

@@ -1,0 +1,101 @@
+//! Email through SMTP with lettre: `smtp://` (plain, or STARTTLS with `?tls=required`), `smtps://`
+//! (TLS), with or without authentication, as lettre reads the URL.
+
+use crate::config::ConfigError;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType},
+};
+use std::{fmt, time::Duration};
+use tessera_core::services::notify::Mail;
+
+/// The SMTP settings. The URL may hold a password: `Debug` shows only its scheme and host.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    url: String,
+    from: Mailbox,
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("server", &redacted(&self.url))
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+/// `smtps://user:pw@mail.example.com:465` → `smtps://mail.example.com:465`.
+fn redacted(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    format!("{scheme}://{host}")
+}
+
+impl SmtpConfig {
+    pub fn parse(url: &str, from: Option<&str>) -> Result<Self, ConfigError> {
+        if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+            return Err(ConfigError::SmtpUrl(format!(
+                "{} is not an SMTP URL; use smtp://host:25, smtp://host:587?tls=required or smtps://host:465, with user:password@ before the host to sign in",
+                redacted(url)
+            )));
+        }
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| ConfigError::SmtpUrl(format!("{} is not a valid SMTP URL ({e})", redacted(url))))?;
+        let from = from.map(str::trim).filter(|f| !f.is_empty()).ok_or_else(|| {
+            ConfigError::SmtpFrom("set the sender of emails, like \"Tessera <tessera@example.com>\"".to_owned())
+        })?;
+        let from = from.parse::<Mailbox>().map_err(|e| {
+            ConfigError::SmtpFrom(format!(
+                "{from:?} is not an email address ({e}); use a form like \"Tessera <tessera@example.com>\""
+            ))
+        })?;
+        Ok(Self { url: url.to_owned(), from })
+    }
+}
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(config: &SmtpConfig) -> Result<Self, ConfigError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.url)
+            .map_err(|e| ConfigError::SmtpUrl(format!("{} is not a valid SMTP URL ({e})", redacted(&config.url))))?
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        Ok(Self { transport, from: config.from.clone() })
+    }
+
+    pub async fn send(&self, mail: &Mail) -> Result<(), String> {
+        let mut builder =
+            Message::builder().from(self.from.clone()).subject(mail.subject.clone()).header(ContentType::TEXT_PLAIN);
+        for to in &mail.to {
+            let mailbox =
+                to.parse::<Mailbox>().map_err(|e| format!("the recipient {to} is not an email address ({e})"))?;
+            builder = builder.to(mailbox);
+        }
+        let message = builder.body(mail.text.clone()).map_err(|e| format!("could not build the email ({e})"))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_passwords_never_shown() {
+        let config =
+            SmtpConfig::parse("smtps://me:hunter2@mail.example.com:465", Some("Tessera <t@example.com>")).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("mail.example.com:465"), "{shown}");
+        let bad =
+            SmtpConfig::parse("http://me:hunter2@mail.example.com", Some("t@example.com")).unwrap_err().to_string();
+        assert!(!bad.contains("hunter2") && bad.contains("smtp://"), "{bad}");
+        assert!(SmtpConfig::parse("smtp://mail.example.com", None).unwrap_err().to_string().contains("sender"));
+        assert!(SmtpConfig::parse("smtp://mail.example.com", Some("not an address")).is_err());
+    }
+}
