@@ -1,7 +1,7 @@
 # Tessera: the two commands a new user needs are `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh), and skip what is already there.
 
-.PHONY: run test build release bench bench-cluster fmt clean
+.PHONY: run test build release bench bench-cluster bench-page fuzz fmt clean
 
 ## Build (release) and serve on SQLite in ./data; prints the URL.
 run:
@@ -12,9 +12,10 @@ run:
 test:
 	@scripts/test.sh
 
-## Debug build of the server binary and the site (wasm, js, css).
+## Debug build of the server binary and the site (wasm, js, css), with plain cargo (scripts/build.sh).
+## While developing, `cargo leptos watch` also works (install cargo-leptos yourself).
 build:
-	@scripts/bootstrap.sh && cargo leptos build
+	@scripts/bootstrap.sh && scripts/build.sh
 
 ## The API hot path under load (release build, SQLite, wrk); prints req/s, p50/p99 and ratios.
 bench:
@@ -25,7 +26,16 @@ bench:
 bench-cluster:
 	@scripts/bench-cluster.sh
 
-## Release build; prints the size of the WebAssembly bundle.
+## The tokens page on a slow mobile link (1.6 Mbit/s, 150 ms), cold and warm cache, through Chromium's
+## DevTools protocol: bytes transferred and time until it is interactive.
+bench-page:
+	@scripts/bench-page.sh
+
+## Coverage-guided fuzzing of every parser of untrusted input (cargo-fuzz), FUZZ_SECONDS each (default 60).
+fuzz:
+	@scripts/fuzz.sh
+
+## Release build; prints the size of each asset, raw and compressed.
 release:
 	@scripts/release.sh
 

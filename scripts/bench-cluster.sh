@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh bench
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 
 admin_url=${TESSERA_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 seconds=${BENCH_SECONDS:-10}
@@ -17,7 +17,7 @@ db="tessera_bench_$$"
 export PGOPTIONS="-c client_min_messages=warning"
 db_url="${admin_url%/*}/$db"
 
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
 bin="${CARGO_TARGET_DIR:-target}/release/tessera"
 work=$(mktemp -d)
 pids=()
@@ -39,7 +39,7 @@ start() { # name cpu cache [key]
   local name=$1 cpu=$2 cache=$3 key=${4:-}
   TESSERA_DATA_DIR="$work/$name" TESSERA_DATABASE_URL="$db_url" TESSERA_TOKEN_CACHE="$cache" \
     TESSERA_API_FAILURES_PER_MINUTE=0 TESSERA_SECRET_KEY="$key" \
-    taskset -c "$cpu" "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/$name.log" 2>&1 &
+    LEPTOS_HASH_FILES=true taskset -c "$cpu" "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do
     url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/$name.log" | awk '{print $NF}' || true)

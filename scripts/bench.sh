@@ -2,15 +2,16 @@
 # The API hot path, measured: `make bench`.
 #
 # Release build, SQLite, 100 tokens. The server runs pinned to CPU 0 and wrk to CPU 1 (taskset), on
-# loopback, for a bounded time per endpoint. Prints requests/s and p50/p99 for /healthz, /api/v1/whoami
-# with valid tokens, and with wrong secrets, and the ratio authenticated/healthz. Virtual machines are
-# noisy (a neighbour can take 20% for a while), so the three endpoints are measured in turn, in several
-# rounds, and the medians are compared.
+# loopback, for a bounded time per endpoint. Prints requests/s and p50/p99 for a bare axum handler (the
+# yardstick: server/examples/bare_axum.rs, same axum, tokio and profile), Tessera's /healthz through the
+# whole middleware stack, /api/v1/whoami with valid tokens and with wrong secrets, and the ratios.
+# Virtual machines are noisy (a neighbour can take 20% for a while), so the endpoints are measured in
+# turn, in several rounds, and the medians are compared.
 #   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh bench
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 
 seconds=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
@@ -22,14 +23,19 @@ if [ "$cpus" -lt 2 ]; then
   exit 1
 fi
 
-cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
-bin="${CARGO_TARGET_DIR:-target}/release/tessera"
+echo "bench: building (release)..." >&2
+scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
+cargo build --locked --release -p server --example bare_axum >/dev/null 2>&1 || cargo build --locked --release -p server --example bare_axum
+target="${CARGO_TARGET_DIR:-target}"
+bin="$target/release/tessera"
 
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$server" "$bare" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
+taskset -c 0 "$target/release/examples/bare_axum" 127.0.0.1:0 >"$work/bare.log" 2>&1 &
+bare=$!
 # The failure limit is off so that "wrong secret" measures verification, not the 429 that would follow.
-TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 \
+TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 LEPTOS_HASH_FILES=true \
   taskset -c 0 "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
@@ -38,6 +44,12 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$url" ] || { cat "$work/server.log"; exit 1; }
+for _ in $(seq 1 100); do
+  bare_url=$(grep -o 'http://[0-9.:]*' "$work/bare.log" || true)
+  [ -n "$bare_url" ] && break
+  sleep 0.1
+done
+[ -n "$bare_url" ] || { cat "$work/bare.log"; exit 1; }
 
 jar="$work/cookies"
 curl -sf -c "$jar" -b "$jar" -H 'accept: application/json' \
@@ -80,8 +92,8 @@ script("wrong", [(t["id"], tokens[(k + 1) % len(tokens)]["secret"]) for k, t in 
 script("plain", [("", "") for _ in tokens])
 PY
 
-run() { # key, label, path, script, round
-  taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/$4.lua" "$url$3" >"$work/$1.out"
+run() { # key, label, url, script, round
+  taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/$4.lua" "$3" >"$work/$1.out"
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/$1.out")
   p50=$(awk '$1 == "50%" {print $2}' "$work/$1.out")
@@ -93,15 +105,17 @@ run() { # key, label, path, script, round
 
 echo
 echo "Tessera API benchmark: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $cpus CPUs"
-echo "release build, SQLite, $tokens tokens, wrk -t1 -c$connections, $rounds rounds of ${seconds}s each; server on CPU 0, wrk on CPU 1"
+echo "release build, SQLite, $tokens tokens, wrk -t1 -c$connections, $rounds rounds of ${seconds}s each; servers on CPU 0, wrk on CPU 1"
 echo
-for key in plain valid wrong; do # warm-up
+taskset -c 1 wrk -t1 -c"$connections" -d2s "$bare_url/" >/dev/null # warm-up
+for key in plain valid wrong; do
   taskset -c 1 wrk -t1 -c"$connections" -d2s -s "$work/$key.lua" "$url/api/v1/whoami" >/dev/null
 done
 for round in $(seq 1 "$rounds"); do
-  run healthz "GET /healthz" /healthz plain "$round"
-  run valid "GET /api/v1/whoami (valid token)" /api/v1/whoami valid "$round"
-  run wrong "GET /api/v1/whoami (wrong secret)" /api/v1/whoami wrong "$round"
+  run bare "bare axum GET / (yardstick)" "$bare_url/" plain "$round"
+  run healthz "GET /healthz" "$url/healthz" plain "$round"
+  run valid "GET /api/v1/whoami (valid token)" "$url/api/v1/whoami" valid "$round"
+  run wrong "GET /api/v1/whoami (wrong secret)" "$url/api/v1/whoami" wrong "$round"
 done
 echo
 python3 - "$work" <<'PY'
@@ -111,13 +125,15 @@ def runs(name):
     return [line.split() for line in open(f"{w}/{name}.runs")]
 def median_rps(name):
     return statistics.median(float(r[0]) for r in runs(name))
-labels = {"healthz": "GET /healthz", "valid": "GET /api/v1/whoami (valid token)", "wrong": "GET /api/v1/whoami (wrong secret)"}
+labels = {"bare": "bare axum GET / (yardstick)", "healthz": "GET /healthz", "valid": "GET /api/v1/whoami (valid token)", "wrong": "GET /api/v1/whoami (wrong secret)"}
 print("medians over the rounds:")
 for key, label in labels.items():
     rows = runs(key)
     best = max(rows, key=lambda r: float(r[0]))
     print(f"  {label:<34} {median_rps(key):12.0f} req/s   (best round: p50 {best[1]}, p99 {best[2]})")
-health, valid, wrong = median_rps("healthz"), median_rps("valid"), median_rps("wrong")
-print(f"ratio authenticated/healthz: {valid / health:.2f} (goal >= 0.75)")
+bare, health, valid, wrong = (median_rps(k) for k in ("bare", "healthz", "valid", "wrong"))
+print(f"ratio whoami/bare axum:      {valid / bare:.2f} (goal >= 0.60)")
+print(f"ratio healthz/bare axum:     {health / bare:.2f}")
+print(f"ratio whoami/healthz:        {valid / health:.2f}")
 print(f"ratio wrong-secret/valid:    {wrong / valid:.2f} (a wrong secret costs no more than a right one when >= 1.00)")
 PY

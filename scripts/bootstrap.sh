@@ -3,7 +3,8 @@
 # user waits. Each step checks first, so a warm run costs well under a second. Versions are pinned (see
 # docs/toolchain.md for why each one).
 #   scripts/bootstrap.sh          to build and run: the wasm32 target, wasm-bindgen-cli, npm build tools
-#   scripts/bootstrap.sh test     plus what the tests need: Chromium, Playwright, nginx, brotli, Python tools
+#   scripts/bootstrap.sh test     plus what the tests need: Chromium, Playwright, nginx, brotli, Python
+#                                 tools, cargo-fuzz
 #   scripts/bootstrap.sh bench    plus the load generator (wrk)
 #   scripts/bootstrap.sh fuzz     plus cargo-fuzz
 # The installs that only download (apt, npm, pip) run in parallel with the one that compiles
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
 CARGO_FUZZ_VERSION=0.13.1
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 want=${1:-build}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -37,6 +38,13 @@ light_cargo_install() {
 
 pids=()
 background() { "$@" & pids+=($!); }
+
+cargo_fuzz() {
+  if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+    say "compiling cargo-fuzz $CARGO_FUZZ_VERSION (about a minute)"
+    background light_cargo_install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
+}
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown Rust target"
@@ -66,16 +74,12 @@ case "$want" in
       say "installing the Python test tools (aiosmtpd, standardwebhooks, schemathesis) into .venv"
       background bash -c 'python3 -m venv .venv && .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt'
     fi
+    cargo_fuzz
     ;;
   bench)
     background apt_install wrk brotli
     ;;
-  fuzz)
-    if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
-      say "compiling cargo-fuzz $CARGO_FUZZ_VERSION"
-      background light_cargo_install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
-    fi
-    ;;
+  fuzz) cargo_fuzz ;;
   build) apt_install brotli ;;
 esac
 

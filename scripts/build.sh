@@ -10,7 +10,7 @@
 # CARGO_TARGET_DIR is honoured; the site goes to target/site (or TESSERA_SITE_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 
 mode=debug
 case "${1:-}" in

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Builds Tessera (release) and serves it on SQLite. Extra arguments go to `tessera serve`.
+# `make run`: builds Tessera (release) and serves it on SQLite in ./data. Extra arguments go to
+# `tessera serve` (e.g. `make run ARGS="--listen 0.0.0.0:3000"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+say() { printf '\033[1mrun:\033[0m %s\n' "$*" >&2; }
+started=$(date +%s)
 scripts/bootstrap.sh
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
-cargo leptos build --release
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
+say "building Tessera (release: the server and the site; the first build compiles every dependency, a few minutes)"
+scripts/build.sh --release
+say "built in $(( $(date +%s) - started ))s since 'make run' started"
+# The site's assets are content-hashed (hash.txt beside the binary names them).
+export LEPTOS_HASH_FILES=true
 exec "${CARGO_TARGET_DIR:-target}/release/tessera" serve --site-root target/site "$@"

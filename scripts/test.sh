@@ -6,7 +6,7 @@
 # and one `cargo test` invocation builds the core, the app and the server with one set of features.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 
 started=$(date +%s)
@@ -49,5 +49,10 @@ step "unit and integration tests (SQLite and PostgreSQL)" cargo test --locked "$
 step "browser tests (Playwright, Debian Chromium)" \
   env TESSERA_BIN="$target_dir/debug/tessera" TESSERA_SITE_ROOT="$PWD/target/site" \
   bash -c 'cd end2end && npx playwright test'
+step "the REST API fuzzed against its OpenAPI document (schemathesis, ${API_FUZZ_SECONDS:=30}s)" \
+  env API_FUZZ_SECONDS="$API_FUZZ_SECONDS" scripts/api-fuzz.sh "$target_dir/debug/tessera"
+# The fuzz targets are their own workspace, built without the lint wrapper (cargo-fuzz sets its flags).
+step "coverage-guided fuzzing of the input parsers (cargo-fuzz, ${FUZZ_SECONDS:=5}s each)" \
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS -u RUSTFLAGS FUZZ_SECONDS="$FUZZ_SECONDS" scripts/fuzz.sh
 
 printf '\n\033[1mall tests passed in %ss\033[0m\n' "$(( $(date +%s) - started ))"

@@ -13,6 +13,9 @@ import {
   MEMBERS_URL,
   AUDIT_URL,
   POLICY_URL,
+  WEBHOOKS_URL,
+  startReceiver,
+  addWebhook,
   Page,
   BrowserContext,
 } from './fixtures';
@@ -25,11 +28,12 @@ const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 
-/** Who looks at a page: nobody signed in, the owner of a busy organization, or the owner of an empty one. */
-type Who = 'anonymous' | 'owner' | 'solo';
+/** Who looks at a page: nobody signed in, the owner of a busy organization, a member of it, or the owner
+ * of an empty one. */
+type Who = 'anonymous' | 'owner' | 'member' | 'solo';
 
 /** What the seeded server offers the states below. */
-type World = { invitationPath: string };
+type World = { invitationPath: string; hooks: string };
 
 type State = {
   name: string;
@@ -130,6 +134,50 @@ const STATES: State[] = [
   },
   { name: 'audit log', who: 'owner', open: go(AUDIT_URL), ready: (p) => p.getByTestId('audit-row').first() },
   { name: 'policy', who: 'owner', open: go(POLICY_URL), ready: (p) => p.getByTestId('save-policy') },
+  { name: 'webhooks, empty', who: 'solo', open: go(WEBHOOKS_URL), ready: (p) => p.getByTestId('webhooks-empty') },
+  {
+    name: 'webhooks with endpoints and deliveries',
+    who: 'owner',
+    // Deliveries happen in the background: open the page until both a success and a failure are logged.
+    open: (p) =>
+      expect(async () => {
+        await go(WEBHOOKS_URL)(p);
+        await expect(p.getByTestId('delivery-status').filter({ hasText: 'Delivered' }).first()).toBeVisible({ timeout: 300 });
+        await expect(p.getByTestId('delivery-status').filter({ hasText: 'Failed' }).first()).toBeVisible({ timeout: 300 });
+      }).toPass({ timeout: 15_000 }),
+    ready: (p) => p.getByTestId('deliveries').first(),
+  },
+  {
+    name: 'webhooks, secret shown',
+    who: 'owner',
+    open: async (p, world, run) => {
+      await go(WEBHOOKS_URL)(p);
+      await p.getByLabel('Endpoint URL').fill(`${world.hooks}/shown-${run}`);
+      await p.getByRole('button', { name: 'Add endpoint' }).click();
+    },
+    ready: (p) => p.getByTestId('webhook-secret'),
+  },
+  {
+    name: 'webhooks, add form with errors',
+    who: 'owner',
+    open: async (p) => {
+      await go(WEBHOOKS_URL)(p);
+      await p.getByLabel('Endpoint URL').fill('ftp://x');
+      await p.getByRole('button', { name: 'Add endpoint' }).click();
+    },
+    ready: (p) => p.getByTestId('add-webhook-form').locator('.error-text'),
+  },
+  {
+    name: 'webhooks, remove dialog open',
+    who: 'owner',
+    open: async (p) => {
+      await go(WEBHOOKS_URL)(p);
+      await hydrated(p);
+      await p.getByTestId('webhook-row').first().getByRole('button', { name: /^Remove the endpoint / }).click();
+    },
+    ready: (p) => p.getByRole('dialog', { name: 'Remove this endpoint?' }),
+  },
+  { name: 'webhooks, not an admin', who: 'member', open: go(WEBHOOKS_URL), ready: (p) => p.getByTestId('webhooks-admins-only') },
 ];
 
 /** Serious and critical axe violations, one line each with the elements concerned. */
@@ -179,9 +227,26 @@ async function layoutProblems(page: Page): Promise<string[]> {
       const wide = [...document.body.querySelectorAll('*')].filter(
         (e) => /^(nowrap|pre)$/.test(getComputedStyle(e).whiteSpace) && e.scrollWidth > width && !e.closest('.visually-hidden'),
       );
+      // Or what sticks out past the edge with no scrolling box around it to hold it: an absolutely positioned
+      // element escapes every overflow box between it and its containing block (its nearest positioned
+      // ancestor), so a visually hidden label inside a scrolling table can still widen the page.
+      const escapes = (e: Element) => {
+        let positioned = /absolute|fixed/.test(getComputedStyle(e).position);
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+          const style = getComputedStyle(a);
+          const contains = !positioned || style.position !== 'static' || style.transform !== 'none';
+          if (!contains) continue;
+          if (/auto|scroll|hidden|clip/.test(style.overflowX)) return false;
+          positioned = /absolute|fixed/.test(style.position);
+        }
+        return true;
+      };
+      const sticking = [...document.body.querySelectorAll('*')].filter(
+        (e) => e.getBoundingClientRect().right > width + 1 && escapes(e) && ![...e.children].some((c) => c.getBoundingClientRect().right > width + 1 && escapes(c)),
+      );
       problems.push(
         `reflow (WCAG 1.4.10): the page is ${document.documentElement.scrollWidth}px wide in a ${width}px viewport, ` +
-          `pushed by ${[...new Set(wide.map(describe))].slice(0, 4).join('; ') || 'unknown content'}`,
+          `pushed by ${[...new Set([...sticking, ...wide].map(describe))].slice(0, 4).join('; ') || 'unknown content'}`,
       );
       return problems; // everything else is merely stretched along
     }
@@ -203,21 +268,27 @@ test.describe('accessibility', () => {
       contexts.push(context);
       return context.newPage();
     };
-    const pages: Record<Who, Page> = { owner: page, anonymous: await newPage(), solo: await newPage() };
-    const world: World = { invitationPath: '' };
+    const pages = { owner: page, anonymous: await newPage(), solo: await newPage() } as Record<Who, Page>;
+    const world: World = { invitationPath: '', hooks: '' };
+    const hooks = await startReceiver();
+    world.hooks = hooks.url('');
     const problems: string[] = [];
     let run = 0;
 
     const seed = async () => {
       await setUp(page);
-      // A busy organization: tokens (one expiring soon, one rotating), a member with an active and a
-      // revoked token, a pending invitation, and the audit events of all that.
+      // A busy organization: webhook endpoints (one answering, one nobody listens on), tokens (one
+      // expiring soon, one rotating), a member with an active and a revoked token, a pending invitation,
+      // and the audit events and deliveries of all that.
+      await addWebhook(page, hooks.url('/hooks/tessera'));
+      await addWebhook(page, 'http://127.0.0.1:9/nobody/listens/here', { member_events: 'on', events: 'token.expiring, token.exposed' });
       await createToken(page, 'CI/CD Pipeline', 30);
       await createToken(page, 'MCP Server', 3);
       const vscode = await createToken(page, 'VS Code Extension', 90);
       await rpc(page, 'tokens/rotate', { id: vscode.id, grace: '24h' });
       const dev = await addMember(page, browser, tessera, 'dev@example.com', 'member');
       contexts.push(dev);
+      pages.member = await dev.newPage();
       await createToken(dev, 'Dev laptop', 30);
       const members = await rpc<{ members: { email: string; user_id: string }[] }>(page, 'orgs/members');
       await rpc(page, 'orgs/members/revoke-tokens', { user_id: members.members.find((m) => m.email === 'dev@example.com')!.user_id });
@@ -258,6 +329,7 @@ test.describe('accessibility', () => {
       }
     } finally {
       for (const context of contexts) await context.close();
+      await hooks.close();
     }
     expect(problems, `\n${problems.join('\n')}\n`).toEqual([]);
   });
@@ -306,11 +378,13 @@ test.describe('accessibility', () => {
   }
 
   for (const scheme of SCHEMES) {
-    test(`keyboard: Tab reaches every control of the tokens page, each with a visible focus indicator (${scheme})`, async ({
+    test(`keyboard: Tab reaches every control of the tokens and webhooks pages, each with a visible focus indicator (${scheme})`, async ({
       page,
     }) => {
       await page.emulateMedia({ colorScheme: scheme });
+      const hooks = await startReceiver();
       await setUp(page);
+      await addWebhook(page, hooks.url());
       await createToken(page, 'Old key', 30);
       await rpc(page, 'tokens/revoke-all', { confirm: 'Acme' });
       await createToken(page, 'CI/CD Pipeline', 30);
@@ -319,8 +393,17 @@ test.describe('accessibility', () => {
       for (const [url, expected] of [
         [TOKENS_URL, ['"Create Token"', '"Rotate CI/CD Pipeline"', '"Delete MCP Server"', '"History of MCP Server"', '"Revoked tokens (1)"', '#confirm-revoke-all', '"Revoke all tokens"', '"Skip to content"', '"Sign out"']],
         [`${TOKENS_URL}?new=1`, ['#token-name', '#expiry-30', '#custom-days', '"Create"', '"Cancel"']],
+        [WEBHOOKS_URL, ['#field-url', '#events-tokens', '#events-members', '#events-policy', '#field-events', '"Add endpoint"', `"Remove the endpoint ${hooks.url()}`.slice(0, 41), '"Recent deliveries', '"Resend token.created delivery']],
       ] as const) {
-        await page.goto(url);
+        if (url === WEBHOOKS_URL) {
+          // The tokens above were delivered in the background: wait until the log has them.
+          await expect(async () => {
+            await page.goto(url);
+            await expect(page.getByTestId('delivery-row').first()).toBeVisible({ timeout: 300 });
+          }).toPass({ timeout: 10_000 });
+        } else {
+          await page.goto(url);
+        }
         await hydrated(page);
         const walk = await tabWalk(page);
         for (const part of expected) {
@@ -329,6 +412,7 @@ test.describe('accessibility', () => {
         const invisible = walk.filter((s) => !s.visible).map((s) => s.what);
         expect(invisible, `${url} (${scheme}): focus can't be seen on ${invisible.join(', ')}`).toEqual([]);
       }
+      await hooks.close();
     });
   }
 });

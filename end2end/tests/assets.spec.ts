@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, expect, hydrated, setUp, createToken, tesseraBin, siteRoot, TOKENS_URL, MEMBERS_URL, AUDIT_URL, POLICY_URL } from './fixtures';
+import { test, expect, hydrated, setUp, createToken, tesseraBin, siteRoot, TOKENS_URL, MEMBERS_URL, AUDIT_URL, POLICY_URL, WEBHOOKS_URL } from './fixtures';
 
 /** hash.txt beside the binary: `js: <hash>` lines, what the server names the assets after. */
 function builtHashes(): Record<'js' | 'wasm' | 'css', string> {
@@ -85,7 +85,7 @@ test.describe('assets and caching', () => {
   test("a signed-in person's pages and answers are never stored: Cache-Control no-store", async ({ page }) => {
     await setUp(page);
     await createToken(page, 'CI/CD Pipeline');
-    for (const url of ['/', TOKENS_URL, `${TOKENS_URL}?new=1`, MEMBERS_URL, AUDIT_URL, POLICY_URL]) {
+    for (const url of ['/', TOKENS_URL, `${TOKENS_URL}?new=1`, MEMBERS_URL, AUDIT_URL, POLICY_URL, WEBHOOKS_URL]) {
       const response = await page.goto(url);
       expect(response?.status(), url).toBe(200);
       expect(response?.headers()['content-type'], url).toMatch(/^text\/html/);
@@ -106,6 +106,15 @@ test.describe('assets and caching', () => {
       headers: { accept: 'application/json' },
     });
     expect(answer.headers()['cache-control']).toBe('no-store');
+    // And the answer to the webhook form, which holds the endpoint's signing secret.
+    await page.goto(WEBHOOKS_URL);
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hooks');
+    const [addedWebhook] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === WEBHOOKS_URL),
+      page.getByRole('button', { name: 'Add endpoint' }).click(),
+    ]);
+    expect(await addedWebhook.text()).toMatch(/whsec_[A-Za-z0-9+/]{43}=/);
+    expect(addedWebhook.headers()['cache-control']).toBe('no-store');
     // Pages are compressed too, when asked.
     const compressed = await page.request.get(TOKENS_URL, { headers: { 'accept-encoding': 'br' } });
     expect(compressed.headers()['content-encoding']).toBe('br');

@@ -1,5 +1,7 @@
 import { test as base, expect, Page, ConsoleMessage, APIRequestContext, APIResponse, Browser, BrowserContext } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
+import { createServer, IncomingHttpHeaders } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,10 +17,20 @@ export type Tessera = {
 export const tesseraBin = process.env.TESSERA_BIN ?? path.resolve(__dirname, '../../target/debug/tessera');
 export const siteRoot = process.env.TESSERA_SITE_ROOT ?? path.resolve(__dirname, '../../target/site');
 
-async function startTessera(): Promise<{ tessera: Tessera; stop: () => Promise<void> }> {
+async function startTessera(extraEnv: Record<string, string> = {}): Promise<{ tessera: Tessera; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-e2e-'));
-  // Assets are served under content-hashed names, read from hash.txt beside the binary.
-  const env = { ...process.env, TESSERA_DATA_DIR: dataDir, RUST_LOG: 'warn', LEPTOS_HASH_FILES: 'true' };
+  // Assets are served under content-hashed names, read from hash.txt beside the binary. Webhook
+  // receivers in the tests listen on 127.0.0.1 over plain http://, which the server calls only when
+  // private endpoints are allowed; the outbox is looked at every 100 ms so deliveries show quickly.
+  const env = {
+    ...process.env,
+    TESSERA_DATA_DIR: dataDir,
+    RUST_LOG: 'warn',
+    LEPTOS_HASH_FILES: 'true',
+    TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true',
+    TESSERA_OUTBOX_POLL_MS: '100',
+    ...extraEnv,
+  };
   const child: ChildProcess = spawn(tesseraBin, ['serve', '--listen', '127.0.0.1:0', '--site-root', siteRoot], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +101,7 @@ export const TOKENS_URL = '/app/settings/api';
 export const MEMBERS_URL = '/app/settings/members';
 export const AUDIT_URL = '/app/settings/audit';
 export const POLICY_URL = '/app/settings/policy';
+export const WEBHOOKS_URL = '/app/settings/webhooks';
 
 /** Anything with its own cookie jar and the server's base URL: a page, or a browser context. */
 type HasRequest = { request: APIRequestContext };
@@ -131,9 +144,11 @@ export async function addMember(
   role: 'viewer' | 'member' | 'admin' = 'member',
   password = 'member password 123',
 ): Promise<BrowserContext> {
-  const invited = await rpc<{ link: string }>(owner, 'orgs/members/add', { email, role });
+  const invited = await rpc<{ link: string | null }>(owner, 'orgs/members/add', { email, role });
+  // The link is in the answer when the server sends no email (as here: no SMTP is configured).
+  expect(invited.link, 'no invitation link in the answer (is email configured?)').toEqual(expect.any(String));
   const context = await browser.newContext({ baseURL: tessera.url });
-  await rpc(context, 'auth/accept-invitation', { code: invited.link.split('/').pop()!, password });
+  await rpc(context, 'auth/accept-invitation', { code: invited.link!.split('/').pop()!, password });
   return context;
 }
 
@@ -160,10 +175,59 @@ export function parseShownDateTime(text: string): number {
   return Date.UTC(Number(m![3]), MONTHS.indexOf(m![1]), Number(m![2]), Number(m![4]), Number(m![5]));
 }
 
-/** Every test gets its own server and database: nothing leaks between tests. */
-export const test = base.extend<{ tessera: Tessera }>({
-  tessera: async ({}, use) => {
-    const { tessera, stop } = await startTessera();
+/** A request a webhook receiver got. */
+export type Received = { method: string; path: string; headers: IncomingHttpHeaders; body: string; at: number };
+
+/** A webhook endpoint for the tests: an HTTP server on 127.0.0.1 that records every request. */
+export type Receiver = {
+  /** `http://127.0.0.1:<port>/<path>` */
+  url: (path?: string) => string;
+  received: Received[];
+  /** The status it answers with; change it to make deliveries fail or succeed. */
+  status: number;
+  close: () => Promise<void>;
+};
+
+/** Starts a receiver on a free port of 127.0.0.1, answering `status` (200 unless told). */
+export async function startReceiver(status = 200): Promise<Receiver> {
+  const received: Received[] = [];
+  const receiver = { received, status } as Receiver;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() });
+      res.writeHead(receiver.status, { 'content-type': 'text/plain' });
+      res.end(receiver.status < 300 ? 'ok' : 'receiver says no');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  receiver.url = (p = '/hooks/tessera') => `http://127.0.0.1:${port}${p}`;
+  receiver.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return receiver;
+}
+
+export type AddedWebhook = { entry: { id: string; url: string; events: string }; secret: string };
+
+/** Registers a webhook endpoint over HTTP (the server function the page's form posts to). */
+export function addWebhook(on: HasRequest, url: string, form: Record<string, string> = { token_events: 'on' }): Promise<AddedWebhook> {
+  return rpc<AddedWebhook>(on, 'webhooks/add', { url, ...form });
+}
+
+/**
+ * Every test gets its own server and database: nothing leaks between tests. `tesseraEnv` adds to the
+ * server's environment (`test.use({ tesseraEnv: { … } })`).
+ */
+export const test = base.extend<{ tessera: Tessera; tesseraEnv: Record<string, string> }>({
+  tesseraEnv: [{}, { option: true }],
+  tessera: async ({ tesseraEnv }, use) => {
+    const { tessera, stop } = await startTessera(tesseraEnv);
     await use(tessera);
     await stop();
   },

@@ -10,6 +10,7 @@ import {
   MEMBERS_URL,
   AUDIT_URL,
   POLICY_URL,
+  WEBHOOKS_URL,
   Page,
 } from './fixtures';
 
@@ -140,6 +141,13 @@ test.describe('home page', () => {
     await visit(page, POLICY_URL);
     await page.getByLabel('Maximum lifetime (days)').fill('30');
     await expect(page.getByTestId('policy-preview')).toHaveText('No active token exceeds this maximum.');
+    await visit(page, WEBHOOKS_URL);
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hooks');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect(page.getByTestId('webhook-added')).toBeVisible();
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Remove the endpoint http://127.0.0.1:9/hooks' }).click();
+    await page.keyboard.press('Escape');
 
     // Signed out: the invitation and the sign-in pages.
     const other = await browser.newContext({ baseURL: tessera.url });

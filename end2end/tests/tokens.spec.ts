@@ -247,9 +247,14 @@ test.describe('API tokens', () => {
     // The badge names the same minute as the reveal panel did.
     await expect(oldRow.getByTestId('rotating')).toHaveText(`rotating — old secret valid until ${deadline}`);
     await expect(oldRow.getByRole('button', { name: /^Rotate/ })).toHaveCount(0);
+    // The two rows share a name: the old one's controls say so, and each control's name is unique.
+    await expect(oldRow.getByRole('button', { name: 'Delete Deploy script (old)', exact: true })).toBeVisible();
+    await expect(row(page, fresh.id).getByRole('button', { name: 'Delete Deploy script', exact: true })).toBeVisible();
+    await expect(row(page, fresh.id).getByRole('button', { name: 'Rotate Deploy script', exact: true })).toBeVisible();
+    await expect(row(page, fresh.id).getByRole('link', { name: 'History of Deploy script', exact: true })).toBeVisible();
 
     // Its History link: the audit log filtered to this token, with its creation and its rotation.
-    await oldRow.getByRole('link', { name: 'History of Deploy script' }).click();
+    await oldRow.getByRole('link', { name: 'History of Deploy script (old)', exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`/app/settings/audit\\?token_id=${old.id}$`));
     await expect(page.getByRole('heading', { name: 'Audit log', level: 1 })).toBeVisible();
     await expect(page.getByRole('textbox', { name: 'Token ID' })).toHaveValue(old.id);
@@ -294,10 +299,27 @@ test.describe('API tokens', () => {
     const rotated = await rpc<{ successor: { id: string } }>(page, 'tokens/rotate', { id: old.id, grace: '1h' });
     await page.goto(TOKENS_URL);
     // The successor is the token programs use from now on; its History must say where it came from.
-    await row(page, rotated.successor.id).getByRole('link', { name: 'History of Deploy script' }).click();
+    await row(page, rotated.successor.id).getByRole('link', { name: 'History of Deploy script', exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`token_id=${rotated.successor.id}$`));
     await expect(page.getByTestId('audit-empty'), 'the successor\'s History shows "No events"').toHaveCount(0, { timeout: 2000 });
-    await expect(page.locator('[data-testid="audit-row"][data-event="token.rotated"]')).toHaveCount(1);
+    // Its creation, by the rotation: token.created with the token it replaced.
+    const created = page.locator('[data-testid="audit-row"][data-event="token.created"]');
+    await expect(created).toHaveCount(1);
+    await expect(created).toContainText(`rotated_from: ${old.id}`);
+    await expect(created).toContainText(`by ${OWNER}`);
+    // And the old token's History still has its own creation and the rotation, not the successor's creation.
+    await page.goto(`/app/settings/audit?token_id=${old.id}`);
+    await expect(page.getByTestId('audit-row')).toHaveCount(2);
+    await expect(page.locator('[data-testid="audit-row"][data-event="token.rotated"]')).toContainText(`successor: ${rotated.successor.id}`);
+
+    // Each control has one name on the page, though both rows are "Deploy script".
+    await page.goto(TOKENS_URL);
+    await hydrated(page);
+    const names = await page.getByTestId('token-row').locator(':is(a, button):not(dialog *)').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('aria-label') ?? e.textContent!.trim()),
+    );
+    expect(names.filter((n, i) => names.indexOf(n) !== i), `the same name twice among ${names.join(', ')}`).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['Delete Deploy script (old)', 'History of Deploy script (old)', 'Rotate Deploy script']));
   });
 
   test('"Custom" without a number of days is refused, not turned into the default', async ({ page }) => {
@@ -313,6 +335,7 @@ test.describe('API tokens', () => {
     // The page itself said the choice is invalid: creating a 30-day token anyway is wrong.
     await expect(page.getByTestId('token-reveal'), 'a token was created with the default lifetime').toHaveCount(0, { timeout: 2000 });
     await expect(page.getByTestId('create-token-form').locator('.error-text')).toBeVisible();
+    await expect(page.getByLabel('Custom number of days')).toHaveAttribute('aria-invalid', 'true');
     expect((await rpc<{ active: { items: unknown[] } }>(page, 'tokens/overview')).active.items).toHaveLength(0);
   });
 

@@ -530,7 +530,7 @@ fn RevealPanel(token: CreatedToken, old_valid_until: Option<Timestamp>) -> impl 
             </div>
             <div class="secret-field">
                 <span class="label" id="example-label">"Try it"</span>
-                <pre class="code" id="token-example-value" aria-labelledby="example-label" data-testid="token-example"><code>{example}</code></pre>
+                <pre class="code" id="token-example-value" tabindex="0" aria-labelledby="example-label" data-testid="token-example"><code>{example}</code></pre>
                 <div class="actions">
                     <CopyButton target="token-example-value".to_owned() what="example".to_owned() test_id="copy-example".to_owned() />
                 </div>

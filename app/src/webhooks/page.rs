@@ -5,7 +5,7 @@ use super::{
     AddWebhook, AddedWebhook, Endpoint, LOG_LENGTH, RemoveWebhook, ResendDelivery, WEBHOOKS_URL, WebhooksData,
 };
 use crate::{
-    forms::{Action, posted},
+    forms::{Action, kept_value, posted},
     ui::{
         CopyButton, DialogButton, EmptyState, ErrorAlert, Field, SettingsLayout, Time, field_error, form_error,
         with_organization,
@@ -137,6 +137,10 @@ fn Secret(added: AddedWebhook) -> impl IntoView {
 
 #[component]
 fn AddForm(error: Option<crate::error::AppError>, allow_private: bool) -> impl IntoView {
+    let events_error = field_error(&error, "events");
+    // After a refused post, the boxes come back as they were ticked (a post that failed had its URL kept).
+    let refused = kept_value("url").is_some();
+    let ticked = move |name: &str, default: bool| if refused { kept_value(name).is_some() } else { default };
     let hint = if allow_private {
         "An http:// or https:// URL; this server allows private addresses."
     } else {
@@ -161,23 +165,31 @@ fn AddForm(error: Option<crate::error::AppError>, allow_private: bool) -> impl I
                 <fieldset class="field plain" aria-describedby="events-hint">
                     <legend>"Events"</legend>
                     <div class="check-row">
-                        <input id="events-tokens" name="token_events" type="checkbox" checked=true />
+                        <input id="events-tokens" name="token_events" type="checkbox" checked=ticked("token_events", true) />
                         <label for="events-tokens">"Token events " <code>"token.*"</code></label>
                     </div>
                     <div class="check-row">
-                        <input id="events-members" name="member_events" type="checkbox" />
+                        <input id="events-members" name="member_events" type="checkbox" checked=ticked("member_events", false) />
                         <label for="events-members">"Member events " <code>"member.*"</code></label>
                     </div>
                     <div class="check-row">
-                        <input id="events-policy" name="policy_events" type="checkbox" />
+                        <input id="events-policy" name="policy_events" type="checkbox" checked=ticked("policy_events", false) />
                         <label for="events-policy">"Token policy changes " <code>"org.policy_changed"</code></label>
                     </div>
                     <label for="field-events">"Or only these events"</label>
-                    <input id="field-events" name="events" type="text" placeholder="token.expiring, token.exposed" aria-describedby="events-hint" />
+                    <input
+                        id="field-events"
+                        name="events"
+                        type="text"
+                        placeholder="token.expiring, token.exposed"
+                        value=kept_value("events")
+                        aria-invalid=events_error.is_some().then_some("true")
+                        aria-describedby=if events_error.is_some() { "events-hint field-events-error" } else { "events-hint" }
+                    />
                     <span class="hint" id="events-hint">
                         "Comma-separated: token.created, token.rotated, token.deleted, token.revoked, token.expiring, token.expired, token.exposed, member.added, member.removed, member.role_changed…"
                     </span>
-                    {field_error(&error, "events").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
+                    {events_error.clone().map(|e| view! { <span class="error-text" id="field-events-error" role="alert">{e}</span> })}
                 </fieldset>
                 <button type="submit" class="primary" data-testid="add-webhook">"Add endpoint"</button>
             </form>
@@ -193,6 +205,7 @@ fn EndpointRow(endpoint: Endpoint, open: bool) -> impl IntoView {
     let title_id = format!("remove-webhook-{id}");
     let count = endpoint.deliveries.len();
     let log_id = id.clone();
+    let has_log = count > 0;
     view! {
         <li class="list-row stacked" data-testid="webhook-row">
             <div class="row-main">
@@ -232,7 +245,7 @@ fn EndpointRow(endpoint: Endpoint, open: bool) -> impl IntoView {
                     </form>
                 </DialogButton>
             </div>
-            <details class="collapsible deliveries" open=count > 0>
+            <details class="collapsible deliveries" open=has_log>
                 <summary data-testid="deliveries-summary">
                     {if count == 0 { "No deliveries yet".to_owned() } else { format!("Recent deliveries ({count}, newest first)") }}
                 </summary>
@@ -252,8 +265,8 @@ fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
                     <tr>
                         <th scope="col">"Event"</th>
                         <th scope="col">"Result"</th>
-                        <th scope="col">"Attempt"</th>
-                        <th scope="col">"Time taken"</th>
+                        <th scope="col" class="optional">"Attempt"</th>
+                        <th scope="col" class="optional">"Time taken"</th>
                         <th scope="col">"When"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
@@ -277,15 +290,15 @@ fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
                             let short = d.message_id.to_string()[..8].to_owned();
                             view! {
                                 <tr data-testid="delivery-row">
-                                    <td><code>{d.event_type.clone()}</code> <span class="muted mono small" title=d.message_id.to_string()>{short.clone()}</span></td>
+                                    <td><code>{d.event_type.clone()}</code>{" "}<span class="muted mono small" title=d.message_id.to_string()>{short.clone()}</span></td>
                                     <td>
                                         <span class=if ok { "badge success" } else { "badge danger" } data-testid="delivery-status">
                                             {if ok { "Delivered" } else { "Failed" }}
                                         </span>
                                         " " <span class="muted small">{result}</span>
                                     </td>
-                                    <td>{d.attempt}</td>
-                                    <td>{format!("{} ms", d.duration_ms)}</td>
+                                    <td class="optional">{d.attempt}</td>
+                                    <td class="optional">{format!("{} ms", d.duration_ms)}</td>
                                     <td><Time at=d.at with_time=true /></td>
                                     <td>
                                         {latest.then(|| view! {

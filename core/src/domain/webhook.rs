@@ -26,6 +26,7 @@ impl WebhookUrl {
         let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
             (Some(rest), _) => rest,
             (None, Some(rest)) if allow_http => rest,
+            _ if allow_http => return Err("A webhook URL must start with https:// or http://.".into()),
             _ => return Err("A webhook URL must start with https://.".into()),
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");

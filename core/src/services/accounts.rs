@@ -80,7 +80,7 @@ pub async fn setup(core: &Core, input: SetupInput, origin: &Origin) -> Result<(U
     };
     Recorder { org_id, actor: super::audit::Actor::Member { member: &member, via: Via::Dashboard }, origin, at: now }
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberAdded,
             Subject::member(user_id, input.email.as_str()),
             serde_json::json!({"role": "owner", "how": "setup"}),
@@ -162,7 +162,7 @@ pub async fn sign_in(
             };
             let caller = Caller { member, via: Via::Dashboard, origin: origin.clone() };
             Recorder::for_caller(&caller, now)
-                .record(&mut *tx, event, Subject::member(u.id, email), no_detail())
+                .record(&mut tx, event, Subject::member(u.id, email), no_detail())
                 .await?;
         }
     }

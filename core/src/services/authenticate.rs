@@ -167,7 +167,7 @@ async fn record_refusal(
                 ),
             };
             let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };
-            recorder.record(&mut *tx, event, Subject::token(id, known.name.as_deref(), member.user_id), detail).await?;
+            recorder.record(&mut tx, event, Subject::token(id, known.name.as_deref(), member.user_id), detail).await?;
         }
         tx.commit().await?;
         Ok::<_, Error>(())

@@ -155,7 +155,7 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
     .await?;
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberInvited,
             Subject::other(SubjectKind::Invitation, id.to_string(), Some(email.to_string())),
             json!({"role": role}),
@@ -211,7 +211,7 @@ pub(crate) async fn invitation_mail(core: &Core, id: InvitationId) -> Result<Opt
     let now = core.clock.now();
     let code = InvitationCode::generate();
     let mut tx = core.db.begin_write().await?;
-    let Some(row) = store::invitations::recode(&mut *tx, id, &code.hash(), now).await? else {
+    let Some(row) = store::invitations::recode(&mut tx, id, &code.hash(), now).await? else {
         return Ok(None);
     };
     tx.commit().await?;
@@ -242,7 +242,7 @@ pub async fn revoke_invitation(core: &Core, caller: &Caller, id: InvitationId) -
     require_role(role, action_for_member_change(None, Some(invited_role)))?;
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::InvitationRevoked,
             Subject::other(SubjectKind::Invitation, id.to_string(), Some(email)),
             no_detail(),
@@ -346,7 +346,7 @@ pub async fn accept_invitation(
     let caller = Caller { member, via: Via::Dashboard, origin: origin.clone() };
     Recorder::for_caller(&caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberAdded,
             Subject::member(user_id, &row.email),
             json!({"role": row.role, "how": "invitation", "invited_by": row.invited_by}),
@@ -377,7 +377,7 @@ pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Rol
     let email = store::users::email_of(&mut *tx, target).await?.unwrap_or_default();
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberRoleChanged,
             Subject::member(target, &email),
             json!({"from": from, "to": role, "invitations_revoked": dropped}),
@@ -425,7 +425,7 @@ pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), 
     let dropped = store::invitations::delete_issued_by(&mut *tx, caller.org_id(), target).await?;
     recorder
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberRemoved,
             Subject::member(target, &email),
             json!({"role": from, "left": leaving, "tokens_revoked": revoked.len(), "invitations_revoked": dropped}),
@@ -461,7 +461,7 @@ pub async fn operator_create_org(core: &Core, name: &OrgName, owner: UserId) -> 
     let email = store::users::email_of(&mut *tx, owner).await?.unwrap_or_default();
     Recorder::operator(org_id, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberAdded,
             Subject::member(owner, &email),
             json!({"role": Role::Owner, "how": "operator"}),
@@ -485,7 +485,7 @@ pub async fn operator_add_member(core: &Core, org_id: OrgId, user_id: UserId, ro
     let email = store::users::email_of(&mut *tx, user_id).await?.unwrap_or_default();
     Recorder::operator(org_id, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::MemberAdded,
             Subject::member(user_id, &email),
             json!({"role": role, "how": "operator"}),

@@ -398,14 +398,14 @@ async fn warn(core: &Core, tx: &mut crate::db::Tx, due: &Due, threshold: u16, no
         // `token.expired` is recorded once, whether the sweep or a request with the token sees it first.
         if store::tokens::note_expiry_recorded(&mut **tx, t.id, now).await? {
             recorder
-                .record(&mut **tx, EventType::TokenExpired, subject, json!({"expired_at": t.expires_at.rfc3339()}))
+                .record(tx, EventType::TokenExpired, subject, json!({"expired_at": t.expires_at.rfc3339()}))
                 .await?;
         }
     } else {
         let days_left = (t.expires_at.millis() - now.millis()).div_euclid(DAY_MS);
         recorder
             .record(
-                &mut **tx,
+                tx,
                 EventType::TokenExpiring,
                 subject,
                 json!({"threshold_days": threshold, "days_left": days_left, "expires_at": t.expires_at.rfc3339()}),
@@ -413,8 +413,8 @@ async fn warn(core: &Core, tx: &mut crate::db::Tx, due: &Due, threshold: u16, no
             .await?;
     }
     let to_creator = due.creator_is_member.0;
-    let to = if to_creator { vec![t.creator_email.clone()] } else { admins(&mut **tx, due.org_id).await? };
+    let to = if to_creator { vec![t.creator_email.clone()] } else { admins(tx, due.org_id).await? };
     let mail = expiry_mail(core, due, threshold, now, to, to_creator);
     let topic = if threshold == 0 { "expiry.expired".to_owned() } else { format!("expiry.{threshold}d") };
-    queue(&mut **tx, core, due.org_id, &topic, mail, now).await
+    queue(tx, core, due.org_id, &topic, mail, now).await
 }

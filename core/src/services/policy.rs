@@ -43,7 +43,7 @@ pub async fn set(core: &Core, caller: &Caller, policy: TokenPolicy) -> Result<i6
     store::policies::set(&mut *tx, caller.org_id(), &policy, caller.user_id(), now).await?;
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::PolicyChanged,
             Subject::organization(caller.org_id(), &caller.member.org_name),
             json!({"before": before, "after": policy, "tokens_refused": affected}),

@@ -111,7 +111,7 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
     .await?;
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::TokenCreated,
             Subject::token(id, name, caller.user_id()),
             json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days()}),
@@ -242,7 +242,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
     };
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::TokenDeleted,
             Subject::token(id, token.name.as_deref(), token.created_by),
             json!({"by": by}),
@@ -344,7 +344,7 @@ pub async fn rotate(
     }
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::TokenRotated,
             Subject::token(id, old.name.as_deref(), old.created_by),
             json!({
@@ -358,7 +358,7 @@ pub async fn rotate(
     // The successor's own history starts here (its audit filter finds it), and webhooks hear of a new token.
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::TokenCreated,
             Subject::token(successor_id, old.name.as_deref(), old.created_by),
             json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days(), "rotated_from": id}),
@@ -387,7 +387,7 @@ pub(crate) async fn revoke_family(
     let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
     recorder
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::TokenExposed,
             Subject::token(presented, name.as_deref(), creator.unwrap_or(UserId(uuid::Uuid::nil()))),
             json!({"how": how, "family": family, "revoked": revoked.iter().map(|r| r.id).collect::<Vec<_>>()}),
@@ -396,7 +396,7 @@ pub(crate) async fn revoke_family(
     for token in &revoked {
         recorder
             .record(
-                &mut *tx,
+                &mut tx,
                 EventType::TokenRevoked,
                 Subject::token(token.id, token.name.as_deref(), token.created_by),
                 json!({"reason": RevokeReason::ReuseDetected}),
@@ -428,7 +428,7 @@ pub(crate) async fn revoke_all_in(
     for token in &revoked {
         recorder
             .record(
-                &mut **tx,
+                tx,
                 EventType::TokenRevoked,
                 Subject::token(token.id, token.name.as_deref(), token.created_by),
                 json!({"reason": reason}),
@@ -529,7 +529,7 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
             let (name, creator) = state.map_or((None, UserId(uuid::Uuid::nil())), |s| (s.name, s.created_by));
             recorder
                 .record(
-                    &mut *tx,
+                    &mut tx,
                     EventType::TokenRevoked,
                     Subject::token(*id, name.as_deref(), creator),
                     json!({"reason": RevokeReason::Unused}),

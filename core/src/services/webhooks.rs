@@ -167,7 +167,7 @@ pub async fn register(core: &Core, caller: &Caller, url: &str, events: &str) -> 
     .await?;
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::WebhookCreated,
             Subject::other(SubjectKind::Webhook, id.to_string(), Some(url.as_str().to_owned())),
             json!({"events": events.codes()}),
@@ -204,7 +204,7 @@ pub async fn remove(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), E
     let url = store::webhooks::delete(&mut *tx, caller.org_id(), id).await?.ok_or_else(webhook_not_found)?;
     Recorder::for_caller(caller, now)
         .record(
-            &mut *tx,
+            &mut tx,
             EventType::WebhookDeleted,
             Subject::other(SubjectKind::Webhook, id.to_string(), Some(url)),
             no_detail(),

@@ -27,7 +27,7 @@ const MAX_ENTRIES: usize = 100_000;
 
 #[derive(Debug)]
 pub struct TokenCache<T> {
-    entries: RwLock<HashMap<TokenId, (Timestamp, Arc<T>)>>,
+    entries: RwLock<HashMap<TokenId, (Timestamp, Arc<T>), super::RandomIdHash>>,
     generation: AtomicU64,
     ttl_ms: i64,
     /// With several instances: trusted only while this instance hears the others' changes.
@@ -42,7 +42,7 @@ pub struct Ticket(u64);
 impl<T> TokenCache<T> {
     pub fn new(ttl_ms: i64, shared: bool) -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
+            entries: RwLock::new(HashMap::default()),
             generation: AtomicU64::new(0),
             ttl_ms,
             shared,

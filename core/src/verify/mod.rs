@@ -240,3 +240,38 @@ mod tests {
         assert_eq!(Outcome::RateLimited.label(), "rate_limited");
     }
 }
+
+/// Hashing for maps keyed by Token IDs that Tessera generated (random version 4 UUIDs, so their bits
+/// are already uniform): the low 64 bits are the hash. Only for keys an attacker can't choose, which is
+/// why the token cache and the usage recorder hold only tokens found in the database.
+#[derive(Default, Clone, Copy)]
+pub struct RandomIdHash;
+
+#[derive(Default)]
+pub struct RandomIdHasher(u64);
+
+impl std::hash::BuildHasher for RandomIdHash {
+    type Hasher = RandomIdHasher;
+    fn build_hasher(&self) -> RandomIdHasher {
+        RandomIdHasher(0)
+    }
+}
+
+impl std::hash::Hasher for RandomIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // A UUID hashes as its 16 bytes (after a length prefix, for slices): keep the last 8 written.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(5) ^ n;
+    }
+}

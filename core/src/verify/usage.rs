@@ -38,7 +38,7 @@ pub struct Usage {
 /// The request side: notes uses.
 #[derive(Debug)]
 pub struct UsageRecorder {
-    last: Mutex<HashMap<TokenId, i64>>,
+    last: Mutex<HashMap<TokenId, i64, super::RandomIdHash>>,
     queue: mpsc::Sender<Usage>,
     /// Records written to the database so far (a metric).
     written: Arc<AtomicU64>,
@@ -55,7 +55,7 @@ impl UsageRecorder {
         let (tx, rx) = mpsc::channel(QUEUE);
         let written = Arc::new(AtomicU64::new(0));
         (
-            Self { last: Mutex::new(HashMap::new()), queue: tx, written: written.clone() },
+            Self { last: Mutex::new(HashMap::default()), queue: tx, written: written.clone() },
             UsageWriter { queue: rx, written },
         )
     }

@@ -16,9 +16,8 @@
 use super::{ServerState, errors::error_of, reqlog::Line};
 use app::{auth::cookies, request::RequestContext};
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, Request},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
 use std::{net::SocketAddr, sync::Arc, time::Instant};
@@ -57,22 +56,47 @@ pub struct AuthNote {
     pub outcome: &'static str,
 }
 
-pub async fn gate(State(state): State<ServerState>, mut request: Request, next: Next) -> Response {
+pub async fn gate<S>(state: ServerState, mut request: Request, next: super::layers::Next<S>) -> Response
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>,
+{
     let started = Instant::now();
     let class = classify(request.uri().path());
     let method = request.method().clone();
     let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
     let client_ip = state.proxies.client_ip(peer.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()), request.headers());
-    let line = Line::start(&method, request.uri().path(), client_ip);
+    let line = Line::start(&method, request.uri(), client_ip);
+    let cross_origin = class == Class::Api && request.headers().contains_key(header::ORIGIN);
+    let preflight = if cross_origin { cors_preflight(&request) } else { None };
 
-    let mut response = match check(&state, &mut request, class, unsafe_method, client_ip).await {
-        Err(refusal) => refusal,
-        Ok(()) => next.run(request).await,
+    let mut response = match preflight {
+        Some(preflight) => preflight,
+        None => match check(&state, &mut request, class, unsafe_method, client_ip).await {
+            Err(refusal) => refusal,
+            Ok(()) => match limit_body(request) {
+                Ok(request) => next.run(request).await,
+                Err(too_large) => *too_large,
+            },
+        },
     };
-    finish(&state, &mut response, class);
+    finish(&state, &mut response, class, cross_origin);
     state.log.write(line.finish(&response, started.elapsed()));
     response
+}
+
+/// Bodies are limited to [`super::MAX_BODY_BYTES`]: refused at once when the announced length is
+/// larger, cut off when a streamed one grows larger. (Safe methods' bodies are left alone: nothing reads
+/// them.)
+fn limit_body(request: Request) -> Result<Request, Box<Response>> {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(request);
+    }
+    let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > super::MAX_BODY_BYTES as u64) {
+        return Err(Box::new(error_of(ErrorKind::TooLarge, "The request body is too large: at most 64 KiB.")));
+    }
+    Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, super::MAX_BODY_BYTES))))
 }
 
 async fn check(
@@ -187,14 +211,48 @@ pub fn is_same_site(headers: &HeaderMap, web: &app::state::WebSettings) -> bool 
     }
 }
 
-fn finish(state: &ServerState, response: &mut Response, class: Class) {
+const COOP: header::HeaderName = header::HeaderName::from_static("cross-origin-opener-policy");
+
+/// The API answers browsers on any origin, as GitHub's does: it authenticates with token headers only,
+/// never cookies, so another site gains nothing it could not do with the token itself. The token's
+/// expiry header is exposed so browser clients can warn before it lapses. (`*` is the same for every
+/// origin, so no `Vary` is needed; requests without `Origin` pay nothing.)
+fn cors_preflight(request: &Request) -> Option<Response> {
+    if request.method() != Method::OPTIONS || !request.headers().contains_key(header::ORIGIN) {
+        return None;
+    }
+    let asked = request.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned();
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, DELETE, OPTIONS"));
+    if let Some(asked) = asked {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked);
+    }
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+    Some(response)
+}
+
+fn cors_answer(headers: &mut HeaderMap) {
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-tessera-token-expires-at, retry-after, www-authenticate"),
+    );
+}
+
+fn finish(state: &ServerState, response: &mut Response, class: Class, cross_origin: bool) {
     let ok = response.status().is_success();
     let headers = response.headers_mut();
+    headers.reserve(10);
+    if cross_origin {
+        cors_answer(headers);
+    }
     headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(COOP, HeaderValue::from_static("same-origin"));
     if state.app.web.is_https() {
         headers
             .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));

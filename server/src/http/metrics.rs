@@ -3,13 +3,12 @@
 
 use super::ServerState;
 use axum::{
-    extract::{MatchedPath, Request, State},
+    extract::State,
     http::header,
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use parking_lot::Mutex;
-use std::{collections::BTreeMap, fmt::Write, time::Instant};
+use std::{collections::BTreeMap, fmt::Write};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
@@ -34,7 +33,7 @@ struct Inner {
 }
 
 /// Standard methods as static strings, so counting a request allocates nothing.
-fn method_name(method: &axum::http::Method) -> &'static str {
+pub fn method_name(method: &axum::http::Method) -> &'static str {
     use axum::http::Method;
     match *method {
         Method::GET => "GET",
@@ -60,7 +59,7 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    fn request(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
+    pub fn request(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
         let mut inner = self.inner.lock();
         let stats = match inner.routes.get_mut(route) {
             Some(stats) => stats,
@@ -131,19 +130,6 @@ impl Metrics {
         }
         out
     }
-}
-
-/// Counts and times every request, labelled by its route template (never the raw path, which could
-/// carry an invitation code).
-pub async fn track(State(state): State<ServerState>, request: Request, next: Next) -> Response {
-    let metrics = &state.metrics;
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let method = method_name(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    metrics.request(route, method, response.status().as_u16(), started.elapsed().as_secs_f64());
-    response
 }
 
 pub async fn serve(State(state): State<ServerState>) -> Response {

@@ -6,6 +6,7 @@ pub mod client;
 pub mod errors;
 pub mod gate;
 mod health;
+mod layers;
 pub mod limiter;
 pub mod metrics;
 mod pages;
@@ -17,7 +18,6 @@ use client::Proxies;
 use leptos::prelude::LeptosOptions;
 use limiter::FailureLimiter;
 use std::sync::Arc;
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Nothing Tessera accepts is larger: forms and JSON bodies are a few kilobytes at most.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -66,9 +66,8 @@ pub fn router(state: ServerState) -> Router {
         .route("/metrics", get(metrics::serve))
         .merge(api::router())
         .merge(pages::router(&state))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .route_layer(layers::MetricsLayer::new(&state))
         .fallback_service(pages::static_files(&state))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate))
+        .layer(layers::GateLayer::new(&state))
         .with_state(state)
 }

@@ -7,7 +7,10 @@
 //! system call.
 
 use super::gate::AuthNote;
-use axum::{http::Method, response::Response};
+use axum::{
+    http::{Method, Uri},
+    response::Response,
+};
 use parking_lot::Mutex;
 use std::{
     borrow::Cow,
@@ -32,16 +35,17 @@ pub fn redact_path(path: &str) -> Cow<'_, str> {
     }
 }
 
-/// A request's line, started when the request arrives.
+/// A request's line, started when the request arrives (the URI is shared, not copied; it is redacted
+/// when the line is written).
 pub struct Line {
     method: Method,
-    path: String,
+    uri: Uri,
     client: IpAddr,
 }
 
 impl Line {
-    pub fn start(method: &Method, path: &str, client: IpAddr) -> Self {
-        Self { method: method.clone(), path: redact_path(path).into_owned(), client }
+    pub fn start(method: &Method, uri: &Uri, client: IpAddr) -> Self {
+        Self { method: method.clone(), uri: uri.clone(), client }
     }
 
     pub fn finish(self, response: &Response, latency: Duration) -> Finished {
@@ -68,14 +72,23 @@ type Sink = Box<dyn Write + Send>;
 pub struct RequestLog {
     format: Format,
     enabled: bool,
-    buffer: Mutex<String>,
+    buffer: Mutex<Buffer>,
     sink: Mutex<Sink>,
+}
+
+/// The lines not yet written, and the date and time to the second of the last one (formatted once a
+/// second, not once a request).
+struct Buffer {
+    text: String,
+    second: i64,
+    stamp: String,
 }
 
 impl RequestLog {
     /// `enabled`: whether request lines are logged at all (`RUST_LOG` at `info` or more detailed).
     pub fn new(format: Format, enabled: bool, sink: Sink) -> Self {
-        Self { format, enabled, buffer: Mutex::new(String::with_capacity(BATCH_BYTES * 2)), sink: Mutex::new(sink) }
+        let buffer = Buffer { text: String::with_capacity(BATCH_BYTES * 2), second: i64::MIN, stamp: String::new() };
+        Self { format, enabled, buffer: Mutex::new(buffer), sink: Mutex::new(sink) }
     }
 
     pub fn write(&self, f: Finished) {
@@ -85,31 +98,47 @@ impl RequestLog {
         let now =
             Timestamp(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
         let mut buffer = self.buffer.lock();
-        let b = &mut *buffer;
-        let (method, path, client) = (f.line.method.as_str(), f.line.path.as_str(), f.line.client);
+        let Buffer { text: b, second, stamp } = &mut *buffer;
+        if now.millis().div_euclid(1000) != *second {
+            *second = now.millis().div_euclid(1000);
+            *stamp = now.rfc3339()[..19].to_owned();
+        }
+        let path = redact_path(f.line.uri.path());
+        let (method, path, client) = (f.line.method.as_str(), &*path, f.line.client);
         match self.format {
             Format::Human => {
-                let _ = write!(
-                    b,
-                    "{}.{:03}Z  INFO request: method={method} path={path} status={} latency_us={} client={client}",
-                    &now.rfc3339()[..19],
-                    now.millis().rem_euclid(1000),
-                    f.status,
-                    f.latency_us
-                );
+                // Written piece by piece (no format machinery): this runs for every request.
+                let mut n = itoa::Buffer::new();
+                let ms = now.millis().rem_euclid(1000) as u32;
+                b.push_str(stamp);
+                b.push('.');
+                for digit in [ms / 100, ms / 10 % 10, ms % 10] {
+                    b.push(char::from(b'0' + digit as u8));
+                }
+                b.push_str("Z  INFO request: method=");
+                b.push_str(method);
+                b.push_str(" path=");
+                b.push_str(path);
+                b.push_str(" status=");
+                b.push_str(n.format(f.status));
+                b.push_str(" latency_us=");
+                b.push_str(n.format(f.latency_us));
+                let _ = write!(b, " client={client}");
                 if let Some(note) = f.note {
                     if let Some(token) = note.token {
-                        let _ = write!(b, " token={token}");
+                        let mut id = uuid::Uuid::encode_buffer();
+                        b.push_str(" token=");
+                        b.push_str(token.0.hyphenated().encode_lower(&mut id));
                     }
-                    let _ = write!(b, " auth={}", note.outcome);
+                    b.push_str(" auth=");
+                    b.push_str(note.outcome);
                 }
                 b.push('\n');
             }
             Format::Json => {
                 let _ = write!(
                     b,
-                    "{{\"timestamp\":\"{}.{:03}Z\",\"level\":\"INFO\",\"message\":\"request\",\"method\":\"{method}\",\"path\":{},\"status\":{},\"latency_us\":{},\"client\":\"{client}\"",
-                    &now.rfc3339()[..19],
+                    "{{\"timestamp\":\"{stamp}.{:03}Z\",\"level\":\"INFO\",\"message\":\"request\",\"method\":\"{method}\",\"path\":{},\"status\":{},\"latency_us\":{},\"client\":\"{client}\"",
                     now.millis().rem_euclid(1000),
                     serde_json::Value::from(path),
                     f.status,
@@ -124,8 +153,9 @@ impl RequestLog {
                 b.push_str("}\n");
             }
         }
-        if buffer.len() >= BATCH_BYTES {
-            let batch = std::mem::take(&mut *buffer);
+        if b.len() >= BATCH_BYTES {
+            // A full buffer in its place, so the next lines don't grow one from nothing.
+            let batch = std::mem::replace(b, String::with_capacity(BATCH_BYTES * 2));
             drop(buffer);
             self.emit(&batch);
         }
@@ -133,10 +163,14 @@ impl RequestLog {
 
     /// Writes what is buffered.
     pub fn flush(&self) {
-        let batch = std::mem::take(&mut *self.buffer.lock());
-        if !batch.is_empty() {
-            self.emit(&batch);
-        }
+        let batch = {
+            let mut buffer = self.buffer.lock();
+            if buffer.text.is_empty() {
+                return;
+            }
+            std::mem::replace(&mut buffer.text, String::with_capacity(BATCH_BYTES * 2))
+        };
+        self.emit(&batch);
     }
 
     fn emit(&self, batch: &str) {

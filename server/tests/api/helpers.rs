@@ -510,7 +510,7 @@ impl Api {
         self.send(method, path).await.status()
     }
 
-    pub async fn whoami(&self) -> Answer<tessera::http::api::handlers::WhoAmI> {
+    pub async fn whoami(&self) -> Answer<tessera::http::api::handlers::WhoAmI<'static>> {
         self.get("/api/v1/whoami").await
     }
 

@@ -10,6 +10,7 @@ mod health;
 mod lifecycle;
 mod members;
 mod notifications;
+mod proxy;
 mod rest;
 mod scale_out;
 mod startup_errors;

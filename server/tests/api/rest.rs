@@ -309,8 +309,8 @@ async fn forward_auth_answers_with_the_caller_in_headers(app: TestApp) {
     let ok = t.send(Method::GET, "/api/v1/auth/verify").await;
     assert_eq!(ok.status(), StatusCode::OK);
     let me = t.whoami().await.unwrap();
-    assert_eq!(ok.headers()["x-tessera-org-id"], me.organization.id.as_str());
-    assert_eq!(ok.headers()["x-tessera-user-id"], me.user.id.as_str());
+    assert_eq!(ok.headers()["x-tessera-org-id"], &*me.organization.id);
+    assert_eq!(ok.headers()["x-tessera-user-id"], &*me.user.id);
     assert_eq!(ok.headers()["x-tessera-role"], "owner");
     assert_eq!(ok.headers()["x-tessera-token-id"], t.id.as_str());
     assert_eq!(client().get(app.at("/api/v1/auth/verify")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);

@@ -178,6 +178,14 @@ async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
         "default_lifetime_days",
         "revoke_unused_after_days",
         "api_rotation",
+        "expiry_warning_days",
+        "url",
+        "events",
+        "token_events",
+        "member_events",
+        "policy_events",
+        "webhook_id",
+        "message_id",
         "action",
     ];
     for path in server_functions() {

@@ -15,6 +15,7 @@ use axum::{
     response::Response,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::borrow::Cow;
 use tessera_core::{
     Error,
     domain::{
@@ -43,42 +44,70 @@ fn rfc3339(t: Timestamp) -> String {
     t.rfc3339()
 }
 
+// The answers of the hottest endpoints borrow what they show from the caller (`Cow`): an
+// authenticated `whoami` allocates nothing but its body. Deserialized (by clients and tests), they own.
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenInfo {
+pub struct TokenInfo<'a> {
     /// The Token ID.
-    pub id: String,
-    pub name: Option<String>,
+    pub id: Cow<'a, str>,
+    pub name: Option<Cow<'a, str>>,
     /// RFC 3339; the token is refused from this instant on.
-    pub expires_at: String,
+    pub expires_at: Cow<'a, str>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Organization {
-    pub id: String,
-    pub name: String,
+pub struct Organization<'a> {
+    pub id: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     /// The token creator's role there, which is what the token may do.
-    pub role: String,
+    pub role: Cow<'a, str>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct User {
-    pub id: String,
-    pub email: String,
+pub struct User<'a> {
+    pub id: Cow<'a, str>,
+    pub email: Cow<'a, str>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct WhoAmI {
-    pub token: TokenInfo,
-    pub organization: Organization,
+pub struct WhoAmI<'a> {
+    pub token: TokenInfo<'a>,
+    pub organization: Organization<'a>,
     /// The token's creator, on whose behalf it acts.
-    pub user: User,
+    pub user: User<'a>,
     /// The creator's current role in the organization: owner, admin, member or viewer.
-    pub role: String,
+    pub role: Cow<'a, str>,
 }
 
-fn organization_of(caller: &ApiCaller) -> Organization {
+/// Ids written into stack buffers, borrowed by an answer.
+struct IdText([u8; 36]);
+
+impl IdText {
+    fn new() -> Self {
+        Self([0; 36])
+    }
+
+    fn of(&mut self, id: uuid::Uuid) -> Cow<'_, str> {
+        Cow::Borrowed(id.hyphenated().encode_lower(&mut self.0))
+    }
+}
+
+fn organization_of<'a>(caller: &'a ApiCaller, buffer: &'a mut IdText) -> Organization<'a> {
     let m = &caller.identity.member;
-    Organization { id: m.org_id.to_string(), name: m.org_name.clone(), role: m.role.to_string() }
+    Organization { id: buffer.of(m.org_id.0), name: Cow::Borrowed(&m.org_name), role: Cow::Borrowed(m.role.as_str()) }
+}
+
+/// A JSON answer, serialised into a buffer sized for it (no growing on the way).
+fn json<T: Serialize>(value: &T) -> Response {
+    let mut body = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut body, value) {
+        Ok(()) => axum::response::IntoResponse::into_response((
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )),
+        Err(e) => axum::response::IntoResponse::into_response(ApiError(tessera_core::Error::internal(e))),
+    }
 }
 
 /// Who is calling: the token, its organization, its creator and their role right now.
@@ -94,31 +123,34 @@ fn organization_of(caller: &ApiCaller) -> Organization {
 )]
 pub async fn whoami(caller: ApiCaller) -> Response {
     let m = &caller.identity.member;
+    let (mut token, mut org, mut user) = (IdText::new(), IdText::new(), IdText::new());
     let body = WhoAmI {
         token: TokenInfo {
-            id: caller.identity.token_id.to_string(),
-            name: caller.identity.token_name.as_deref().map(str::to_owned),
-            expires_at: caller.identity.expires_rfc3339.to_string(),
+            id: token.of(caller.identity.token_id.0),
+            name: caller.identity.token_name.as_deref().map(Cow::Borrowed),
+            expires_at: Cow::Borrowed(&caller.identity.expires_rfc3339),
         },
-        organization: organization_of(&caller),
-        user: User { id: m.user_id.to_string(), email: m.email.clone() },
-        role: m.role.to_string(),
+        organization: organization_of(&caller, &mut org),
+        user: User { id: user.of(m.user_id.0), email: Cow::Borrowed(&m.email) },
+        role: Cow::Borrowed(m.role.as_str()),
     };
-    caller.respond(Json(body))
+    caller.respond(json(&body))
 }
 
 /// The organizations the token can reach: exactly its own.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations",
     responses((status = 200, body = Vec<Organization>), (status = 401, body = ErrorBody)))]
 pub async fn organizations(caller: ApiCaller) -> Response {
-    caller.respond(Json(vec![organization_of(&caller)]))
+    let mut org = IdText::new();
+    caller.respond(json(&[organization_of(&caller, &mut org)]))
 }
 
 /// The same as `GET /api/v1/organizations`, for ZeroPath clients.
 #[utoipa::path(post, path = "/api/v1/orgs/list", tag = "organizations",
     responses((status = 200, body = Vec<Organization>), (status = 401, body = ErrorBody)))]
 pub async fn orgs_list(caller: ApiCaller) -> Response {
-    caller.respond(Json(vec![organization_of(&caller)]))
+    let mut org = IdText::new();
+    caller.respond(json(&[organization_of(&caller, &mut org)]))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

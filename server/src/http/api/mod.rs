@@ -101,18 +101,4 @@ pub fn router() -> Router<ServerState> {
         )
         .route("/api/{*rest}", axum::routing::any(|| fallback_status(StatusCode::NOT_FOUND)))
         .method_not_allowed_fallback(|| fallback_status(StatusCode::METHOD_NOT_ALLOWED))
-        .layer(cors())
-}
-
-/// Browsers may call the API from any origin, as GitHub's allows: it authenticates with token headers
-/// only, never cookies, so another site gains nothing it could not do with the token itself. The token's
-/// expiry header is exposed so that browser clients can warn before it expires.
-fn cors() -> tower_http::cors::CorsLayer {
-    use tower_http::cors::{AllowHeaders, Any, CorsLayer};
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods(Any)
-        .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers([auth::EXPIRES_HEADER, header::RETRY_AFTER, header::WWW_AUTHENTICATE])
-        .max_age(std::time::Duration::from_secs(3600))
 }
