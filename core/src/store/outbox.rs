@@ -101,7 +101,11 @@ pub async fn claim<'c>(
              AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
          RETURNING id, kind, org_id, webhook_id, event_type, payload, created_at, attempts"
     );
-    sqlx::query_as(&sql).bind(now.plus_ms(lease_ms)).bind(now).bind(limit).fetch_all(db).await
+    let mut claimed: Vec<Message> =
+        sqlx::query_as(&sql).bind(now.plus_ms(lease_ms)).bind(now).bind(limit).fetch_all(db).await?;
+    // `RETURNING` keeps no order: deliver the oldest first.
+    claimed.sort_by_key(|m| (m.created_at, m.id));
+    Ok(claimed)
 }
 
 pub async fn delivered<'c>(db: impl Exec<'c>, id: MessageId, now: Timestamp) -> sqlx::Result<()> {

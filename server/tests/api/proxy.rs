@@ -48,7 +48,10 @@ async fn nginx(tessera: &str, backend: SocketAddr, front: u16, reports: u16) -> 
         .replace("    server 10.0.0.11:3000;\n    server 10.0.0.12:3000;\n", &format!("    server {tessera};\n"))
         .replacen("listen 443 ssl;", &format!("listen 127.0.0.1:{front};"), 1)
         .replacen("listen 443 ssl;", &format!("listen 127.0.0.1:{reports};"), 1);
-    assert!(!sample.contains("10.0.0.1") && !sample.contains("443"), "the sample changed shape:\n{sample}");
+    assert!(
+        !sample.contains("server 10.0.0.1") && !sample.contains("listen 443"),
+        "the sample changed shape:\n{sample}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
     std::fs::write(dir.path().join("sample.conf"), sample).unwrap();
@@ -142,7 +145,7 @@ async fn nginx_forward_auth(backend: Backend) {
     let caller = tessera_core::services::members::member_of(
         &app.core,
         app.org("Acme").await,
-        app.user_id("viewer@example.com").await,
+        app.user_id(crate::helpers::OWNER).await,
     )
     .await
     .unwrap()

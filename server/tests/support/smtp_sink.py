@@ -8,8 +8,15 @@ import argparse
 import json
 import socket
 import sys
+import logging
 import threading
+import warnings
 from email import message_from_bytes, policy
+
+# A local test server: AUTH without TLS is what it is for.
+warnings.filterwarnings("ignore", module="aiosmtpd")
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
