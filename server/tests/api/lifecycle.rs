@@ -362,6 +362,21 @@ async fn rotation_through_the_api_is_a_policy(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(bad.field(), Some("expires_in_days"));
+    let fraction = successor
+        .post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 7.5}))
+        .await
+        .unwrap_err();
+    assert_eq!((fraction.status, fraction.field()), (StatusCode::UNPROCESSABLE_ENTITY, Some("expires_in_days")));
+    // By id, with a whole number written as JSON Schema allows (`7.0`), and fields the API doesn't know.
+    let by_id: RotatedToken = successor
+        .post_json(
+            &format!("/api/v1/tokens/{}/rotate", successor.id),
+            serde_json::json!({"expires_in_days": 7.0, "grace": "none", "comment": "ignored"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_id.replaces, successor.id);
+    assert_eq!(successor.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "no grace asked");
 }
 
 async fn creation_beyond_the_policy_is_refused_and_stores_nothing(app: TestApp) {

@@ -354,9 +354,36 @@ pub async fn revoke_current_token(State(state): State<ServerState>, caller: ApiC
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RotateRequest {
     /// How long the current secret keeps working: `none`, `1h`, `24h` (default) or `7d`.
+    #[schema(value_type = Option<GraceChoice>)]
     pub grace: Option<String>,
     /// The successor's lifetime in days (default: the organization's default; at most its maximum).
+    #[schema(minimum = 1, maximum = 365)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub expires_in_days: Option<i64>,
+}
+
+/// A JSON integer, as JSON Schema counts them: `30` and `30.0` alike (`30.5` is refused).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
+    match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => Ok(Some(i)),
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom("expires_in_days must be a whole number of days")),
+    }
+}
+
+/// The grace periods a rotation offers (the document's names for what `grace` accepts).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum GraceChoice {
+    #[serde(rename = "none")]
+    None,
+    #[serde(rename = "1h")]
+    OneHour,
+    #[serde(rename = "24h")]
+    OneDay,
+    #[serde(rename = "7d")]
+    SevenDays,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
