@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make fuzz`: coverage-guided fuzzing (cargo-fuzz, libFuzzer) of every parser of untrusted input, each
 # target for FUZZ_SECONDS (default 60), then prints executions and coverage per target. `make test` runs
-# it briefly (FUZZ_SECONDS=10). The corpus grows in fuzz/corpus/<target> (kept between runs, not in git);
+# it briefly (FUZZ_SECONDS=5). The corpus grows in fuzz/corpus/<target> (kept between runs, not in git);
 # a crash stops the run and leaves its input in fuzz/artifacts/<target>.
 # Safe Rust needs no AddressSanitizer to find panics and broken invariants, so targets build without one
 # (-s none): much faster, and the build is shared with nothing else.
@@ -25,8 +25,8 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t failed; the input is in fuzz/artifacts/$t" >&2
     exit 1
   fi
-  execs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log")
-  rate=$(awk -F: '/stat::average_exec_per_sec/ {gsub(/ /, "", $2); print $2}' "$log")
+  execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+  rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   printf '%-18s %14s %10s %10s %8s\n' "$t" "$execs" "$rate" "${cov:-?}" "${ft:-?}"
