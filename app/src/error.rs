@@ -44,8 +44,18 @@ impl std::error::Error for AppError {}
 #[cfg(feature = "ssr")]
 impl From<tessera_core::Error> for AppError {
     fn from(error: tessera_core::Error) -> Self {
-        crate::request::log_failure(&error);
+        log_failure(&error);
         Self(error.body())
+    }
+}
+
+/// Our side's failures go to the log with their cause; refusals of a request don't.
+#[cfg(feature = "ssr")]
+pub fn log_failure(error: &tessera_core::Error) {
+    match error.kind() {
+        tessera_core::ErrorKind::Internal => tracing::error!(error = ?error, "request failed"),
+        tessera_core::ErrorKind::Unavailable => tracing::warn!(error = ?error, "request failed: unavailable"),
+        _ => {}
     }
 }
 

@@ -18,6 +18,8 @@ pub mod orgs;
 pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod routes;
+pub mod session;
 mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;

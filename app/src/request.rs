@@ -114,14 +114,7 @@ fn set_error_status(error: &Error) {
     }
 }
 
-/// Our side's failures go to the log with their cause; refusals of a request don't.
-pub fn log_failure(error: &Error) {
-    match error.kind() {
-        tessera_core::ErrorKind::Internal => tracing::error!(error = ?error, "request failed"),
-        tessera_core::ErrorKind::Unavailable => tracing::warn!(error = ?error, "request failed: unavailable"),
-        _ => {}
-    }
-}
+pub use crate::error::log_failure;
 
 pub fn append_set_cookie(value: &str) {
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {

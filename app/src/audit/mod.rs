@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::views::{AuditEntry, MemberEntry, Page};
 
-pub const AUDIT_URL: &str = "/app/settings/audit";
+pub use crate::routes::AUDIT_URL;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditData {

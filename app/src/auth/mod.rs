@@ -1,54 +1,17 @@
 //! Accounts and sessions: first-run setup, sign-in and sign-out, and accepting invitations.
 
-#[cfg(feature = "ssr")]
-pub mod cookies;
 mod pages;
 
+pub use crate::session::{OrgRef, SessionInfo};
+#[cfg(feature = "ssr")]
+pub use crate::session::{cookies, session_info};
 pub use pages::{InvitePage, LoginPage, SetupPage};
 
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use tessera_core::{domain::org::Role, ids::UserId, time::Timestamp, views::OrgSummary};
+use tessera_core::domain::org::Role;
 
-/// One of the signed-in person's organizations.
-pub type OrgRef = OrgSummary;
-
-/// Who is signed in, and where they are working.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    pub user_id: UserId,
-    pub email: String,
-    pub orgs: Vec<OrgRef>,
-    /// The organization the dashboard acts in; `None` when the person belongs to none.
-    pub current: Option<OrgRef>,
-    /// The server's clock, so dates are computed from the same "now" everywhere on the page.
-    pub now: Timestamp,
-}
-
-/// The signed-in person, from the identity the server's gate resolved for this request.
-#[cfg(feature = "ssr")]
-pub fn session_info() -> Option<SessionInfo> {
-    let state = use_context::<crate::state::AppState>()?;
-    let parts = use_context::<http::request::Parts>()?;
-    let identity = parts.extensions.get::<crate::request::RequestContext>()?.identity.clone()?;
-    let current = identity.current.as_ref().and_then(|m| identity.orgs.iter().find(|o| o.id == m.org_id).cloned());
-    Some(SessionInfo {
-        user_id: identity.user_id,
-        email: identity.email.clone(),
-        orgs: identity.orgs.clone(),
-        current,
-        now: state.core.clock.now(),
-    })
-}
-
-/// Who is signed in; `None` for nobody (not an error).
-#[server(prefix = "/rpc", endpoint = "auth/session")]
-pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
-    crate::request::serve(|_| async { Ok(session_info()) }).await
-}
-
-/// First run only: creates the first account and organization, and signs in.
 #[server(prefix = "/rpc", endpoint = "auth/setup")]
 pub async fn setup(
     #[server(default)] email: String,
@@ -79,19 +42,6 @@ pub async fn login(
             .and_then(|value| accounts::device_cookie_user(cx.core(), &value));
         let user_id = accounts::sign_in(cx.core(), input, &cx.request.origin, device).await?;
         cookies::sign_in_browser(&cx, user_id, None, next.as_deref()).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "auth/logout")]
-pub async fn logout() -> Result<(), AppError> {
-    crate::request::serve(|cx| async move {
-        let identity = cx.identity()?;
-        tessera_core::services::sessions::end(cx.core(), &identity.key).await?;
-        crate::request::append_set_cookie(&cookies::clear_session_cookie(&cx.state.web));
-        tracing::info!(user = %identity.user_id, "signed out");
-        crate::request::redirect("/login");
-        Ok(())
     })
     .await
 }
@@ -143,7 +93,7 @@ pub async fn accept_invitation(
             // Already signed in as this account: now working in the organization just joined.
             Some(identity) => {
                 tessera_core::services::sessions::set_current_org(cx.core(), &identity.key, org_id).await?;
-                crate::request::redirect(crate::tokens::TOKENS_URL);
+                crate::request::redirect(crate::routes::TOKENS_URL);
                 Ok(())
             }
             None => cookies::sign_in_browser(&cx, user_id, Some(org_id), None).await,

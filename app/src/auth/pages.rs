@@ -138,7 +138,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
                 ". Sign out, then open this link again."
             </div>
             <form method="post" action="/logout">
-                <Action path=super::Logout::PATH />
+                <Action path=crate::session::Logout::PATH />
                 <button type="submit">"Sign out"</button>
             </form>
         }

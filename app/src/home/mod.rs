@@ -51,8 +51,8 @@ pub fn HomePage() -> impl IntoView {
                 "Each token carries exactly the permissions its creator has, expires on a date you choose, and stops working the moment it is deleted."
             </p>
             <div class="hero-actions">
-                <a href=crate::tokens::TOKENS_URL class="button primary">"Manage API tokens"</a>
-                <a href=crate::orgs::MEMBERS_URL class="button">"Members"</a>
+                <a href=crate::routes::TOKENS_URL class="button primary">"Manage API tokens"</a>
+                <a href=crate::routes::MEMBERS_URL class="button">"Members"</a>
             </div>
         </section>
         <section class="card quickstart" aria-labelledby="quickstart-title">

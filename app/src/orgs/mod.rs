@@ -13,7 +13,7 @@ use tessera_core::{
     views::{InvitationEntry, MemberEntry},
 };
 
-pub const MEMBERS_URL: &str = "/app/settings/members";
+pub use crate::routes::MEMBERS_URL;
 
 /// The members page's data: the list, the pending invitations (for those who manage members), and what
 /// the viewer may do.
@@ -58,19 +58,6 @@ mod adapt {
     pub fn role(raw: &str) -> Result<Role, Error> {
         raw.parse().map_err(|message: String| Error::invalid("role", message))
     }
-}
-
-#[server(prefix = "/rpc", endpoint = "orgs/switch")]
-pub async fn switch_org(#[server(default)] org_id: String, #[server(default)] back: String) -> Result<(), AppError> {
-    use tessera_core::{error::Error, ids::OrgId, services::sessions};
-    crate::request::serve(|cx| async move {
-        let identity = cx.identity()?;
-        let org_id: OrgId = org_id.parse().map_err(|_| Error::not_found("That organization"))?;
-        sessions::switch_org(cx.core(), identity, org_id).await?;
-        crate::request::redirect(if back.is_empty() { crate::tokens::TOKENS_URL } else { &back });
-        Ok(())
-    })
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "orgs/members")]
@@ -151,7 +138,7 @@ pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), App
         let leaving = target == caller.member.user_id;
         members::remove(cx.core(), &caller, target).await?;
         if leaving {
-            crate::request::redirect(crate::tokens::TOKENS_URL);
+            crate::request::redirect(crate::routes::TOKENS_URL);
         }
         Ok(())
     })

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::{domain::policy::TokenPolicy, time::Timestamp};
 
-pub const POLICY_URL: &str = "/app/settings/policy";
+pub use crate::routes::POLICY_URL;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyData {

@@ -17,7 +17,7 @@ use tessera_core::{
     views::{Page, TokenEntry, TokenListing},
 };
 
-pub const TOKENS_URL: &str = "/app/settings/api";
+pub use crate::routes::TOKENS_URL;
 
 /// Everything the tokens page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

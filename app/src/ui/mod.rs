@@ -3,7 +3,7 @@
 
 pub mod islands;
 
-use crate::{auth::SessionInfo, error::AppError};
+use crate::{error::AppError, session::SessionInfo};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -15,7 +15,7 @@ pub use islands::{CodeTabs, CopyButton, DialogButton, HydrationMarker};
 pub fn session() -> Option<SessionInfo> {
     #[cfg(feature = "ssr")]
     {
-        crate::auth::session_info()
+        crate::session::session_info()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -36,9 +36,9 @@ pub fn Header() -> impl IntoView {
             </a>
             {info.as_ref().map(|_| view! {
                 <nav class="topnav" aria-label="Main">
-                    <NavLink href=crate::tokens::TOKENS_URL label="API Tokens" />
-                    <NavLink href=crate::orgs::MEMBERS_URL label="Members" />
-                    {admin.then(|| view! { <NavLink href=crate::audit::AUDIT_URL label="Audit log" /> })}
+                    <NavLink href=crate::routes::TOKENS_URL label="API Tokens" />
+                    <NavLink href=crate::routes::MEMBERS_URL label="Members" />
+                    {admin.then(|| view! { <NavLink href=crate::routes::AUDIT_URL label="Audit log" /> })}
                 </nav>
             })}
             {match info {
@@ -71,7 +71,7 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
         let back = use_location().pathname.get_untracked();
         view! {
             <form method="post" action="/switch-org" class="org-switcher">
-                <crate::forms::Action path=crate::orgs::SwitchOrg::PATH />
+                <crate::forms::Action path=crate::session::SwitchOrg::PATH />
                 <input type="hidden" name="back" value=back />
                 <label for="org-switcher" class="visually-hidden">"Organization"</label>
                 <select id="org-switcher" name="org_id" data-testid="org-switcher">
@@ -96,7 +96,7 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
             {single}
             <span class="user-email" data-testid="signed-in-as" title=info.email.clone()>{info.email.clone()}</span>
             <form method="post" action="/logout" class="inline-form">
-                <crate::forms::Action path=crate::auth::Logout::PATH />
+                <crate::forms::Action path=crate::session::Logout::PATH />
                 <button type="submit" class="small" data-testid="sign-out">"Sign out"</button>
             </form>
         </div>
@@ -114,11 +114,11 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
             <nav class="settings-nav" aria-label="Settings">
                 <h2>"Settings"</h2>
                 <ul>
-                    <li><NavLink href=crate::tokens::TOKENS_URL label="API Tokens" /></li>
-                    <li><NavLink href=crate::orgs::MEMBERS_URL label="Members" /></li>
-                    <li><NavLink href=crate::policy::POLICY_URL label="Token policy" /></li>
-                    {may(Action::ManageWebhooks).then(|| view! { <li><NavLink href=crate::webhooks::WEBHOOKS_URL label="Webhooks" /></li> })}
-                    {may(Action::ViewAudit).then(|| view! { <li><NavLink href=crate::audit::AUDIT_URL label="Audit log" /></li> })}
+                    <li><NavLink href=crate::routes::TOKENS_URL label="API Tokens" /></li>
+                    <li><NavLink href=crate::routes::MEMBERS_URL label="Members" /></li>
+                    <li><NavLink href=crate::routes::POLICY_URL label="Token policy" /></li>
+                    {may(Action::ManageWebhooks).then(|| view! { <li><NavLink href=crate::routes::WEBHOOKS_URL label="Webhooks" /></li> })}
+                    {may(Action::ViewAudit).then(|| view! { <li><NavLink href=crate::routes::AUDIT_URL label="Audit log" /></li> })}
                 </ul>
             </nav>
             <div class="settings-content">{children()}</div>
@@ -127,7 +127,9 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
 }
 
 /// Renders `page` for the current organization, or says why it can't.
-pub fn with_organization<V: IntoView + 'static>(page: impl FnOnce(SessionInfo, crate::auth::OrgRef) -> V) -> AnyView {
+pub fn with_organization<V: IntoView + 'static>(
+    page: impl FnOnce(SessionInfo, crate::session::OrgRef) -> V,
+) -> AnyView {
     match session() {
         None => view! {
             <EmptyState title="Sign in to continue">
@@ -228,7 +230,7 @@ pub fn field_error(error: &Option<AppError>, field: &str) -> Option<String> {
 /// `/app` and `/app/settings` lead to the first settings page.
 #[component]
 pub fn GoToSettings() -> impl IntoView {
-    view! { <leptos_router::components::Redirect path=crate::tokens::TOKENS_URL /> }
+    view! { <leptos_router::components::Redirect path=crate::routes::TOKENS_URL /> }
 }
 
 #[component]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use tessera_core::views::{DeliveryEntry, WebhookEntry};
 
-pub const WEBHOOKS_URL: &str = "/app/settings/webhooks";
+pub use crate::routes::WEBHOOKS_URL;
 
 /// An endpoint and its latest delivery attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,7 +73,14 @@ mod tests {
 
     #[test]
     fn paths_on_this_site_are_kept() {
-        for good in ["/app/settings/members", "/app/settings/api?new=1", "/invite/abc", "/a%20b", "/", "/docs//://still-this-site"] {
+        for good in [
+            "/app/settings/members",
+            "/app/settings/api?new=1",
+            "/invite/abc",
+            "/a%20b",
+            "/",
+            "/docs//://still-this-site",
+        ] {
             assert_eq!(safe_next(Some(good)), good, "{good}");
         }
     }

@@ -131,7 +131,7 @@ async fn run_action(
     parts: &axum::http::request::Parts,
     bytes: &[u8],
 ) -> (PostedOutcome, ResponseOptions) {
-    use app::{auth::*, orgs::*, policy::*, tokens::*, webhooks::*};
+    use app::{auth::*, orgs::*, policy::*, session::*, tokens::*, webhooks::*};
     macro_rules! dispatch {
         ($($f:ty),* $(,)?) => {
             $(if action == <$f>::PATH { return run::<$f>(state, parts, bytes).await; })*
