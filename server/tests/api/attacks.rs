@@ -17,6 +17,7 @@ on_both_backends!(
     an_invitation_dies_with_the_membership_that_issued_it,
     open_redirect_after_sign_in,
     invitation_codes_in_the_logs,
+    session_ids_and_passwords_in_the_logs,
     removing_a_member_only_suspended_their_tokens,
     others_failures_lock_a_valid_token_out,
     dns_rebinding_claims_first_run_setup,
@@ -146,6 +147,57 @@ async fn invitation_codes_in_the_logs(app: TestApp) {
         assert!(!metrics.contains(code.as_str()), "an invitation code is in a metric label");
     }
     assert!(logs.contains("path=/invite/[redacted]"), "invitation visits are logged, redacted");
+}
+
+/// The other secrets a request carries: the session cookie, the password of a sign-in (right or wrong)
+/// and a token secret. None may reach a log line or a metric, whatever the request does with them.
+async fn session_ids_and_passwords_in_the_logs(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let secret = owner.token("ci").await.secret;
+    let browser = app.browser();
+    let wrong = "wrong-guess-Zq81xT";
+    browser.post("/rpc/auth/login", &[("email", OWNER), ("password", wrong)]).await;
+    let signed_in = browser.post("/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD)]).await;
+    let session = signed_in
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("tessera_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|v| !v.is_empty())
+        .expect("a session cookie");
+    // The session used for a page, a server function, a refused cross-site post, and a page that fails.
+    for path in ["/app/settings/api", "/app/settings/members", "/app/settings/nowhere"] {
+        browser.get(path).await;
+    }
+    browser.post("/rpc/tokens/list", &[]).await;
+    client()
+        .post(app.at("/rpc/tokens/create"))
+        .header(header::COOKIE, format!("tessera_session={session}"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    // The token secret sent where it doesn't belong, and with a wrong id.
+    client().get(app.at(&format!("/app/settings/api?secret={secret}"))).send().await.unwrap();
+    client()
+        .get(app.at("/api/v1/whoami"))
+        .header("X-ZeroPath-API-Token-Id", uuid::Uuid::new_v4().to_string())
+        .header("X-ZeroPath-API-Token-Secret", &secret)
+        .send()
+        .await
+        .unwrap();
+    let metrics = client().get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    app.server.log.flush();
+    let logs = captured_logs();
+    for (what, value) in [("session id", session.as_str()), ("password", PASSWORD), ("password", wrong)] {
+        assert!(!logs.contains(value), "a {what} is in the logs");
+        assert!(!metrics.contains(value), "a {what} is in a metric label");
+    }
+    let body = &secret[secret.len() - 20..];
+    assert!(!metrics.contains(body), "a token secret is in a metric label");
+    assert!(!logs.contains(body), "a token secret is in the logs (even one put in a query string)");
 }
 
 /// Removing a member suspended their tokens; adding them back revived every one (stolen ones too).
