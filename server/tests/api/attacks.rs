@@ -1,5 +1,19 @@
 //! The attacks of the outside attack run, one test each, named after the attack. Each failed on the
 //! code before the fix; each passes now. Keep them: a regression here is a hole.
+//!
+//! The attacks whose test needs another harness live beside it:
+//! - the client's own `X-Forwarded-For` through nginx: `proxy.rs` (a real nginx running deploy/nginx.conf),
+//!   and `server/src/http/client.rs` (trusted-proxy parsing, IPv6 grouped by /64);
+//! - flooding the failure limiter with distinct addresses: `server/src/http/limiter.rs`;
+//! - control bytes in every parameter of every route: `web_security.rs`
+//!   (`control_bytes_in_any_parameter_of_any_route_never_panic`);
+//! - `Sec-Fetch-Site: none` on a POST and `Cache-Control` of signed-in pages: `web_security.rs`;
+//! - bidi and zero-width characters: `core/src/domain/text.rs`, and over HTTP in `tokens.rs`, `members.rs`
+//!   and `accounts.rs` (`bad_*_input_is_explained_and_*`);
+//! - a dropped PostgreSQL listener with the token cache on: `scale_out.rs`
+//!   (`a_lost_notification_leaves_a_bounded_staleness`);
+//! - `limit=abc` and values the OpenAPI document forbids: `rest.rs`; the whole API against its document:
+//!   `scripts/api-fuzz.sh` (schemathesis), and every parser under cargo-fuzz: `fuzz/`.
 
 use crate::helpers::{
     Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, tessera_cli,
