@@ -5,7 +5,7 @@
 
 ## Build (release) and serve on SQLite in ./data; prints the URL.
 run:
-	@scripts/run.sh
+	@scripts/run.sh $(ARGS)
 
 ## Every test: formatting, lints, the WASM dependency check, Rust unit and integration tests
 ## (SQLite, and PostgreSQL when reachable; required when CI=true), and the Playwright browser suite.
