@@ -1,4 +1,5 @@
-//! Accounts and sessions: first-run setup, sign-in and sign-out, and accepting invitations.
+//! Accounts: first-run setup, sign-in and accepting invitations (the session they open, switching
+//! organization and signing out are in [`crate::session`]).
 
 mod pages;
 
@@ -12,6 +13,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::domain::org::Role;
 
+/// First run only: creates the first account and organization, and signs in.
 #[server(prefix = "/rpc", endpoint = "auth/setup")]
 pub async fn setup(
     #[server(default)] email: String,

@@ -46,7 +46,7 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     crate::request::serve(|_| async { Ok(session_info()) }).await
 }
 
-/// First run only: creates the first account and organization, and signs in.
+/// Ends this session (on every instance: sessions live in the database) and clears its cookie.
 #[server(prefix = "/rpc", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     crate::request::serve(|cx| async move {
@@ -60,6 +60,7 @@ pub async fn logout() -> Result<(), AppError> {
     .await
 }
 
+/// The organization the dashboard acts in from now on; back to the page the switcher was on.
 #[server(prefix = "/rpc", endpoint = "orgs/switch")]
 pub async fn switch_org(#[server(default)] org_id: String, #[server(default)] back: String) -> Result<(), AppError> {
     use tessera_core::{error::Error, ids::OrgId, services::sessions};
