@@ -521,3 +521,44 @@ async fn the_cli_calls_the_api_like_an_integration(app: TestApp) {
     assert!(stdout.contains("no longer works"));
     assert_eq!(t.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
+
+/// Storage plays no part: SQLite only.
+#[test]
+fn configured_header_names_are_the_only_source_of_truth() {
+    crate::helpers::runtime()
+        .block_on(crate::helpers::within_time_limit(configured_header_names(crate::helpers::Backend::Sqlite)))
+}
+
+/// With `--token-id-header`/`--token-secret-header` set, the API, its 401, its OpenAPI document, the reveal
+/// panel's example and the home page all use those names; the default names authenticate nothing.
+async fn configured_header_names(backend: crate::helpers::Backend) {
+    let db = crate::helpers::TestDatabase::create(backend).await.unwrap();
+    let app = TestApp::spawn_on(db, |c| {
+        c.web.token_id_header = axum::http::HeaderName::from_static("x-acme-key-id");
+        c.web.token_secret_header = axum::http::HeaderName::from_static("x-acme-key-secret");
+    })
+    .await;
+    let owner = app.setup_owner().await;
+    let created: app::tokens::CreatedToken =
+        owner.call("/rpc/tokens/create", &[("name", "ci"), ("expires_in_days", "30")]).await.unwrap();
+    assert_eq!(created.id_header.to_ascii_lowercase(), "x-acme-key-id");
+    assert_eq!(created.secret_header.to_ascii_lowercase(), "x-acme-key-secret");
+    let whoami = |id: &'static str, secret: &'static str| {
+        client()
+            .get(app.at("/api/v1/whoami"))
+            .header(id, created.id.to_string())
+            .header(secret, created.secret.clone())
+            .send()
+    };
+    assert_eq!(whoami("X-Acme-Key-Id", "X-Acme-Key-Secret").await.unwrap().status(), StatusCode::OK);
+    let refused = whoami("X-ZeroPath-API-Token-Id", "X-ZeroPath-API-Token-Secret").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let message = refused.text().await.unwrap().to_ascii_lowercase();
+    assert!(message.contains("x-acme-key-id") && !message.contains("zeropath"), "{message}");
+    let document = client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().text().await.unwrap();
+    let document = document.to_ascii_lowercase();
+    assert!(document.contains("x-acme-key-id") && document.contains("x-acme-key-secret"), "the OpenAPI schemes");
+    assert!(!document.contains("x-zeropath-api-token"), "no other header names in the document");
+    let home = owner.get("/").await.text().await.unwrap().to_ascii_lowercase();
+    assert!(home.contains("x-acme-key-id") && !home.contains("x-zeropath-api-token"), "the home page's examples");
+}
