@@ -11,6 +11,7 @@ use tessera_core::{
 };
 
 on_both_backends!(
+    two_organizations_invite_the_same_new_email_at_once,
     admins_manage_members_and_members_cannot,
     only_owners_touch_owners,
     the_last_owner_can_neither_leave_nor_be_demoted_or_removed,
@@ -257,4 +258,27 @@ async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
     assert_eq!(browser.members().await.unwrap_err().status, StatusCode::UNAUTHORIZED, "its sessions ended");
     assert!(app.browser().login("cli@example.com", "new cli password").await.is_ok());
     let _ = accounts::find_user(&app.core, &Email::parse("cli@example.com").unwrap()).await.unwrap();
+}
+
+/// Two organizations invite the same new email at the same moment: both invitations are made (the
+/// account the email gets is created once), neither admin sees a 500.
+async fn two_organizations_invite_the_same_new_email_at_once(app: TestApp) {
+    let a_owner = app.setup_owner().await;
+    let b_owner = app.person("b-owner@example.com").await;
+    let b = members::operator_create_org(
+        &app.core,
+        &OrgName::parse("Beta").unwrap(),
+        app.user_id("b-owner@example.com").await,
+    )
+    .await
+    .unwrap();
+    b_owner.switch_org(b).await.unwrap();
+    for i in 0..10 {
+        let email = format!("new{i}@example.com");
+        let (a, b) = tokio::join!(a_owner.invite(&email, "member"), b_owner.invite(&email, "admin"));
+        assert!(a.is_ok() && b.is_ok(), "{email}: {:?} / {:?}", a.err(), b.err());
+    }
+    for owner in [&a_owner, &b_owner] {
+        assert_eq!(owner.members().await.unwrap().invitations.len(), 10, "every invitation is pending");
+    }
 }
