@@ -6,6 +6,7 @@
 #   scripts/api-fuzz.sh [path/to/tessera]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 bin="${1:-${CARGO_TARGET_DIR:-target}/debug/tessera}"
 seconds=${API_FUZZ_SECONDS:-60}
 work=$(mktemp -d)
@@ -14,15 +15,9 @@ trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wor
 TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 RUST_LOG=warn \
   "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 100); do
-  url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/server.log" | awk '{print $NF}' || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log"; exit 1; }
+url=$(announced_url "$work/server.log")
 jar="$work/cookies"
-curl -sf -c "$jar" -b "$jar" -H 'accept: application/json' \
-  --data 'email=fuzz@example.com&password=fuzzing+password&organization=Fuzz' "$url/rpc/auth/setup" >/dev/null
+first_run_setup "$url" "$jar" fuzz@example.com "fuzzing password" Fuzz
 # Some tokens for the fuzzer to find, and the admin's token it calls with.
 for i in 1 2 3; do
   curl -sf -b "$jar" -H 'accept: application/json' --data "name=other+$i&expires_in_days=30" "$url/rpc/tokens/create" >/dev/null

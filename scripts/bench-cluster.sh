@@ -7,6 +7,7 @@
 # Needs PostgreSQL (TESSERA_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 scripts/bootstrap.sh bench
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 
@@ -41,12 +42,7 @@ start() { # name cpu cache [key]
     TESSERA_API_FAILURES_PER_MINUTE=0 TESSERA_SECRET_KEY="$key" \
     LEPTOS_HASH_FILES=true taskset -c "$cpu" "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/$name.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/$name.log" | awk '{print $NF}' || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$work/$name.log"; exit 1; }
+  url=$(announced_url "$work/$name.log") || exit 1
   eval "url_$name=$url"
 }
 
@@ -70,8 +66,7 @@ for cache in off on; do
   fresh_database
   start a 0 "$cache"
   jar="$work/jar"
-  curl -sf -c "$jar" -H 'accept: application/json' \
-    --data 'email=bench@example.com&password=benchmark+password&organization=Bench' "$url_a/rpc/auth/setup" >/dev/null
+  first_run_setup "$url_a" "$jar" bench@example.com "benchmark password" Bench
   token=$(curl -sf -b "$jar" -H 'accept: application/json' --data 'expires_in_days=30' "$url_a/rpc/tokens/create")
   id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$token")
   secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$token")

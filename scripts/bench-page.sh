@@ -2,6 +2,7 @@
 # `make bench-page`: the tokens page (signed in, 5 tokens) over a slow mobile link, release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 scripts/bootstrap.sh test
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 echo "bench-page: building (release)..." >&2
@@ -11,18 +12,12 @@ trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wor
 TESSERA_DATA_DIR="$work/data" LEPTOS_HASH_FILES=true \
   "${CARGO_TARGET_DIR:-target}/release/tessera" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 100); do
-  url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/server.log" | awk '{print $NF}' || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log"; exit 1; }
+url=$(announced_url "$work/server.log")
 jar="$work/cookies"
-curl -sf -c "$jar" -b "$jar" -H 'accept: application/json' \
-  --data 'email=bench@example.com&password=benchmark+password&organization=Bench' "$url/rpc/auth/setup" >/dev/null
+first_run_setup "$url" "$jar" bench@example.com "benchmark password" Bench
 for i in 1 2 3 4 5; do
   curl -sf -b "$jar" -H 'accept: application/json' --data "name=CI+pipeline+$i&expires_in_days=30" "$url/rpc/tokens/create" >/dev/null
 done
-cookies=$(awk '!/^#/ && NF >= 7 {printf "%s%s=%s", (n++ ? "; " : ""), $6, $7} /^#HttpOnly_/ {printf "%s%s=%s", (n++ ? "; " : ""), $6, $7}' "$jar")
+cookies=$(cookie_header "$jar")
 echo "Tokens page, signed in, 5 tokens; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'), link 1.6 Mbit/s down, 150 ms RTT"
 node scripts/bench-page.mjs "$url" "$cookies"

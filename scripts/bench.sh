@@ -10,6 +10,7 @@
 #   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 scripts/bootstrap.sh bench
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 
@@ -38,22 +39,11 @@ bare=$!
 TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 LEPTOS_HASH_FILES=true \
   taskset -c 0 "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 100); do
-  url=$(grep -o 'Tessera is running at http://[0-9.:]*' "$work/server.log" | awk '{print $NF}' || true)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log"; exit 1; }
-for _ in $(seq 1 100); do
-  bare_url=$(grep -o 'http://[0-9.:]*' "$work/bare.log" || true)
-  [ -n "$bare_url" ] && break
-  sleep 0.1
-done
-[ -n "$bare_url" ] || { cat "$work/bare.log"; exit 1; }
+url=$(announced_url "$work/server.log")
+bare_url=$(announced_url "$work/bare.log" 'http://[0-9.:]*')
 
 jar="$work/cookies"
-curl -sf -c "$jar" -b "$jar" -H 'accept: application/json' \
-  --data 'email=bench@example.com&password=benchmark+password&organization=Bench' "$url/rpc/auth/setup" >/dev/null
+first_run_setup "$url" "$jar" bench@example.com "benchmark password" Bench
 for i in $(seq 1 "$tokens"); do
   curl -sf -b "$jar" -H 'accept: application/json' --data "name=bench+$i&expires_in_days=30" "$url/rpc/tokens/create"
   echo
@@ -140,7 +130,7 @@ PY
 
 # Token creation (the dashboard's server function, 8 clients at once), then the tokens page rendered on
 # the server with every token created so far in the organization (topped up to 10,000).
-cookies=$(awk '!/^#/ && NF >= 7 {printf "%s%s=%s", (n++ ? "; " : ""), $6, $7} /^#HttpOnly_/ {printf "%s%s=%s", (n++ ? "; " : ""), $6, $7}' "$jar")
+cookies=$(cookie_header "$jar")
 cat >"$work/create.lua" <<LUA
 wrk.method = "POST"
 wrk.body = "name=created+by+bench&expires_in_days=30"
