@@ -103,7 +103,46 @@ on_both!(
     outbox,
     notices,
     webhooks,
+    cancelled_write_transactions,
 );
+
+/// A request whose client hangs up is dropped wherever it is waiting, also halfway into opening a write
+/// transaction. That must never leave a connection inside a transaction: the next writer (on SQLite
+/// the one write connection) would fail for good.
+async fn cancelled_write_transactions(db: &Db) {
+    use std::time::Duration;
+    for i in 0..300u64 {
+        let _ = tokio::time::timeout(Duration::from_micros(i % 60 * 10), db.begin_write()).await;
+    }
+    for i in 0..3 {
+        let mut tx = tokio::time::timeout(Duration::from_secs(5), db.begin_write())
+            .await
+            .expect("a write transaction opens after cancelled ones")
+            .expect("and without an error");
+        store::login_attempts::insert(&mut *tx, &format!("tx{i}"), "ada@example.com", "10.0.0.1", T0).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Every pooled connection writes outside a transaction (all of them at once, so each is used): a
+    // connection left inside a stale transaction would hold its write back, uncommitted.
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        held.push(db.pool().acquire().await.unwrap());
+    }
+    for (i, conn) in held.iter_mut().enumerate() {
+        store::login_attempts::insert(&mut **conn, &format!("c{i}"), "ada@example.com", "10.0.0.1", T0).await.unwrap();
+    }
+    drop(held);
+    let mut fresh = <sqlx::AnyConnection as sqlx::Connection>::connect(db.url()).await.unwrap();
+    let seen = store::login_attempts::count_since(
+        &mut fresh,
+        store::login_attempts::Key::Email,
+        "ada@example.com",
+        T0.minus_ms(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen.n, 13, "every acknowledged write is visible to another connection");
+}
 
 async fn user(db: &Db, email: &str) -> UserId {
     let id = UserId::new_random();
@@ -249,7 +288,23 @@ async fn tokens(db: &Db) {
     let b = token(db, org, ada, T0.plus_ms(1), 1).await;
     let auth = store::tokens::for_auth(db.pool(), a).await.unwrap().unwrap();
     assert_eq!((auth.role, auth.org_id, auth.revoked_at, auth.max_lifetime_days), (Some(Role::Owner), org, None, None));
-    assert_eq!(auth.family_id, FamilyId::from(a));
+    assert_eq!((auth.id, auth.family_id), (a, FamilyId::from(a)));
+    // Many at once, in one statement: the tokens found (the unknown id is not), each once, whatever
+    // the batch's size and repeats.
+    let unknown = TokenId::new_random();
+    let mut found = store::tokens::for_auth_many(db.pool(), &[b, unknown, a]).await.unwrap();
+    found.sort_by_key(|row| row.expires_at);
+    assert_eq!(
+        found.iter().map(|row| (row.id, row.expires_at)).collect::<Vec<_>>(),
+        [(b, T0.plus_ms(1).plus_days(1)), (a, T0.plus_days(30))]
+    );
+    let many: Vec<TokenId> = (0..store::tokens::AUTH_BATCH).map(|i| if i % 2 == 0 { a } else { unknown }).collect();
+    assert_eq!(store::tokens::for_auth_many(db.pool(), &many).await.unwrap().len(), 1);
+    assert!(store::tokens::for_auth_many(db.pool(), &[]).await.unwrap().is_empty());
+    assert!(
+        store::tokens::for_auth_many(db.pool(), &vec![a; store::tokens::AUTH_BATCH + 1]).await.is_err(),
+        "too many"
+    );
     let now = T0.plus_days(2);
     let active = store::tokens::page(db.pool(), org, Listing::Active, None, 25, now).await.unwrap();
     assert_eq!(active.iter().map(|t| t.id).collect::<Vec<_>>(), vec![a]);

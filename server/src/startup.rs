@@ -310,8 +310,11 @@ impl Application {
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let core = self.state.app.core.clone();
-        let Background { usage, listener } = self.background;
+        let Background { lookups, usage, listener } = self.background;
+        // Half the pool for token lookups at a time: the rest stays free for everything else.
+        let lookup_workers = (core.db.pool().options().get_max_connections() as usize / 2).max(1);
         let mut tasks = vec![
+            tokio::spawn(lookups.run(core.db.clone(), lookup_workers)),
             tokio::spawn(usage.run(core.db.clone())),
             tokio::spawn(housekeeping(core.clone())),
             tokio::spawn(expiry_warnings(core.clone())),

@@ -50,10 +50,7 @@ pub async fn authenticate(
         Some(hit) => hit,
         None => {
             let ticket = cache.map(|c| c.ticket());
-            let row = store::tokens::for_auth(core.db.pool(), token_id).await.map_err(|e| {
-                tracing::warn!(error = %e, "token lookup failed");
-                AuthFailure::Unavailable
-            })?;
+            let row = core.verifier.lookups.find(&core.db, token_id).await.map_err(|_| AuthFailure::Unavailable)?;
             let known = Arc::new(known_from(row.ok_or(AuthFailure::UnknownId)?)?);
             if let (Some(cache), Some(ticket)) = (cache, ticket)
                 && known.cacheable()

@@ -41,6 +41,7 @@ pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> 
 /// membership, and the organization's policy.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthRow {
+    pub id: TokenId,
     pub secret_hash: String,
     pub name: Option<String>,
     pub created_at: Timestamp,
@@ -62,22 +63,46 @@ pub struct AuthRow {
     pub policy_refusal_recorded_at: Option<Timestamp>,
 }
 
+const AUTH_SELECT: &str = "SELECT t.id, t.secret_hash, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, \
+            t.grace_until, t.family_id, t.created_by, t.org_id, o.name AS org_name, u.email, m.role, \
+            p.max_lifetime_days, p.revoke_unused_after_days, p.updated_at AS policy_changed_at, \
+            t.expiry_recorded_at, t.policy_refusal_recorded_at \
+     FROM api_tokens t \
+     JOIN organizations o ON o.id = t.org_id \
+     JOIN users u ON u.id = t.created_by \
+     LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by \
+     LEFT JOIN org_policies p ON p.org_id = t.org_id";
+
+/// The most tokens [`for_auth_many`] reads in one statement.
+pub const AUTH_BATCH: usize = 32;
+
+/// One statement per batch size 1, 2, 4 ... [`AUTH_BATCH`] (a batch is padded up to the next), so a
+/// handful of prepared statements serve every batch.
+static AUTH_STATEMENTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    std::iter::successors(Some(1usize), |n| (*n < AUTH_BATCH).then_some(n * 2))
+        .map(|n| {
+            let params = (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            format!("{AUTH_SELECT} WHERE t.id IN ({params})")
+        })
+        .collect()
+});
+
 pub async fn for_auth<'c>(db: impl Exec<'c>, id: TokenId) -> sqlx::Result<Option<AuthRow>> {
-    sqlx::query_as(
-        "SELECT t.secret_hash, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.grace_until, \
-                t.family_id, t.created_by, t.org_id, o.name AS org_name, u.email, m.role, \
-                p.max_lifetime_days, p.revoke_unused_after_days, p.updated_at AS policy_changed_at, \
-                t.expiry_recorded_at, t.policy_refusal_recorded_at \
-         FROM api_tokens t \
-         JOIN organizations o ON o.id = t.org_id \
-         JOIN users u ON u.id = t.created_by \
-         LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by \
-         LEFT JOIN org_policies p ON p.org_id = t.org_id \
-         WHERE t.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    Ok(for_auth_many(db, &[id]).await?.pop())
+}
+
+/// [`for_auth`] for up to [`AUTH_BATCH`] tokens in one statement: the rows found, in no order.
+pub async fn for_auth_many<'c>(db: impl Exec<'c>, ids: &[TokenId]) -> sqlx::Result<Vec<AuthRow>> {
+    let Some(&last) = ids.last() else { return Ok(Vec::new()) };
+    if ids.len() > AUTH_BATCH {
+        return Err(sqlx::Error::Protocol(format!("at most {AUTH_BATCH} tokens per statement, not {}", ids.len())));
+    }
+    let shape = ids.len().next_power_of_two();
+    let mut query = sqlx::query_as(&AUTH_STATEMENTS[shape.trailing_zeros() as usize]);
+    for &id in ids.iter().chain(std::iter::repeat_n(&last, shape - ids.len())) {
+        query = query.bind(id);
+    }
+    query.fetch_all(db).await
 }
 
 const ENTRY_COLUMNS: &str = "t.id, t.name, t.created_by, u.email AS creator_email, t.created_at, t.expires_at, \

@@ -1,11 +1,12 @@
 //! The parts of API-token verification, wired once at start-up by [`Verifier::new`]: the verified-token
-//! cache ([`cache`]), the invalidation bus between instances ([`bus`]), last-used recording ([`usage`]),
-//! and the outcome counters. The verification itself is a service
+//! cache ([`cache`]), the invalidation bus between instances ([`bus`]), coalesced database lookups
+//! ([`lookup`]), last-used recording ([`usage`]), and the outcome counters. The verification itself is a service
 //! ([`crate::services::authenticate`]); limiting failures per client is HTTP policy and lives in the
 //! server.
 
 pub mod bus;
 pub mod cache;
+pub mod lookup;
 pub mod usage;
 
 use crate::{
@@ -16,6 +17,7 @@ use crate::{
 };
 use bus::Invalidation;
 use cache::TokenCache;
+use lookup::{LookupWorkers, Lookups};
 use std::sync::{
     Arc,
     atomic::{AtomicBool, AtomicU64, Ordering},
@@ -154,9 +156,11 @@ pub enum CacheMode {
     },
 }
 
-/// What the server runs beside the requests for the verifier: the last-used writer, and with a shared
-/// cache the invalidation listener. Built together with the [`Verifier`], so nothing is wired later.
+/// What the server runs beside the requests for the verifier: the lookup workers, the last-used writer,
+/// and with a shared cache the invalidation listener. Built together with the [`Verifier`], so nothing
+/// is wired later.
 pub struct Background {
+    pub lookups: LookupWorkers,
     pub usage: UsageWriter,
     pub listener: Option<Listener>,
 }
@@ -175,6 +179,7 @@ impl Listener {
 #[derive(Debug)]
 pub struct Verifier {
     cache: Option<Arc<TokenCache<Known>>>,
+    pub lookups: Lookups,
     pub usage: UsageRecorder,
     outcomes: [AtomicU64; Outcome::LABELS.len()],
 }
@@ -182,6 +187,7 @@ pub struct Verifier {
 impl Verifier {
     pub fn new(mode: CacheMode) -> (Self, Background) {
         let (usage, writer) = UsageRecorder::new();
+        let (lookups, workers) = Lookups::new();
         let (cache, listener) = match mode {
             CacheMode::Off => (None, None),
             CacheMode::Local { ttl_ms } => (Some(Arc::new(TokenCache::new(ttl_ms, false))), None),
@@ -190,7 +196,10 @@ impl Verifier {
                 (Some(cache.clone()), Some(Listener { database_url, cache }))
             }
         };
-        (Self { cache, usage, outcomes: Default::default() }, Background { usage: writer, listener })
+        (
+            Self { cache, lookups, usage, outcomes: Default::default() },
+            Background { lookups: workers, usage: writer, listener },
+        )
     }
 
     pub fn cache(&self) -> Option<&TokenCache<Known>> {

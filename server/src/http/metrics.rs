@@ -115,6 +115,15 @@ impl Metrics {
         out.push_str("# HELP tessera_token_cache_entries Verified tokens held in memory.\n");
         out.push_str("# TYPE tessera_token_cache_entries gauge\n");
         let _ = writeln!(out, "tessera_token_cache_entries {}", verifier.cached_tokens());
+        let (lookups, statements) = verifier.lookups.counts();
+        out.push_str("# HELP tessera_token_lookups_total API tokens read from the database.\n");
+        out.push_str("# TYPE tessera_token_lookups_total counter\n");
+        let _ = writeln!(out, "tessera_token_lookups_total {lookups}");
+        out.push_str(
+            "# HELP tessera_token_lookup_statements_total Statements those reads took (concurrent ones share one).\n",
+        );
+        out.push_str("# TYPE tessera_token_lookup_statements_total counter\n");
+        let _ = writeln!(out, "tessera_token_lookup_statements_total {statements}");
         out.push_str("# HELP tessera_token_last_used_writes_total Last-used records written (at most one per token per minute).\n");
         out.push_str("# TYPE tessera_token_last_used_writes_total counter\n");
         let _ = writeln!(out, "tessera_token_last_used_writes_total {}", verifier.usage.written());

@@ -19,6 +19,7 @@ on_postgres!(
     with_the_cache_on_instances_tell_each_other_of_changes,
     a_lost_notification_leaves_a_bounded_staleness,
     rotation_works_across_instances,
+    concurrent_lookups_share_statements_and_stay_strict,
     a_database_outage_is_503_and_heals_by_itself,
     postgres_statement_timeout_applies,
 );
@@ -183,6 +184,80 @@ async fn rotation_works_across_instances() {
 }
 
 /// 4 tasks × 250 token creations while other tasks verify tokens: no error, exactly 1,000 tokens, all valid.
+/// Strict mode under load: concurrent requests share lookup statements, each gets its own token's
+/// answer, and a token deleted on the other instance fails every request sent after the delete
+/// returned, however many are in flight around it.
+async fn concurrent_lookups_share_statements_and_stay_strict() {
+    let (a, b) = postgres_pair(TokenCache::Off).await;
+    let owner = a.setup_owner().await;
+    let owner_on_b = crate::helpers::Browser { url: b.url.clone(), client: owner.client.clone() };
+    let mut tokens = Vec::new();
+    for i in 0..8 {
+        tokens.push((format!("t{i}"), a.api(&owner.token(&format!("t{i}")).await)));
+    }
+    let metric = |text: &str, name: &str| -> u64 {
+        text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or_else(|| panic!("no {name}"))
+    };
+    let metrics =
+        || async { crate::helpers::client().get(a.at("/metrics")).send().await.unwrap().text().await.unwrap() };
+    let before = metrics().await;
+
+    // 8 tokens, 32 requests each, all at once: every answer names the token that asked.
+    let asks = tokens.iter().flat_map(|(name, api)| (0..32).map(move |_| (name.clone(), api.clone())));
+    all(asks.map(|(name, api)| async move {
+        let who = api.whoami().await.expect("whoami");
+        assert_eq!((who.token.id.as_ref(), who.token.name.as_deref()), (api.id.as_str(), Some(name.as_str())));
+    }))
+    .await;
+    let after = metrics().await;
+    let lookups = metric(&after, "tessera_token_lookups_total ") - metric(&before, "tessera_token_lookups_total ");
+    let statements = metric(&after, "tessera_token_lookup_statements_total ")
+        - metric(&before, "tessera_token_lookup_statements_total ");
+    assert_eq!(lookups, 256, "the cache is off: every request reads its token");
+    assert!(statements < lookups / 2, "{statements} statements for {lookups} lookups: they are not shared");
+
+    // Requests keep coming on A while the token is deleted on B: each one sent after the delete
+    // returned is refused.
+    let (_, target) = tokens[0].clone();
+    let deleted_at: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let senders = (0..16).map(|_| {
+        let (target, deleted_at) = (target.clone(), deleted_at.clone());
+        tokio::spawn(async move {
+            let mut late = Vec::new();
+            let stop = Instant::now() + Duration::from_secs(10);
+            loop {
+                let sent = Instant::now();
+                let status = target.status(Method::GET, "/api/v1/whoami").await;
+                let deleted = *deleted_at.lock().unwrap();
+                if let Some(at) = deleted {
+                    if sent > at {
+                        late.push(status);
+                    }
+                    if sent > at + Duration::from_millis(300) || sent > stop {
+                        return late;
+                    }
+                }
+            }
+        })
+    });
+    let senders: Vec<_> = senders.collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    owner_on_b.delete_token(&target.id).await.unwrap();
+    *deleted_at.lock().unwrap() = Some(Instant::now());
+    let mut late = Vec::new();
+    for sender in senders {
+        late.extend(sender.await.unwrap());
+    }
+    assert!(late.len() > 16, "only {} requests after the delete", late.len());
+    // (401, or 429 once the refusals reach the failure limit.)
+    assert!(
+        late.iter().all(|s| matches!(*s, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS)),
+        "a request after the delete passed: {late:?}"
+    );
+    // The other tokens are untouched.
+    assert_eq!(tokens[1].1.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+}
+
 async fn concurrent_creations_and_verifications(app: TestApp) {
     let owner = app.setup_owner().await;
     let app = Arc::new(app);

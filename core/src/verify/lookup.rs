@@ -1,0 +1,144 @@
+//! Token lookups, coalesced: API requests that need the database at the same moment share one statement.
+//!
+//! With several instances and no cache (strict mode, the default on PostgreSQL) every API request reads
+//! its token. One statement per request costs the database the same fixed work each time (a round
+//! trip, a wake-up, an executor start) for one indexed row, and with 32 clients that fixed work is most
+//! of the machine. So requests hand their Token IDs to a few workers; a worker takes everything waiting
+//! (up to [`AUTH_BATCH`] distinct tokens) and reads it in one statement (`WHERE t.id IN (...)`).
+//!
+//! Strict stays strict: a lookup joins a batch only before that batch's statement starts, so every
+//! statement begins after each of its requests arrived and sees every change committed before them (a
+//! token deleted on another instance fails the very next request). Under light load a batch is one
+//! request and nothing waits.
+
+use crate::{
+    db::Db,
+    ids::TokenId,
+    store::{
+        self,
+        tokens::{AUTH_BATCH, AuthRow},
+    },
+};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+/// Lookups waiting for a worker; beyond it a request reads its token itself.
+const QUEUE: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the token lookup failed (the database error is logged)")]
+pub struct LookupFailed;
+
+type Reply = oneshot::Sender<Result<Option<AuthRow>, LookupFailed>>;
+
+struct Pending {
+    id: TokenId,
+    reply: Reply,
+}
+
+/// The request side.
+#[derive(Debug)]
+pub struct Lookups {
+    queue: mpsc::Sender<Pending>,
+    counts: Arc<Counts>,
+}
+
+/// Lookups and the statements that served them (metrics: their ratio is the batching).
+#[derive(Debug, Default)]
+struct Counts {
+    lookups: AtomicU64,
+    statements: AtomicU64,
+}
+
+/// The worker side. Run it with [`LookupWorkers::run`]; without it (the CLI, tests of services alone)
+/// every request reads its own token.
+pub struct LookupWorkers {
+    queue: mpsc::Receiver<Pending>,
+    counts: Arc<Counts>,
+}
+
+impl Lookups {
+    pub fn new() -> (Self, LookupWorkers) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let counts = Arc::new(Counts::default());
+        (Self { queue: tx, counts: counts.clone() }, LookupWorkers { queue: rx, counts })
+    }
+
+    /// Everything verification needs about one token, `None` when there is no such token.
+    pub async fn find(&self, db: &Db, id: TokenId) -> Result<Option<AuthRow>, LookupFailed> {
+        let (reply, answer) = oneshot::channel();
+        match self.queue.try_send(Pending { id, reply }) {
+            Ok(()) => answer.await.map_err(|_| LookupFailed)?,
+            // No workers, or all of them far behind: read it here.
+            Err(_) => {
+                self.counts.lookups.fetch_add(1, Ordering::Relaxed);
+                self.counts.statements.fetch_add(1, Ordering::Relaxed);
+                store::tokens::for_auth(db.pool(), id).await.map_err(|e| {
+                    tracing::warn!(error = %e, "token lookup failed");
+                    LookupFailed
+                })
+            }
+        }
+    }
+
+    /// Lookups answered so far, and the statements they took.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.counts.lookups.load(Ordering::Relaxed), self.counts.statements.load(Ordering::Relaxed))
+    }
+}
+
+impl LookupWorkers {
+    /// Serves lookups with at most `workers` statements at a time (each holds a connection while it
+    /// runs), until the request side is gone.
+    pub async fn run(self, db: Db, workers: usize) {
+        let queue = Arc::new(Mutex::new(self.queue));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..workers.max(1) {
+            tasks.spawn(work(queue.clone(), db.clone(), self.counts.clone()));
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn work(queue: Arc<Mutex<mpsc::Receiver<Pending>>>, db: Db, counts: Arc<Counts>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(AUTH_BATCH);
+    let mut ids: Vec<TokenId> = Vec::with_capacity(AUTH_BATCH);
+    loop {
+        {
+            // One worker gathers at a time; the others are running their statements meanwhile.
+            let mut queue = queue.lock().await;
+            if queue.recv_many(&mut batch, AUTH_BATCH).await == 0 {
+                return;
+            }
+        }
+        // Requests whose clients hung up need nothing; the same token asked twice is read once.
+        batch.retain(|p| !p.reply.is_closed());
+        ids.clear();
+        for p in &batch {
+            if !ids.contains(&p.id) {
+                ids.push(p.id);
+            }
+        }
+        if ids.is_empty() {
+            continue;
+        }
+        counts.lookups.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        counts.statements.fetch_add(1, Ordering::Relaxed);
+        match store::tokens::for_auth_many(db.pool(), &ids).await {
+            Ok(rows) => {
+                for p in batch.drain(..) {
+                    let _ = p.reply.send(Ok(rows.iter().find(|row| row.id == p.id).cloned()));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, tokens = ids.len(), "token lookup failed");
+                for p in batch.drain(..) {
+                    let _ = p.reply.send(Err(LookupFailed));
+                }
+            }
+        }
+    }
+}
