@@ -3,6 +3,8 @@
 #
 # 1. Throughput of /api/v1/whoami on one instance over PostgreSQL, with the token cache off (the default:
 #    every request checks the database) and on (LISTEN/NOTIFY), against /healthz; server on CPU 0, wrk on 1.
+#    The requests go round-robin over 32 tokens (so concurrent lookups are not all for the same token),
+#    and once more all with one token.
 # 2. The revocation delay between two instances with the cache on: p50/p99/max over 1,000 deletes.
 # Needs PostgreSQL (TESSERA_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
@@ -52,9 +54,10 @@ stop_all() {
   pids=()
 }
 
-wrk_rps() { # url [id secret]
+wrk_rps() { # url [id secret | lua-script]
   local args=(-t1 -c32 --latency)
-  [ $# -gt 1 ] && args+=(-H "X-ZeroPath-API-Token-Id: $2" -H "X-ZeroPath-API-Token-Secret: $3")
+  [ $# -eq 2 ] && args+=(-s "$2")
+  [ $# -eq 3 ] && args+=(-H "X-ZeroPath-API-Token-Id: $2" -H "X-ZeroPath-API-Token-Secret: $3")
   taskset -c 1 wrk "${args[@]}" -d2s "$1" >/dev/null
   taskset -c 1 wrk "${args[@]}" -d"${seconds}s" "$1" >"$work/wrk.out"
   printf '%s req/s, p50 %s, p99 %s' "$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")" \
@@ -67,13 +70,38 @@ for cache in off on; do
   start a 0 "$cache"
   jar="$work/jar"
   first_run_setup "$url_a" "$jar" bench@example.com "benchmark password" Bench
-  token=$(curl -sf -b "$jar" -H 'accept: application/json' --data 'expires_in_days=30' "$url_a/rpc/tokens/create")
-  id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$token")
-  secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$token")
+  for _ in $(seq 1 32); do
+    curl -sf -b "$jar" -H 'accept: application/json' --data 'expires_in_days=30' "$url_a/rpc/tokens/create"
+    echo
+  done >"$work/tokens.jsonl"
+  python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+tokens = [json.loads(line) for line in open(f"{work}/tokens.jsonl") if line.strip()]
+rows = ",\n".join(f'  {{"{t["id"]}", "{t["secret"]}"}}' for t in tokens)
+open(f"{work}/tokens.lua", "w").write(f"""local tokens = {{
+{rows}
+}}
+local requests = {{}}
+local n = 0
+init = function(args)
+  for i, t in ipairs(tokens) do
+    requests[i] = wrk.format(nil, nil, {{["X-ZeroPath-API-Token-Id"] = t[1], ["X-ZeroPath-API-Token-Secret"] = t[2]}})
+  end
+end
+request = function()
+  n = n % #requests + 1
+  return requests[n]
+end
+""")
+open(f"{work}/one", "w").write(f'{tokens[0]["id"]} {tokens[0]["secret"]}\n')
+PY
+  read -r id secret <"$work/one"
   sleep 1 # the listener connects
   echo "one instance, token cache $cache:"
-  echo "  GET /healthz                     $(wrk_rps "$url_a/healthz")"
-  echo "  GET /api/v1/whoami (valid token) $(wrk_rps "$url_a/api/v1/whoami" "$id" "$secret")"
+  echo "  GET /healthz                          $(wrk_rps "$url_a/healthz")"
+  echo "  GET /api/v1/whoami (32 tokens)        $(wrk_rps "$url_a/api/v1/whoami" "$work/tokens.lua")"
+  echo "  GET /api/v1/whoami (all the same one) $(wrk_rps "$url_a/api/v1/whoami" "$id" "$secret")"
   stop_all
 done
 
