@@ -233,6 +233,21 @@ test.describe('webhooks', () => {
     const settled = hooks.received.length;
     await page.waitForTimeout(1500);
     expect(hooks.received.length).toBe(settled);
+
+    // On a phone each delivery is a card that fits the screen, Resend in reach without scrolling sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const log = endpointRow(page, hooks.url()).getByTestId('deliveries');
+    await expect(log.locator('thead')).toHaveCSS('position', 'absolute');
+    const fits = await log.evaluate((table) => {
+      const frame = table.parentElement!.getBoundingClientRect();
+      const widest = Math.max(...[...table.querySelectorAll('tbody tr')].map((r) => r.getBoundingClientRect().right));
+      return { widest, frame: frame.right, page: document.documentElement.scrollWidth, screen: window.innerWidth };
+    });
+    expect(fits.widest, 'a delivery is wider than its frame').toBeLessThanOrEqual(fits.frame + 0.5);
+    expect(fits.page, 'the page scrolls sideways').toBeLessThanOrEqual(fits.screen);
+    const resend = attempts.first().getByRole('button', { name: /^Resend / });
+    await resend.scrollIntoViewIfNeeded();
+    await expect(resend).toBeInViewport({ ratio: 1 });
   });
 
   test('only the chosen events are delivered', async ({ page, browser, tessera }) => {

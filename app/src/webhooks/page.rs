@@ -260,7 +260,7 @@ fn EndpointRow(endpoint: Endpoint, open: bool) -> impl IntoView {
 fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class="table" data-testid="deliveries">
+            <table class="table stack-on-phone" data-testid="deliveries">
                 <thead>
                     <tr>
                         <th scope="col">"Event"</th>
@@ -299,7 +299,7 @@ fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
                                     </td>
                                     <td class="optional">{d.attempt}</td>
                                     <td class="optional">{format!("{} ms", d.duration_ms)}</td>
-                                    <td><Time at=d.at with_time=true /></td>
+                                    <td class="muted small"><Time at=d.at with_time=true /></td>
                                     <td>
                                         {latest.then(|| view! {
                                             <form method="post" action=WEBHOOKS_URL class="inline-form">
