@@ -311,11 +311,8 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let core = self.state.app.core.clone();
         let Background { lookups, usage, listener } = self.background;
-        // A third of the pool for token lookups at a time (3 of 10): more statements at once make each
-        // batch smaller, fewer make requests wait; `make bench-cluster` ran fastest with 3 or 4.
-        let lookup_workers = (core.db.pool().options().get_max_connections() as usize / 3).max(1);
         let mut tasks = vec![
-            tokio::spawn(lookups.run(core.db.clone(), lookup_workers)),
+            tokio::spawn(lookups.run(core.db.clone())),
             tokio::spawn(usage.run(core.db.clone())),
             tokio::spawn(housekeeping(core.clone())),
             tokio::spawn(expiry_warnings(core.clone())),
