@@ -26,7 +26,7 @@ use std::sync::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-/// Lookups waiting for a worker; beyond it a request reads its token itself.
+/// Lookups waiting for the worker; beyond it a request reads its token itself.
 const QUEUE: usize = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -54,18 +54,18 @@ struct Counts {
     statements: AtomicU64,
 }
 
-/// The worker side. Run it with [`LookupWorkers::run`]; without it (the CLI, tests of services alone)
+/// The worker side. Run it with [`LookupWorker::run`]; without it (the CLI, tests of services alone)
 /// every request reads its own token.
-pub struct LookupWorkers {
+pub struct LookupWorker {
     queue: mpsc::Receiver<Pending>,
     counts: Arc<Counts>,
 }
 
 impl Lookups {
-    pub fn new() -> (Self, LookupWorkers) {
+    pub fn new() -> (Self, LookupWorker) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let counts = Arc::new(Counts::default());
-        (Self { queue: tx, counts: counts.clone() }, LookupWorkers { queue: rx, counts })
+        (Self { queue: tx, counts: counts.clone() }, LookupWorker { queue: rx, counts })
     }
 
     /// Everything verification needs about one token, `None` when there is no such token.
@@ -73,7 +73,7 @@ impl Lookups {
         let (reply, answer) = oneshot::channel();
         match self.queue.try_send(Pending { id, reply }) {
             Ok(()) => answer.await.map_err(|_| LookupFailed)?,
-            // No workers, or all of them far behind: read it here.
+            // No worker running (the CLI), or it is far behind: read it here.
             Err(_) => {
                 self.counts.lookups.fetch_add(1, Ordering::Relaxed);
                 self.counts.statements.fetch_add(1, Ordering::Relaxed);
@@ -91,7 +91,7 @@ impl Lookups {
     }
 }
 
-impl LookupWorkers {
+impl LookupWorker {
     /// Serves lookups, one statement at a time, until the request side is gone.
     ///
     /// One statement at a time gathers the most into each: everything that arrives while a statement

@@ -1,8 +1,8 @@
 //! The parts of API-token verification, wired once at start-up by [`Verifier::new`]: the verified-token
 //! cache ([`cache`]), the invalidation bus between instances ([`bus`]), coalesced database lookups
-//! ([`lookup`]), last-used recording ([`usage`]), and the outcome counters. The verification itself is a service
-//! ([`crate::services::authenticate`]); limiting failures per client is HTTP policy and lives in the
-//! server.
+//! ([`lookup`]), last-used recording ([`usage`]), and the outcome counters. The verification itself is
+//! a service ([`crate::services::authenticate`]); limiting failures per client is HTTP policy and lives
+//! in the server.
 
 pub mod bus;
 pub mod cache;
@@ -17,7 +17,7 @@ use crate::{
 };
 use bus::Invalidation;
 use cache::TokenCache;
-use lookup::{LookupWorkers, Lookups};
+use lookup::{LookupWorker, Lookups};
 use std::sync::{
     Arc,
     atomic::{AtomicBool, AtomicU64, Ordering},
@@ -156,11 +156,11 @@ pub enum CacheMode {
     },
 }
 
-/// What the server runs beside the requests for the verifier: the lookup workers, the last-used writer,
+/// What the server runs beside the requests for the verifier: the lookup worker, the last-used writer,
 /// and with a shared cache the invalidation listener. Built together with the [`Verifier`], so nothing
 /// is wired later.
 pub struct Background {
-    pub lookups: LookupWorkers,
+    pub lookups: LookupWorker,
     pub usage: UsageWriter,
     pub listener: Option<Listener>,
 }
@@ -187,7 +187,7 @@ pub struct Verifier {
 impl Verifier {
     pub fn new(mode: CacheMode) -> (Self, Background) {
         let (usage, writer) = UsageRecorder::new();
-        let (lookups, workers) = Lookups::new();
+        let (lookups, worker) = Lookups::new();
         let (cache, listener) = match mode {
             CacheMode::Off => (None, None),
             CacheMode::Local { ttl_ms } => (Some(Arc::new(TokenCache::new(ttl_ms, false))), None),
@@ -198,7 +198,7 @@ impl Verifier {
         };
         (
             Self { cache, lookups, usage, outcomes: Default::default() },
-            Background { lookups: workers, usage: writer, listener },
+            Background { lookups: worker, usage: writer, listener },
         )
     }
 
