@@ -21,7 +21,7 @@ use crate::helpers::{
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
     ErrorKind,
-    domain::{org::OrgName, token::RevokeReason},
+    domain::token::RevokeReason,
     identity::{Caller, Origin},
     services::members,
 };
@@ -50,13 +50,7 @@ async fn cross_org_takeover_through_an_old_invitation_link(app: TestApp) {
     let a_owner = app.setup_owner().await;
     let a_link = a_owner.invite("victim@example.com", "member").await.unwrap();
     let b_owner = app.person("b-owner@example.com").await;
-    let b = members::operator_create_org(
-        &app.core,
-        &OrgName::parse("Beta").unwrap(),
-        app.user_id("b-owner@example.com").await,
-    )
-    .await
-    .unwrap();
+    let b = app.org_owned_by("Beta", "b-owner@example.com").await;
     b_owner.switch_org(b).await.unwrap();
     let b_link = b_owner.invite("victim@example.com", "admin").await.unwrap();
     assert_ne!(code_of(&a_link), code_of(&b_link));

@@ -2,8 +2,9 @@
 //! fresh PostgreSQL database), and talks to it over real HTTP with typed helpers, one per endpoint.
 
 use app::{
-    auth::{InvitationInfo, SessionInfo},
+    auth::InvitationInfo,
     orgs::{Invited, Roster},
+    session::SessionInfo,
     tokens::{CreatedToken, RotatedToken, TokensPageData},
 };
 use reqwest::StatusCode;
@@ -21,7 +22,10 @@ use tessera_core::{
     ErrorBody, ErrorKind,
     clock::Clock,
     context::Core,
-    domain::account::{Email, Password},
+    domain::{
+        account::{Email, Password},
+        org::OrgName,
+    },
     ids::{OrgId, UserId},
     services::{accounts, members},
     time::Timestamp,
@@ -247,6 +251,13 @@ impl TestApp {
         let org = self.org("Acme").await;
         members::operator_add_member(&self.core, org, self.user_id(email).await, role.parse().unwrap()).await.unwrap();
         person
+    }
+
+    /// Another organization, `name`, owned by the person with `email` (created as the operator does).
+    pub async fn org_owned_by(&self, name: &str, email: &str) -> OrgId {
+        members::operator_create_org(&self.core, &OrgName::parse(name).unwrap(), self.user_id(email).await)
+            .await
+            .unwrap()
     }
 
     pub async fn org(&self, name: &str) -> OrgId {

@@ -3,10 +3,7 @@
 use crate::helpers::{Browser, OWNER, PASSWORD, TestApp, code_of, tessera_cli};
 use reqwest::StatusCode;
 use tessera_core::{
-    domain::{
-        account::Email,
-        org::{OrgName, Role},
-    },
+    domain::{account::Email, org::Role},
     services::{accounts, members},
 };
 
@@ -204,8 +201,7 @@ async fn bad_member_input_is_explained_and_changes_nothing(app: TestApp) {
 async fn people_switch_between_their_organizations(app: TestApp) {
     let owner = app.setup_owner().await;
     let other = app.person("other@example.com").await;
-    let other_id = app.user_id("other@example.com").await;
-    let beta = members::operator_create_org(&app.core, &OrgName::parse("Beta").unwrap(), other_id).await.unwrap();
+    let beta = app.org_owned_by("Beta", "other@example.com").await;
     members::operator_add_member(&app.core, beta, app.user_id(OWNER).await, Role::Viewer).await.unwrap();
 
     let current = |b: &Browser| {
@@ -265,13 +261,7 @@ async fn the_admin_cli_creates_accounts_and_memberships(app: TestApp) {
 async fn two_organizations_invite_the_same_new_email_at_once(app: TestApp) {
     let a_owner = app.setup_owner().await;
     let b_owner = app.person("b-owner@example.com").await;
-    let b = members::operator_create_org(
-        &app.core,
-        &OrgName::parse("Beta").unwrap(),
-        app.user_id("b-owner@example.com").await,
-    )
-    .await
-    .unwrap();
+    let b = app.org_owned_by("Beta", "b-owner@example.com").await;
     b_owner.switch_org(b).await.unwrap();
     for i in 0..10 {
         let email = format!("new{i}@example.com");

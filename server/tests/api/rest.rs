@@ -5,8 +5,6 @@ use reqwest::{Method, StatusCode, header};
 use tessera::http::api::handlers::{Member, Organization, Token, TokenPage};
 use tessera_core::{
     ErrorBody, ErrorKind,
-    domain::org::OrgName,
-    services::members,
     time::{DAY_MS, MINUTE_MS},
 };
 
@@ -186,13 +184,7 @@ async fn another_organizations_token_is_not_found(app: TestApp) {
     let owner = app.setup_owner().await;
     let acme_token = app.api(&owner.token("acme").await);
     let other = app.person("other@example.com").await;
-    members::operator_create_org(
-        &app.core,
-        &OrgName::parse("Umbrella").unwrap(),
-        app.user_id("other@example.com").await,
-    )
-    .await
-    .unwrap();
+    app.org_owned_by("Umbrella", "other@example.com").await;
     let umbrella = app.api(&other.token("umbrella").await);
 
     let path = format!("/api/v1/tokens/{}", acme_token.id);

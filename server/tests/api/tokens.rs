@@ -4,7 +4,7 @@
 use crate::helpers::{Backend, TestApp, TestDatabase, captured_logs};
 use reqwest::{StatusCode, header};
 use tessera::startup::{Application, ServerConfig};
-use tessera_core::{clock::Clock, domain::org::OrgName, services::members, time::DAY_MS};
+use tessera_core::{clock::Clock, time::DAY_MS};
 
 on_both_backends!(
     create_list_delete,
@@ -193,8 +193,7 @@ async fn another_organization_sees_nothing(app: TestApp) {
     let owner = app.setup_owner().await;
     let id = owner.token("acme's").await.id.to_string();
     let outsider = app.person("outsider@example.com").await;
-    let user = app.user_id("outsider@example.com").await;
-    members::operator_create_org(&app.core, &OrgName::parse("Umbrella").unwrap(), user).await.unwrap();
+    app.org_owned_by("Umbrella", "outsider@example.com").await;
 
     assert!(outsider.list_tokens(None).await.unwrap().items.is_empty());
     // Not found, not forbidden: the token's existence is not revealed.
