@@ -19,9 +19,7 @@ url=$(announced_url "$work/server.log")
 jar="$work/cookies"
 first_run_setup "$url" "$jar" fuzz@example.com "fuzzing password" Fuzz
 # Some tokens for the fuzzer to find, and the admin's token it calls with.
-for i in 1 2 3; do
-  curl -sf -b "$jar" -H 'accept: application/json' --data "name=other+$i&expires_in_days=30" "$url/rpc/tokens/create" >/dev/null
-done
+create_tokens "$url" "$jar" 3 other >/dev/null
 token=$(curl -sf -b "$jar" -H 'accept: application/json' --data 'name=fuzzer&expires_in_days=30' "$url/rpc/tokens/create")
 id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$token")
 secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])' <<<"$token")

@@ -79,42 +79,18 @@ for cache in off on; do
   start a 0 "$cache"
   jar="$work/jar"
   first_run_setup "$url_a" "$jar" bench@example.com "benchmark password" Bench
-  for _ in $(seq 1 32); do
-    curl -sf -b "$jar" -H 'accept: application/json' --data 'expires_in_days=30' "$url_a/rpc/tokens/create"
-    echo
-  done >"$work/tokens.jsonl"
-  python3 - "$work" <<'PY'
-import json, sys
-work = sys.argv[1]
-tokens = [json.loads(line) for line in open(f"{work}/tokens.jsonl") if line.strip()]
-rows = ",\n".join(f'  {{"{t["id"]}", "{t["secret"]}"}}' for t in tokens)
-open(f"{work}/tokens.lua", "w").write(f"""local tokens = {{
-{rows}
-}}
-local requests = {{}}
-local n = 0
-init = function(args)
-  for i, t in ipairs(tokens) do
-    requests[i] = wrk.format(nil, nil, {{["X-ZeroPath-API-Token-Id"] = t[1], ["X-ZeroPath-API-Token-Secret"] = t[2]}})
-  end
-end
-request = function()
-  n = n % #requests + 1
-  return requests[n]
-end
-""")
-open(f"{work}/one", "w").write(f'{tokens[0]["id"]} {tokens[0]["secret"]}\n')
-PY
+  create_tokens "$url_a" "$jar" 32 >"$work/tokens.jsonl"
+  wrk_token_scripts "$work"
   read -r id secret <"$work/one"
   sleep 1 # the listener connects
   pin_postgres 1
   echo "one instance, token cache $cache:"
   echo "  GET /healthz                          $(wrk_rps "$url_a/healthz")"
-  echo "  GET /api/v1/whoami (32 tokens)        $(wrk_rps "$url_a/api/v1/whoami" "$work/tokens.lua")"
+  echo "  GET /api/v1/whoami (32 tokens)        $(wrk_rps "$url_a/api/v1/whoami" "$work/valid.lua")"
   echo "  GET /api/v1/whoami (all the same one) $(wrk_rps "$url_a/api/v1/whoami" "$id" "$secret")"
   if [ "$cache" = off ] && [ "$pin" = 1 ]; then
     pin_postgres "0-$(( $(nproc) - 1 ))"
-    echo "  ... PostgreSQL unpinned, 32 tokens  $(wrk_rps "$url_a/api/v1/whoami" "$work/tokens.lua")"
+    echo "  ... PostgreSQL unpinned, 32 tokens  $(wrk_rps "$url_a/api/v1/whoami" "$work/valid.lua")"
   fi
   curl -sf "$url_a/metrics" | awk '/^tessera_token_lookups_total/ {l = $2} /^tessera_token_lookup_statements_total/ {s = $2}
     END {if (s > 0) printf "  token lookups: %d in %d statements (%.1f per statement)\n", l, s, l / s}'

@@ -15,9 +15,7 @@ server=$!
 url=$(announced_url "$work/server.log")
 jar="$work/cookies"
 first_run_setup "$url" "$jar" bench@example.com "benchmark password" Bench
-for i in 1 2 3 4 5; do
-  curl -sf -b "$jar" -H 'accept: application/json' --data "name=CI+pipeline+$i&expires_in_days=30" "$url/rpc/tokens/create" >/dev/null
-done
+create_tokens "$url" "$jar" 5 "CI pipeline" >/dev/null
 cookies=$(cookie_header "$jar")
 echo "Tokens page, signed in, 5 tokens; Chromium $(chromium --version 2>/dev/null | awk '{print $2}'), link 1.6 Mbit/s down, 150 ms RTT"
 node scripts/bench-page.mjs "$url" "$cookies"

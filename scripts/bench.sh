@@ -44,43 +44,8 @@ bare_url=$(announced_url "$work/bare.log" 'http://[0-9.:]*')
 
 jar="$work/cookies"
 first_run_setup "$url" "$jar" bench@example.com "benchmark password" Bench
-for i in $(seq 1 "$tokens"); do
-  curl -sf -b "$jar" -H 'accept: application/json' --data "name=bench+$i&expires_in_days=30" "$url/rpc/tokens/create"
-  echo
-done >"$work/tokens.jsonl"
-
-# wrk scripts: requests are built once in init(), then handed out round-robin (no per-request work).
-python3 - "$work" <<'PY'
-import json, sys
-work = sys.argv[1]
-tokens = [json.loads(line) for line in open(f"{work}/tokens.jsonl") if line.strip()]
-def script(name, pairs):
-    rows = ",\n".join(f'  {{"{i}", "{s}"}}' for i, s in pairs)
-    with open(f"{work}/{name}.lua", "w") as f:
-        f.write(f"""local tokens = {{
-{rows}
-}}
-local requests = {{}}
-local n = 0
-init = function(args)
-  for i, t in ipairs(tokens) do
-    if t[1] == "" then
-      requests[i] = wrk.format(nil, nil, {{}})
-    else
-      requests[i] = wrk.format(nil, nil, {{["X-ZeroPath-API-Token-Id"] = t[1], ["X-ZeroPath-API-Token-Secret"] = t[2]}})
-    end
-  end
-end
-request = function()
-  n = n % #requests + 1
-  return requests[n]
-end
-""")
-script("valid", [(t["id"], t["secret"]) for t in tokens])
-# Each id with another token's secret: well-formed, right checksum, wrong for that id.
-script("wrong", [(t["id"], tokens[(k + 1) % len(tokens)]["secret"]) for k, t in enumerate(tokens)])
-script("plain", [("", "") for _ in tokens])
-PY
+create_tokens "$url" "$jar" "$tokens" bench >"$work/tokens.jsonl"
+wrk_token_scripts "$work"
 
 run() { # key, label, url, script, round
   taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/$4.lua" "$3" >"$work/$1.out"

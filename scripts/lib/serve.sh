@@ -25,3 +25,20 @@ first_run_setup() {
 cookie_header() {
   awk '!/^#/ && NF >= 7 {printf "%s%s=%s", (n++ ? "; " : ""), $6, $7} /^#HttpOnly_/ {printf "%s%s=%s", (n++ ? "; " : ""), $6, $7}' "$1"
 }
+
+# create_tokens URL JAR N [NAME]: N tokens, created as the signed-in person in JAR (named "NAME 1" …
+# "NAME N", or unnamed without NAME); each creation's JSON answer (with its secret) on a line of stdout.
+create_tokens() {
+  local i name
+  for i in $(seq 1 "$3"); do
+    name=${4:+name=${4// /+}+$i&}
+    curl -sf -b "$2" -H 'accept: application/json' --data "${name}expires_in_days=30" "$1/rpc/tokens/create"
+    echo
+  done
+}
+
+# wrk_token_scripts DIR: from DIR/tokens.jsonl (create_tokens' output), the wrk scripts DIR/valid.lua,
+# DIR/wrong.lua and DIR/plain.lua, and DIR/one with the first token's id and secret.
+wrk_token_scripts() {
+  python3 "$(dirname "${BASH_SOURCE[0]}")/wrk_tokens.py" "$1"
+}
