@@ -114,8 +114,6 @@ fn set_error_status(error: &Error) {
     }
 }
 
-pub use crate::error::log_failure;
-
 pub fn append_set_cookie(value: &str) {
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
         response.append_header(header::SET_COOKIE, value);

@@ -1,6 +1,6 @@
 //! The HTML document, the router (on the server: every navigation is a page load) and the page frame.
 
-use crate::{audit, auth, home::HomePage, orgs, policy, tokens, ui, webhooks};
+use crate::{audit, auth, home::HomePage, orgs, policy, routes, tokens, ui, webhooks};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
@@ -15,11 +15,11 @@ pub const PAGES: [&str; 9] = [
     "/setup",
     "/login",
     "/invite/{code}",
-    tokens::TOKENS_URL,
-    orgs::MEMBERS_URL,
-    audit::AUDIT_URL,
-    policy::POLICY_URL,
-    webhooks::WEBHOOKS_URL,
+    routes::TOKENS_URL,
+    routes::MEMBERS_URL,
+    routes::AUDIT_URL,
+    routes::POLICY_URL,
+    routes::WEBHOOKS_URL,
 ];
 
 /// The document the server renders for every page.

@@ -10,8 +10,6 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::views::{AuditEntry, MemberEntry, Page};
 
-pub use crate::routes::AUDIT_URL;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditData {
     pub events: Page<AuditEntry>,

@@ -1,6 +1,7 @@
 //! The audit log page: a filter form (GET, so filters are links) and the events, a page at a time.
 
-use super::{AUDIT_URL, AuditData};
+use super::AuditData;
+use crate::routes::AUDIT_URL;
 use crate::ui::{EmptyState, SettingsLayout, Time, with_organization};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

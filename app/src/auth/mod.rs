@@ -3,12 +3,11 @@
 
 mod pages;
 
-pub use crate::session::{OrgRef, SessionInfo};
-#[cfg(feature = "ssr")]
-pub use crate::session::{cookies, session_info};
 pub use pages::{InvitePage, LoginPage, SetupPage};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::cookies;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::domain::org::Role;

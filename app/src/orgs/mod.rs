@@ -13,8 +13,6 @@ use tessera_core::{
     views::{InvitationEntry, MemberEntry},
 };
 
-pub use crate::routes::MEMBERS_URL;
-
 /// The members page's data: the list, the pending invitations (for those who manage members), and what
 /// the viewer may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

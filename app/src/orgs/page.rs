@@ -2,9 +2,9 @@
 //! and revoke a member's tokens.
 
 use super::{
-    ChangeRole, InviteMember, Invited, MEMBERS_URL, RemoveMember, ResendInvitation, RevokeInvitation,
-    RevokeMemberTokens, Roster,
+    ChangeRole, InviteMember, Invited, RemoveMember, ResendInvitation, RevokeInvitation, RevokeMemberTokens, Roster,
 };
+use crate::routes::MEMBERS_URL;
 use crate::{
     forms::{Action, posted},
     ui::{

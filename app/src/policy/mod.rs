@@ -10,8 +10,6 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::{domain::policy::TokenPolicy, time::Timestamp};
 
-pub use crate::routes::POLICY_URL;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyData {
     pub policy: TokenPolicy,

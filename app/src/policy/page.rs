@@ -1,7 +1,8 @@
 //! The token policy page. The maximum lifetime field says, as it is typed (with JavaScript), how many
 //! tokens the new value would refuse; the server says it again when the policy is saved.
 
-use super::{POLICY_URL, PolicyData, SetPolicy};
+use super::{PolicyData, SetPolicy};
+use crate::routes::POLICY_URL;
 use crate::{
     forms::{Action, posted},
     ui::{ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},

@@ -17,8 +17,6 @@ use tessera_core::{
     views::{Page, TokenEntry, TokenListing},
 };
 
-pub use crate::routes::TOKENS_URL;
-
 /// Everything the tokens page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokensPageData {

@@ -6,13 +6,11 @@
 //! server renders with the outcome (the new secret included). With JavaScript the dialogs are modal
 //! and the form shows the expiry date live.
 
-use super::{
-    CreateToken, CreatedToken, DeleteToken, ExpiryField, RevokeAllTokens, RotateToken, TOKENS_URL, TokensPageData,
-};
+use super::{CreateToken, CreatedToken, DeleteToken, ExpiryField, RevokeAllTokens, RotateToken, TokensPageData};
 use crate::{
-    audit::AUDIT_URL,
-    auth::OrgRef,
     forms::{Action, posted},
+    routes::{AUDIT_URL, TOKENS_URL},
+    session::OrgRef,
     ui::{
         CopyButton, DialogButton, EmptyState, ErrorAlert, SettingsLayout, Time, field_error, form_error,
         with_organization,

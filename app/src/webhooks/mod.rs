@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use tessera_core::views::{DeliveryEntry, WebhookEntry};
 
-pub use crate::routes::WEBHOOKS_URL;
-
 /// An endpoint and its latest delivery attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {

@@ -1,9 +1,8 @@
 //! The webhooks page. Adding an endpoint shows its signing secret once, in the response to the form;
 //! each endpoint lists its latest deliveries (status, time taken, attempt) with "Resend".
 
-use super::{
-    AddWebhook, AddedWebhook, Endpoint, LOG_LENGTH, RemoveWebhook, ResendDelivery, WEBHOOKS_URL, WebhooksData,
-};
+use super::{AddWebhook, AddedWebhook, Endpoint, LOG_LENGTH, RemoveWebhook, ResendDelivery, WebhooksData};
+use crate::routes::WEBHOOKS_URL;
 use crate::{
     forms::{Action, kept_value, posted},
     ui::{

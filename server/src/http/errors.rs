@@ -23,7 +23,7 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        app::request::log_failure(&self.0);
+        app::error::log_failure(&self.0);
         error_response(&self.0.body())
     }
 }

@@ -14,7 +14,7 @@
 //! 5. On the way out: security headers, `Cache-Control`, the request's log line.
 
 use super::{ServerState, errors::error_of, reqlog::Line};
-use app::{auth::cookies, request::RequestContext};
+use app::{request::RequestContext, session::cookies};
 use axum::{
     extract::{ConnectInfo, Request},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -162,7 +162,7 @@ async fn page_gates(
         Ok(true) => {}
     }
     if path == "/login" && signed_in && !post {
-        return Err(to(app::tokens::TOKENS_URL));
+        return Err(to(app::routes::TOKENS_URL));
     }
     if path.starts_with("/app") && !signed_in {
         return Err(to(&format!("/login?next={}", urlencode(&target))));
