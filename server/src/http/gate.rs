@@ -49,6 +49,9 @@ pub fn classify(path: &str) -> Class {
     }
 }
 
+/// Room for the headers a response leaves with: its own few, and the ones [`finish`] adds.
+pub const RESPONSE_HEADERS: usize = 16;
+
 /// Left in a response's extensions by API authentication, for the request's log line.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthNote {
@@ -244,7 +247,7 @@ fn cors_answer(headers: &mut HeaderMap) {
 fn finish(state: &ServerState, response: &mut Response, class: Class, cross_origin: bool) {
     let ok = response.status().is_success();
     let headers = response.headers_mut();
-    headers.reserve(10);
+    headers.reserve(RESPONSE_HEADERS.saturating_sub(headers.len()));
     if cross_origin {
         cors_answer(headers);
     }

@@ -123,7 +123,8 @@ impl RequestLog {
                 b.push_str(n.format(f.status));
                 b.push_str(" latency_us=");
                 b.push_str(n.format(f.latency_us));
-                let _ = write!(b, " client={client}");
+                b.push_str(" client=");
+                push_ip(b, client);
                 if let Some(note) = f.note {
                     if let Some(token) = note.token {
                         let mut id = uuid::Uuid::encode_buffer();
@@ -180,6 +181,25 @@ impl RequestLog {
     }
 }
 
+/// An address as `Display` writes it; IPv4 (nearly every client) digit by digit, without the format
+/// machinery, which cost more than the rest of the line.
+fn push_ip(b: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut n = itoa::Buffer::new();
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    b.push('.');
+                }
+                b.push_str(n.format(octet));
+            }
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(b, "{v6}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +210,15 @@ mod tests {
         assert_eq!(redact_path("/app/settings/api"), "/app/settings/api");
         assert_eq!(redact_path("/invite/"), "/invite/");
         assert!(redact_path(&"/x".repeat(1000)).len() < 600);
+    }
+
+    #[test]
+    fn addresses_are_written_as_display_writes_them() {
+        for ip in ["0.0.0.0", "127.0.0.1", "10.200.3.255", "::1", "2001:db8::8a2e:370:7334", "::ffff:10.0.0.1"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut b = String::new();
+            push_ip(&mut b, ip);
+            assert_eq!(b, ip.to_string());
+        }
     }
 }

@@ -3,7 +3,6 @@
 
 use super::super::{ServerState, errors::ApiError, gate::AuthNote};
 use axum::{
-    body::Body,
     extract::{ConnectInfo, FromRequestParts},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
@@ -38,10 +37,7 @@ impl Unauthorized {
     }
 
     fn response(&self) -> Response {
-        let mut response = Response::new(Body::from(self.body.clone()));
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        response
+        super::json_response(StatusCode::UNAUTHORIZED, self.body.clone())
     }
 }
 
