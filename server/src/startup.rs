@@ -217,7 +217,7 @@ fn leptos_options(site_root: &Path, site_addr: SocketAddr) -> Result<LeptosOptio
 
 pub struct Application {
     listener: TcpListener,
-    router: axum::Router,
+    router: http::Service,
     state: ServerState,
     background: Background,
     delivery: DeliveryConfig,
@@ -322,7 +322,8 @@ impl Application {
         if let Some(listener) = listener {
             tasks.push(tokio::spawn(listener.run()));
         }
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(self.router);
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         for task in tasks {
             task.abort();

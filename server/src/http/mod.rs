@@ -59,8 +59,14 @@ impl FromRef<ServerState> for LeptosOptions {
     }
 }
 
-pub fn router(state: ServerState) -> Router {
-    Router::new()
+/// The whole HTTP surface: the router, inside the gate.
+pub type Service = layers::GateService<Router>;
+
+/// The gate wraps the finished router once, rather than through `Router::layer`, which would wrap every
+/// route (and the fallback) in it separately, each behind one more boxed service per request.
+pub fn router(state: ServerState) -> Service {
+    let gate = layers::GateLayer::new(&state);
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::serve))
@@ -68,6 +74,6 @@ pub fn router(state: ServerState) -> Router {
         .merge(pages::router(&state))
         .route_layer(layers::MetricsLayer::new(&state))
         .fallback_service(pages::static_files(&state))
-        .layer(layers::GateLayer::new(&state))
-        .with_state(state)
+        .with_state(state);
+    tower::Layer::layer(&gate, routes)
 }
