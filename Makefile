@@ -1,7 +1,7 @@
 # Tessera: the two commands a new user needs are `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh), and skip what is already there.
 
-.PHONY: run test build release bench bench-cluster bench-page fuzz fmt clean
+.PHONY: run test build release bench bench-instructions bench-cluster bench-page fuzz fmt clean
 
 ## Build (release) and serve on SQLite in ./data; prints the URL.
 run:
@@ -20,6 +20,11 @@ build:
 ## The API hot path under load (release build, SQLite, wrk); prints req/s, p50/p99 and ratios.
 bench:
 	@scripts/bench.sh
+
+## The same requests under valgrind's callgrind: user-space instructions per request, which, unlike
+## requests/s on a shared machine, don't move from run to run.
+bench-instructions:
+	@scripts/bench-instructions.sh
 
 ## Several instances on PostgreSQL: throughput with the token cache off and on, and the revocation
 ## delay between instances with it on (p50/p99 over 1,000 deletes).

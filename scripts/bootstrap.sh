@@ -5,7 +5,7 @@
 #   scripts/bootstrap.sh          to build and run: the wasm32 target, wasm-bindgen-cli, npm build tools
 #   scripts/bootstrap.sh test     plus what the tests need: Chromium, Playwright, nginx, brotli, Python
 #                                 tools, cargo-fuzz
-#   scripts/bootstrap.sh bench    plus the load generator (wrk)
+#   scripts/bootstrap.sh bench    plus the load generator (wrk) and valgrind
 #   scripts/bootstrap.sh fuzz     plus cargo-fuzz
 # The installs that only download (apt, npm, pip) run in parallel with the one that compiles
 # (wasm-bindgen-cli), so the wait is the longest of them, not their sum.
@@ -77,7 +77,7 @@ case "$want" in
     cargo_fuzz
     ;;
   bench)
-    background apt_install wrk brotli
+    background apt_install wrk brotli valgrind
     ;;
   fuzz) cargo_fuzz ;;
   build) apt_install brotli ;;
