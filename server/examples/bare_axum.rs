@@ -1,11 +1,8 @@
-//! The yardstick of `make bench`: a bare axum handler answering "ok", built with the same axum, tokio,
-//! allocator and profile as Tessera, so the benchmark can say what Tessera's request path costs on top of axum.
+//! The yardstick of `make bench`: a bare axum handler answering "ok", built with the same axum, tokio
+//! and profile as Tessera, so the benchmark can say what Tessera's request path costs on top of axum.
 //!   cargo run --release -p server --example bare_axum [127.0.0.1:0]
 
 use axum::{Router, routing::get};
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -8,12 +8,6 @@ use tessera::{
 };
 use tessera_core::clock::Clock;
 
-/// mimalloc: the request path allocates a few dozen small blocks (hyper's buffers, header maps, the
-/// JSON); measured with callgrind, glibc's malloc cost 10% of an API request's instructions, mimalloc
-/// about a third of that. The benchmark's bare axum yardstick uses the same allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Rendering a page nests deeply in unoptimised builds: give the workers room (the default is 2 MiB).
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build();
