@@ -3,7 +3,6 @@
 //! a body too large) get the same body.
 
 use axum::{
-    Json,
     extract::{FromRequestParts, rejection::QueryRejection},
     http::{HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
@@ -31,7 +30,10 @@ impl IntoResponse for ApiError {
 /// The response for an error body: its status, the JSON, and `Retry-After` when it has one.
 pub fn error_response(body: &ErrorBody) -> Response {
     let status = StatusCode::from_u16(body.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, Json(body)).into_response();
+    let mut response = match serde_json::to_vec(body) {
+        Ok(json) => super::json_response(status, json),
+        Err(_) => status.into_response(),
+    };
     if let Some(secs) = body.retry_after_secs {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 /// The process is up and answering (a fixed body: nothing to compute).
 pub async fn healthz() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response()
+    super::json_response(StatusCode::OK, r#"{"status":"ok"}"#)
 }
 
 /// The process can do its work: the database answers. 503 otherwise, so a load balancer routes around it.

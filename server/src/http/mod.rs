@@ -13,7 +13,14 @@ mod pages;
 pub mod reqlog;
 
 use app::state::AppState;
-use axum::{Router, extract::FromRef, routing::get};
+use axum::{
+    Router,
+    body::Body,
+    extract::FromRef,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::Response,
+    routing::get,
+};
 use client::Proxies;
 use leptos::prelude::LeptosOptions;
 use limiter::FailureLimiter;
@@ -57,6 +64,17 @@ impl FromRef<ServerState> for LeptosOptions {
     fn from_ref(state: &ServerState) -> Self {
         state.app.leptos.clone()
     }
+}
+
+/// A JSON answer whose header map already has room for what the gate adds on the way out (security
+/// headers, caching, the token's expiry), so it is allocated once instead of grown and rehashed.
+pub fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    let mut headers = HeaderMap::with_capacity(gate::RESPONSE_HEADERS);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    *response.headers_mut() = headers;
+    response
 }
 
 /// The whole HTTP surface: the router, inside the gate.

@@ -37,7 +37,7 @@ impl Unauthorized {
     }
 
     fn response(&self) -> Response {
-        super::json_response(StatusCode::UNAUTHORIZED, self.body.clone())
+        crate::http::json_response(StatusCode::UNAUTHORIZED, self.body.clone())
     }
 }
 

@@ -102,7 +102,7 @@ fn organization_of<'a>(caller: &'a ApiCaller, buffer: &'a mut IdText) -> Organiz
 fn json<T: Serialize>(value: &T) -> Response {
     let mut body = Vec::with_capacity(512);
     match serde_json::to_writer(&mut body, value) {
-        Ok(()) => super::json_response(axum::http::StatusCode::OK, body),
+        Ok(()) => crate::http::json_response(axum::http::StatusCode::OK, body),
         Err(e) => axum::response::IntoResponse::into_response(ApiError(tessera_core::Error::internal(e))),
     }
 }

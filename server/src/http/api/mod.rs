@@ -11,26 +11,14 @@ pub mod handlers;
 use super::{ServerState, errors::fallback_status};
 use axum::{
     Router,
-    body::Body,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{StatusCode, header},
+    response::IntoResponse,
 };
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// A JSON answer whose header map already has room for what the gate adds on the way out (security
-/// headers, caching, the token's expiry), so it is allocated once instead of grown and rehashed.
-pub fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    let mut headers = HeaderMap::with_capacity(super::gate::RESPONSE_HEADERS);
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    *response.headers_mut() = headers;
-    response
-}
 
 struct TokenHeaders {
     id: String,
