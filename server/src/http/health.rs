@@ -1,13 +1,7 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
 use super::ServerState;
-use axum::{
-    Json,
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
-use serde_json::json;
+use axum::{extract::State, http::StatusCode, response::Response};
 
 /// The process is up and answering (a fixed body: nothing to compute).
 pub async fn healthz() -> Response {
@@ -17,7 +11,7 @@ pub async fn healthz() -> Response {
 /// The process can do its work: the database answers. 503 otherwise, so a load balancer routes around it.
 pub async fn readyz(State(state): State<ServerState>) -> Response {
     if state.app.core.db.is_ready().await {
-        (StatusCode::OK, Json(json!({ "status": "ready" }))).into_response()
+        super::json_response(StatusCode::OK, r#"{"status":"ready"}"#)
     } else {
         tracing::warn!("readiness check failed: the database is not reachable");
         let body = tessera_core::Error::unavailable("database unreachable").body();

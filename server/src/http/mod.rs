@@ -18,12 +18,13 @@ use axum::{
     body::Body,
     extract::FromRef,
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use client::Proxies;
 use leptos::prelude::LeptosOptions;
 use limiter::FailureLimiter;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Nothing Tessera accepts is larger: forms and JSON bodies are a few kilobytes at most.
@@ -75,6 +76,20 @@ pub fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     *response.headers_mut() = headers;
     response
+}
+
+/// A JSON answer with status 200: what axum's `Json` does, built by [`json_response`] and serialised
+/// into a buffer sized for a typical answer. A value that cannot be serialised is the internal error.
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::with_capacity(512);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => json_response(StatusCode::OK, body),
+            Err(e) => errors::ApiError(tessera_core::Error::internal(e)).into_response(),
+        }
+    }
 }
 
 /// The whole HTTP surface: the router, inside the gate.

@@ -4,11 +4,10 @@
 
 use super::auth::ApiCaller;
 use crate::http::{
-    ServerState,
+    Json, ServerState,
     errors::{ApiError, ApiQuery},
 };
 use axum::{
-    Json,
     body::Bytes,
     extract::{Path, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
@@ -98,15 +97,6 @@ fn organization_of<'a>(caller: &'a ApiCaller, buffer: &'a mut IdText) -> Organiz
     Organization { id: buffer.of(m.org_id.0), name: Cow::Borrowed(&m.org_name), role: Cow::Borrowed(m.role.as_str()) }
 }
 
-/// A JSON answer, serialised into a buffer sized for it (no growing on the way).
-fn json<T: Serialize>(value: &T) -> Response {
-    let mut body = Vec::with_capacity(512);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => crate::http::json_response(axum::http::StatusCode::OK, body),
-        Err(e) => axum::response::IntoResponse::into_response(ApiError(tessera_core::Error::internal(e))),
-    }
-}
-
 /// Who is calling: the token, its organization, its creator and their role right now.
 #[utoipa::path(
     get,
@@ -131,7 +121,7 @@ pub async fn whoami(caller: ApiCaller) -> Response {
         user: User { id: user.of(m.user_id.0), email: Cow::Borrowed(&m.email) },
         role: Cow::Borrowed(m.role.as_str()),
     };
-    caller.respond(json(&body))
+    caller.respond(Json(&body))
 }
 
 /// The organizations the token can reach: exactly its own.
@@ -139,7 +129,7 @@ pub async fn whoami(caller: ApiCaller) -> Response {
     responses((status = 200, body = Vec<Organization>), (status = 401, body = ErrorBody)))]
 pub async fn organizations(caller: ApiCaller) -> Response {
     let mut org = IdText::new();
-    caller.respond(json(&[organization_of(&caller, &mut org)]))
+    caller.respond(Json(&[organization_of(&caller, &mut org)]))
 }
 
 /// The same as `GET /api/v1/organizations`, for ZeroPath clients.
@@ -147,7 +137,7 @@ pub async fn organizations(caller: ApiCaller) -> Response {
     responses((status = 200, body = Vec<Organization>), (status = 401, body = ErrorBody)))]
 pub async fn orgs_list(caller: ApiCaller) -> Response {
     let mut org = IdText::new();
-    caller.respond(json(&[organization_of(&caller, &mut org)]))
+    caller.respond(Json(&[organization_of(&caller, &mut org)]))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
