@@ -23,7 +23,7 @@ db="tessera_bench_$$"
 export PGOPTIONS="-c client_min_messages=warning"
 db_url="${admin_url%/*}/$db"
 
-scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
+build_release
 bin="${CARGO_TARGET_DIR:-target}/release/tessera"
 work=$(mktemp -d)
 pids=()

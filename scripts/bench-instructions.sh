@@ -21,8 +21,7 @@ command -v valgrind >/dev/null || {
 
 seconds=${BENCH_SECONDS:-10}
 echo "bench-instructions: building (release)..." >&2
-scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
-cargo build --locked --release -p server --example bare_axum >/dev/null 2>&1 || cargo build --locked --release -p server --example bare_axum
+build_release --yardstick
 target="${CARGO_TARGET_DIR:-target}"
 out=${BENCH_OUT:-$target/bench-instructions}
 mkdir -p "$out"

@@ -6,7 +6,7 @@ source scripts/lib/serve.sh
 scripts/bootstrap.sh test
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 echo "bench-page: building (release)..." >&2
-scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
+build_release
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 TESSERA_DATA_DIR="$work/data" LEPTOS_HASH_FILES=true \

@@ -25,8 +25,7 @@ if [ "$cpus" -lt 2 ]; then
 fi
 
 echo "bench: building (release)..." >&2
-scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
-cargo build --locked --release -p server --example bare_axum >/dev/null 2>&1 || cargo build --locked --release -p server --example bare_axum
+build_release --yardstick
 target="${CARGO_TARGET_DIR:-target}"
 bin="$target/release/tessera"
 

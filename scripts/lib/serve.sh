@@ -1,4 +1,15 @@
-# Sourced by the scripts that start a Tessera of their own (bench, bench-page, bench-cluster, api-fuzz).
+# Sourced by the scripts that start a Tessera of their own (bench, bench-instructions, bench-page,
+# bench-cluster, api-fuzz).
+
+# build_release [--yardstick]: the release server and site (and with --yardstick the bare axum example the
+# benchmarks compare with), quietly; when a build fails it runs again in the open, so its errors show.
+build_release() {
+  scripts/build.sh --release >/dev/null 2>&1 || scripts/build.sh --release
+  if [ "${1:-}" = --yardstick ]; then
+    cargo build --locked --release -p server --example bare_axum >/dev/null 2>&1 ||
+      cargo build --locked --release -p server --example bare_axum
+  fi
+}
 
 # announced_url LOG [PATTERN]: the URL a freshly started server printed to LOG (waits up to 10 s); shows
 # the log and fails when none appears.
