@@ -49,7 +49,16 @@ pub enum Via {
     /// Signed in to the dashboard.
     Dashboard,
     /// An API token acting for its creator.
-    Token(TokenId),
+    Token(ActingToken),
+}
+
+/// The API token a request authenticated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActingToken {
+    pub id: TokenId,
+    /// Rotated away and in its grace period: it still works for plain use, but its successor is the
+    /// one that manages tokens.
+    pub replaced: bool,
 }
 
 /// A member making a request.
@@ -65,8 +74,16 @@ impl Caller {
         Self { member, via: Via::Dashboard, origin }
     }
 
-    pub fn token(member: Member, token: TokenId, origin: Origin) -> Self {
+    pub fn token(member: Member, token: ActingToken, origin: Origin) -> Self {
         Self { member, via: Via::Token(token), origin }
+    }
+
+    /// The token acting, when the request came through the API.
+    pub fn token_id(&self) -> Option<TokenId> {
+        match self.via {
+            Via::Token(token) => Some(token.id),
+            Via::Dashboard => None,
+        }
     }
 
     pub fn require(&self, action: Action) -> Result<(), Error> {

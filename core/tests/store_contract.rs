@@ -332,9 +332,10 @@ async fn tokens(db: &Db) {
     );
     assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
 
-    let family = store::tokens::revoke_family(db.pool(), FamilyId::from(successor), RevokeReason::ReuseDetected, now)
-        .await
-        .unwrap();
+    let family =
+        store::tokens::revoke_family(db.pool(), FamilyId::from(successor), None, RevokeReason::ReuseDetected, now)
+            .await
+            .unwrap();
     assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);
     let c = token(db, org, ada, T0, 30).await;
     let all =

@@ -105,7 +105,7 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                 <div class="field checkbox">
                     <input id="api-rotation" name="api_rotation" type="checkbox" checked=p.api_rotation />
                     <label for="api-rotation">"Allow tokens to rotate through the API"</label>
-                    <span class="hint">"Off: rotation only in this dashboard. On: a token may rotate itself (POST /api/v1/tokens/current/rotate), and admins' tokens others'."</span>
+                    <span class="hint">"Off: rotation only in this dashboard, by each token's creator. On: a token may also rotate itself (POST /api/v1/tokens/current/rotate), never another token, and its successor expires no later than it does."</span>
                 </div>
                 {data.updated_at.map(|at| view! { <p class="muted">"Last changed " <Time at with_time=true /> "."</p> })}
                 <button type="submit" class="primary" data-testid="save-policy">"Save policy"</button>

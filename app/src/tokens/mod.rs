@@ -102,16 +102,15 @@ pub async fn tokens_overview(
 ) -> Result<TokensPageData, AppError> {
     use tessera_core::{services::tokens, store::tokens::Listing};
     crate::request::serve_member(|cx, caller| async move {
-        let member = &caller.member;
         let core = cx.core();
-        let active = tokens::list(core, member, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await?;
+        let active = tokens::list(core, &caller, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await?;
         let expired =
-            tokens::list(core, member, Listing::Expired, adapt::cursor("expired_after", &expired_after)?, adapt::PAGE)
+            tokens::list(core, &caller, Listing::Expired, adapt::cursor("expired_after", &expired_after)?, adapt::PAGE)
                 .await?;
         let revoked =
-            tokens::list(core, member, Listing::Revoked, adapt::cursor("revoked_after", &revoked_after)?, adapt::PAGE)
+            tokens::list(core, &caller, Listing::Revoked, adapt::cursor("revoked_after", &revoked_after)?, adapt::PAGE)
                 .await?;
-        let overview = tokens::overview(core, member).await?;
+        let overview = tokens::overview(core, &caller.member).await?;
         Ok(TokensPageData {
             now: active.now,
             active,
@@ -130,7 +129,7 @@ pub async fn tokens_overview(
 pub async fn list_tokens(#[server(default)] after: Option<String>) -> Result<Page<TokenListing>, AppError> {
     use tessera_core::{services::tokens, store::tokens::Listing};
     crate::request::serve_member(|cx, caller| async move {
-        tokens::list(cx.core(), &caller.member, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await
+        tokens::list(cx.core(), &caller, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await
     })
     .await
 }

@@ -21,6 +21,7 @@ use leptos_router::hooks::use_query_map;
 use tessera_core::{
     domain::{
         org::{Action as Permission, allows},
+        policy::rotation_days,
         token::{EXPIRING_SOON_DAYS, GracePeriod, TokenName},
     },
     time::{Timestamp, ago_phrase, expires_phrase},
@@ -332,7 +333,8 @@ fn TokenRow(
                     <a href=href class="button small ghost" aria-label=format!("History of {label}") data-testid="token-history">"History"</a>
                 })}
                 {(listing.can_rotate && kind == ListKind::Active && rotating.is_none()).then(|| view! {
-                    <RotateButton id=id_for_dialogs.clone() label=label.clone() open=rotate_open policy_max />
+                    <RotateButton id=id_for_dialogs.clone() label=label.clone() open=rotate_open now
+                        default_days=rotation_days(token.created_at, token.expires_at, policy_max) policy_max />
                 })}
                 {listing.can_delete.then(|| view! { <DeleteButton id=id_for_dialogs.clone() label=label.clone() open=delete_open /> })}
             </div>
@@ -371,7 +373,14 @@ fn DeleteButton(id: String, label: String, open: bool) -> impl IntoView {
 }
 
 #[component]
-fn RotateButton(id: String, label: String, open: bool, policy_max: i64) -> impl IntoView {
+fn RotateButton(
+    id: String,
+    label: String,
+    open: bool,
+    now: Timestamp,
+    default_days: i64,
+    policy_max: i64,
+) -> impl IntoView {
     let title_id = format!("rotate-title-{id}");
     view! {
         <DialogButton
@@ -387,8 +396,13 @@ fn RotateButton(id: String, label: String, open: bool, policy_max: i64) -> impl 
         >
             <h2 id=title_id>{format!("Rotate \u{201c}{label}\u{201d}")}</h2>
             <p>
-                "A new secret replaces this one. The token keeps its name and permissions; update the program that uses it, "
-                "then the old secret stops working when its grace period ends."
+                "Rotating creates a successor with a new Token ID and a new Token Secret: both values change, so update both in "
+                "the programs that use this token. It keeps the name and permissions; the old secret stops working when its "
+                "grace period ends."
+            </p>
+            <p data-testid="rotate-new-expiry">
+                {format!("The successor expires in {} days, on {}, as this token's lifetime was, unless you choose another below.",
+                    default_days, now.plus_days(default_days).date())}
             </p>
             <form method="post" action=TOKENS_URL>
                 <Action path=RotateToken::PATH />
@@ -418,7 +432,7 @@ fn RotateButton(id: String, label: String, open: bool, policy_max: i64) -> impl 
                 </fieldset>
                 <div class="field">
                     <label for=format!("rotate-days-{id}")>"New secret expires in (days)"</label>
-                    <input id=format!("rotate-days-{id}") name="expires_in_days" type="number" min="1" max=policy_max placeholder="The organization's default" />
+                    <input id=format!("rotate-days-{id}") name="expires_in_days" type="number" min="1" max=policy_max value=default_days.to_string() required />
                 </div>
                 <div class="actions end">
                     <button type="submit" formmethod="dialog" formnovalidate>"Cancel"</button>

@@ -88,9 +88,9 @@ impl Role {
 
     pub fn description(self) -> &'static str {
         match self {
-            Role::Viewer => "Read-only access; can create read-only API tokens.",
+            Role::Viewer => "Read-only access; can create, rotate and delete their own (read-only) API tokens.",
             Role::Member => "Can create API tokens, and rotate and delete their own.",
-            Role::Admin => "Can manage members, webhooks and every API token, and read the audit log.",
+            Role::Admin => "Can manage members and webhooks, delete anyone's API tokens, and read the audit log.",
             Role::Owner => "Full control, including other owners and the organization's token policy.",
         }
     }
@@ -139,10 +139,11 @@ actions! {
     CreateToken,
     /// A token revoking itself (leak response): only ever reduces access.
     RevokeCurrentToken,
+    /// Deleting one's own token only takes access away: everyone may.
     DeleteOwnToken,
     DeleteAnyToken,
+    /// Only ever one's own: a rotation shows the successor's secret, which acts as the token's creator.
     RotateOwnToken,
-    RotateAnyToken,
     /// Add, remove and change the role of members who are not owners, to roles below owner.
     ManageMembers,
     /// Add, remove, promote to and demote from owner.
@@ -167,12 +168,14 @@ pub fn allows(role: Role, action: Action) -> bool {
 /// The least powerful role that may do `action`.
 pub fn least_role(action: Action) -> Role {
     match action {
-        Action::ViewMembers | Action::ViewTokens | Action::CreateToken | Action::RevokeCurrentToken | Action::Leave => {
-            Role::Viewer
-        }
-        Action::DeleteOwnToken | Action::RotateOwnToken => Role::Member,
+        Action::ViewMembers
+        | Action::ViewTokens
+        | Action::CreateToken
+        | Action::RevokeCurrentToken
+        | Action::DeleteOwnToken
+        | Action::RotateOwnToken
+        | Action::Leave => Role::Viewer,
         Action::DeleteAnyToken
-        | Action::RotateAnyToken
         | Action::ManageMembers
         | Action::ViewAudit
         | Action::RevokeMemberTokens
@@ -191,20 +194,10 @@ pub fn action_for_token_delete(own_token: bool) -> Action {
     if own_token { Action::DeleteOwnToken } else { Action::DeleteAnyToken }
 }
 
-/// The action needed to rotate a token: one's own, or someone else's.
-pub fn action_for_token_rotate(own_token: bool) -> Action {
-    if own_token { Action::RotateOwnToken } else { Action::RotateAnyToken }
-}
-
 /// The sentence a refusal shows: what the role lacks, and who can do it.
 pub fn refusal(action: Action) -> &'static str {
     match action {
-        Action::DeleteOwnToken => {
-            "Viewers can't delete API tokens. Ask an admin to delete it, or to make you a member."
-        }
-        Action::RotateOwnToken => "Viewers can't rotate API tokens. Ask an admin, or to make you a member.",
         Action::DeleteAnyToken => "Only admins and owners can delete other people's API tokens.",
-        Action::RotateAnyToken => "Only admins and owners can rotate other people's API tokens.",
         Action::ManageMembers => "Only admins and owners can manage members.",
         Action::ManageOwners => "Only owners can add, remove, promote or demote owners.",
         Action::ViewAudit => "Only admins and owners can read the audit log.",
@@ -212,9 +205,13 @@ pub fn refusal(action: Action) -> &'static str {
         Action::RevokeAllTokens => "Only owners can revoke every token in the organization.",
         Action::ManagePolicy => "Only owners can change the organization's token policy.",
         Action::ManageWebhooks => "Only admins and owners can manage webhooks.",
-        Action::ViewMembers | Action::ViewTokens | Action::CreateToken | Action::RevokeCurrentToken | Action::Leave => {
-            "Your role in this organization doesn't allow that."
-        }
+        Action::ViewMembers
+        | Action::ViewTokens
+        | Action::CreateToken
+        | Action::RevokeCurrentToken
+        | Action::DeleteOwnToken
+        | Action::RotateOwnToken
+        | Action::Leave => "Your role in this organization doesn't allow that.",
     }
 }
 
@@ -230,15 +227,15 @@ mod tests {
         // [owner, admin, member, viewer]
         fn expected(action: Action) -> [bool; 4] {
             match action {
-                ViewMembers | ViewTokens | CreateToken | RevokeCurrentToken | Leave => [true, true, true, true],
-                DeleteOwnToken | RotateOwnToken => [true, true, true, false],
-                DeleteAnyToken | RotateAnyToken | ManageMembers | ViewAudit | RevokeMemberTokens | ManageWebhooks => {
+                ViewMembers | ViewTokens | CreateToken | RevokeCurrentToken | DeleteOwnToken | RotateOwnToken
+                | Leave => [true, true, true, true],
+                DeleteAnyToken | ManageMembers | ViewAudit | RevokeMemberTokens | ManageWebhooks => {
                     [true, true, false, false]
                 }
                 ManageOwners | ManagePolicy | RevokeAllTokens => [true, false, false, false],
             }
         }
-        assert_eq!(Action::ALL.len(), 16);
+        assert_eq!(Action::ALL.len(), 15);
         for &action in Action::ALL {
             for (role, allowed) in Role::ALL.into_iter().zip(expected(action)) {
                 assert_eq!(allows(role, action), allowed, "{role} / {action:?}");

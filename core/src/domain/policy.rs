@@ -1,6 +1,7 @@
 //! An organization's token policy, set by its owners.
 
 use super::token::ExpiryDays;
+use crate::time::{DAY_MS, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// What every token of an organization must satisfy, and the defaults its creation form offers.
@@ -12,7 +13,7 @@ pub struct TokenPolicy {
     pub default_lifetime: ExpiryDays,
     /// Tokens unused (since creation or last use) for this many days are revoked. `None`: never.
     pub revoke_unused_after: Option<ExpiryDays>,
-    /// May a token rotate itself or others through the API? The dashboard always may.
+    /// May a token rotate itself through the API? Its creator always may, in the dashboard.
     pub api_rotation: bool,
     /// When to warn about a token's expiry, in days before it (0: when it expires).
     #[serde(default)]
@@ -95,7 +96,20 @@ impl Default for TokenPolicy {
 /// Where a policy's input went wrong: the form field, and what to do.
 pub type PolicyError = (&'static str, String);
 
+/// [`TokenPolicy::rotation_lifetime`] in days, for a policy whose maximum is `max_days`.
+pub fn rotation_days(created_at: Timestamp, expires_at: Timestamp, max_days: i64) -> i64 {
+    let days = (expires_at.millis() - created_at.millis()).max(0).unsigned_abs().div_ceil(DAY_MS.unsigned_abs());
+    i64::try_from(days).unwrap_or(i64::MAX).clamp(ExpiryDays::MIN, max_days.max(ExpiryDays::MIN))
+}
+
 impl TokenPolicy {
+    /// What a rotation in the dashboard gives the successor unless its creator chooses otherwise: the
+    /// lifetime the token was created with, in whole days, within what the policy allows now.
+    pub fn rotation_lifetime(&self, created_at: Timestamp, expires_at: Timestamp) -> ExpiryDays {
+        ExpiryDays::new(rotation_days(created_at, expires_at, self.max_lifetime.days()))
+            .unwrap_or(self.default_lifetime)
+    }
+
     /// Parses the owners' form. Blank `max` and `default` mean 365 and 30; blank `unused` means off.
     pub fn parse(
         max: Option<&str>,
@@ -158,6 +172,19 @@ impl TokenPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotation_keeps_the_original_lifetime_within_the_policy() {
+        let created = Timestamp(1_000_000);
+        let mut p = TokenPolicy::parse(None, None, None, false).unwrap();
+        assert_eq!(p.rotation_lifetime(created, created.plus_days(90)).days(), 90);
+        assert_eq!(p.rotation_lifetime(created, created.plus_days(1)).days(), 1);
+        // A part of a day counts as a day, and nothing is shorter than a day.
+        assert_eq!(p.rotation_lifetime(created, created.plus_ms(DAY_MS + 1)).days(), 2);
+        assert_eq!(p.rotation_lifetime(created, created).days(), 1);
+        p.max_lifetime = ExpiryDays::new(60).unwrap();
+        assert_eq!(p.rotation_lifetime(created, created.plus_days(90)).days(), 60);
+    }
 
     #[test]
     fn defaults_and_bounds() {

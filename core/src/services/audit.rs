@@ -117,9 +117,9 @@ impl<'a> Recorder<'a> {
             }
             Actor::Member { member, via: Via::Token(token) } => (
                 ActorKind::Token,
-                Some(token.to_string()),
-                format!("token {} of {}", &token.to_string()[..8], member.email),
-                Some(token),
+                Some(token.id.to_string()),
+                format!("token {} of {}", &token.id.to_string()[..8], member.email),
+                Some(token.id),
             ),
             Actor::Operator => (ActorKind::Operator, None, "operator".to_owned(), None),
             Actor::System => (ActorKind::System, None, "Tessera".to_owned(), None),

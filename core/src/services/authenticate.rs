@@ -17,7 +17,11 @@ use super::{
 use crate::{
     context::Core,
     crypto::ServerKey,
-    domain::{audit::EventType, policy::TokenPolicy, token::ExpiryDays},
+    domain::{
+        audit::EventType,
+        policy::TokenPolicy,
+        token::{ExpiryDays, RevokeReason},
+    },
     error::Error,
     identity::{Member, Origin},
     ids::TokenId,
@@ -64,14 +68,19 @@ pub async fn authenticate(
     if !secret.matches(&core.key, &known.digest) {
         return Err(AuthFailure::WrongSecret);
     }
+    // A rotated-away secret presented after its grace period (none counts) means a second holder:
+    // detected whatever the grace, and before "revoked", which a rotation without grace also sets.
+    let rotated_away = known.rotated_away || (!known.revoked && known.grace_until.is_some_and(|until| now >= until));
+    if rotated_away {
+        if let Some(member) = &known.member {
+            reuse_detected(core, member, token_id, &known, origin, now).await;
+        }
+        return Err(AuthFailure::RotatedAway);
+    }
     if known.revoked {
         return Err(AuthFailure::Revoked);
     }
     let member = known.member.clone().ok_or(AuthFailure::NotMember)?;
-    if known.grace_until.is_some_and(|until| now >= until) {
-        reuse_detected(core, &member, token_id, &known, origin, now).await;
-        return Err(AuthFailure::RotatedAway);
-    }
     if now >= known.expires_at {
         if !known.expiry_recorded.swap(true, Ordering::SeqCst) {
             record_refusal(core, &member, token_id, &known, origin, now, Refusal::Expired).await;
@@ -100,6 +109,7 @@ pub async fn authenticate(
         expires_at: known.expires_at,
         expires_rfc3339: known.expires_rfc3339.clone(),
         member,
+        replaced: known.grace_until.is_some(),
     })
 }
 
@@ -120,6 +130,7 @@ fn known_from(row: AuthRow) -> Result<Known, AuthFailure> {
         expires_at: row.expires_at,
         expires_rfc3339: Arc::from(row.expires_at.rfc3339()),
         revoked: row.revoked_at.is_some(),
+        rotated_away: row.revoked_reason == Some(RevokeReason::Rotated),
         grace_until: row.grace_until,
         member,
         max_lifetime: row.max_lifetime_days.zip(row.policy_changed_at),
@@ -174,11 +185,14 @@ async fn record_refusal(
     }
 }
 
-/// A secret that was rotated away was presented after its grace period: one of its two holders is not
-/// legitimate, so the whole family is revoked.
+/// A secret that was rotated away was presented after its grace period (or at all, when rotated without
+/// one): one of its two holders is not legitimate, so the whole family is revoked, once.
 async fn reuse_detected(core: &Core, member: &Member, id: TokenId, known: &Known, origin: &Origin, now: Timestamp) {
     let revoked = async {
-        let tx = core.db.begin_write().await?;
+        let mut tx = core.db.begin_write().await?;
+        if !store::tokens::claim_reuse(&mut *tx, id, now).await? {
+            return Ok(Vec::new()); // another request (or instance) reported this use already
+        }
         let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };
         revoke_family(core, tx, &recorder, known.family_id, id, "rotated-away secret used after its grace period").await
     };

@@ -16,6 +16,7 @@ use crate::{
         webhook::{WebhookEvents, deliverable},
     },
     error::Error,
+    identity::Member,
     ids::{InvitationId, MessageId, OrgId, TokenId, UserId},
     store::{
         self,
@@ -205,6 +206,36 @@ pub(crate) async fn member_tokens_revoked(
         },
     );
     queue(conn, core, recorder.org_id, "alert.member_tokens_revoked", Mail { to, subject, text }, recorder.at).await
+}
+
+/// A token rotated itself through the API: its creator did not press anything in the dashboard, so they
+/// are told (if the token is in someone else's hands, this is how they learn of it).
+pub(crate) async fn token_rotated_through_api(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    creator: &Member,
+    rotation: (TokenId, Option<&str>, TokenId, Timestamp),
+) -> Result<(), Error> {
+    let (id, name, successor, old_valid_until) = rotation;
+    let text = format!(
+        "Your API token {label} in the organization {org} rotated itself through the API at {at}. Its successor is \
+         {successor}; the old secret works until {until}.\n\n\
+         If one of your programs did this, there is nothing to do. If not, someone else holds the token: delete the \
+         successor at {url} (that ends the old secret too) and check the audit log ({audit}).{FOOTER}",
+        label = token_label(name, id),
+        org = creator.org_name,
+        at = recorder.at.date_time(),
+        until = old_valid_until.date_time(),
+        url = link(core, "/app/settings/api"),
+        audit = link(core, &format!("/app/settings/audit?token_id={id}")),
+    );
+    let subject = format!(
+        "Your API token {} was rotated through the API",
+        name.map_or("(unnamed)".to_owned(), |n| format!("\u{201c}{n}\u{201d}"))
+    );
+    let mail = Mail { to: vec![creator.email.clone()], subject, text };
+    queue(conn, core, recorder.org_id, "alert.token_rotated", mail, recorder.at).await
 }
 
 /// A token presented after it was rotated away: someone else has a copy, and its family was revoked.

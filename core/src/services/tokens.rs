@@ -10,13 +10,13 @@ use crate::{
     context::Core,
     domain::{
         audit::EventType,
-        org::{Action, action_for_token_delete, action_for_token_rotate, allows},
+        org::{Action, action_for_token_delete, allows},
         paging::{Cursor, PageSize},
-        policy::TokenPolicy,
+        policy::{TokenPolicy, rotation_days},
         token::{EXPIRING_SOON_DAYS, ExpiryDays, GracePeriod, RevokeReason, TokenName},
     },
     error::Error,
-    identity::{Caller, Member, Via},
+    identity::{ActingToken, Caller, Member, Via},
     ids::{FamilyId, OrgId, TokenId, UserId},
     secret::TokenSecret,
     store::{self, tokens::Listing},
@@ -122,23 +122,44 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
     Ok(NewToken { id, name: name.map(str::to_owned), created_at: now, expires_at, secret })
 }
 
-/// What the person looking may do with a token.
+/// What the one looking (a person, or a token through the API) may do with a token.
 fn listing(
-    viewer: &Member,
+    viewer: &Caller,
     policy: &TokenPolicy,
     policy_changed_at: Option<Timestamp>,
     token: TokenEntry,
 ) -> TokenListing {
-    let yours = token.created_by == viewer.user_id;
+    let yours = token.created_by == viewer.user_id();
     let over_policy = exceeds_policy(policy, policy_changed_at, token.created_at, token.expires_at);
+    let live = token.revoked_at.is_none();
     TokenListing {
         yours,
-        can_delete: token.revoked_at.is_none() && allows(viewer.role, action_for_token_delete(yours)),
-        can_rotate: token.revoked_at.is_none()
-            && token.replaced_by.is_none()
-            && allows(viewer.role, action_for_token_rotate(yours)),
+        can_delete: live && allows(viewer.member.role, action_for_token_delete(yours)),
+        can_rotate: live && token.replaced_by.is_none() && may_rotate(viewer, policy, token.id, token.created_by),
         over_policy,
         token,
+    }
+}
+
+/// Only a token's creator rotates it in the dashboard, and through the API a token rotates only itself:
+/// a rotation shows the successor's secret, which acts as the creator, so nobody else may see it.
+fn may_rotate(caller: &Caller, policy: &TokenPolicy, token: TokenId, created_by: UserId) -> bool {
+    match caller.via {
+        Via::Dashboard => created_by == caller.user_id(),
+        Via::Token(acting) => acting.id == token && policy.api_rotation,
+    }
+}
+
+/// A token that was rotated away works for plain use during its grace period, but manages no tokens
+/// (its successor does): otherwise whoever holds a leaked old secret could read, rotate or end the
+/// family that replaced it.
+fn require_current(caller: &Caller) -> Result<(), Error> {
+    match caller.via {
+        Via::Token(ActingToken { replaced: true, .. }) => Err(Error::forbidden(
+            "This token was rotated: until its grace period ends it works for plain use only, and can't list, \
+             read, rotate or delete tokens. Use its successor.",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -157,16 +178,17 @@ pub fn exceeds_policy(
 /// A page of the organization's tokens, newest first.
 pub async fn list(
     core: &Core,
-    viewer: &Member,
+    viewer: &Caller,
     which: Listing,
     after: Option<Cursor<TokenId>>,
     limit: PageSize,
 ) -> Result<Page<TokenListing>, Error> {
     viewer.require(Action::ViewTokens)?;
+    require_current(viewer)?;
     let now = core.clock.now();
-    let (policy, changed_at) = store::policies::get(core.db.pool(), viewer.org_id).await?;
+    let (policy, changed_at) = store::policies::get(core.db.pool(), viewer.org_id()).await?;
     let limit = limit.get();
-    let mut rows = store::tokens::page(core.db.pool(), viewer.org_id, which, after, limit, now).await?;
+    let mut rows = store::tokens::page(core.db.pool(), viewer.org_id(), which, after, limit, now).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = more.then(|| rows.last().map(|t| Cursor { at: t.created_at, id: t.id }.to_string())).flatten();
@@ -203,24 +225,36 @@ pub async fn overview(core: &Core, viewer: &Member) -> Result<Overview, Error> {
 
 /// One token of the viewer's organization. Another organization's token is "not found", never
 /// "forbidden": its existence is not revealed.
-pub async fn get(core: &Core, viewer: &Member, id: TokenId) -> Result<TokenListing, Error> {
+pub async fn get(core: &Core, viewer: &Caller, id: TokenId) -> Result<TokenListing, Error> {
     viewer.require(Action::ViewTokens)?;
-    let token = store::tokens::get(core.db.pool(), viewer.org_id, id).await?.ok_or_else(token_not_found)?;
-    let (policy, changed_at) = store::policies::get(core.db.pool(), viewer.org_id).await?;
+    require_current(viewer)?;
+    let token = store::tokens::get(core.db.pool(), viewer.org_id(), id).await?.ok_or_else(token_not_found)?;
+    let (policy, changed_at) = store::policies::get(core.db.pool(), viewer.org_id()).await?;
     Ok(listing(viewer, &policy, changed_at, token))
 }
 
 /// The cached copies of tokens go when the change commits: announced to the other instances inside the
 /// transaction, forgotten here right after the commit, before the change is acknowledged.
-async fn commit_and_forget(core: &Core, mut tx: crate::db::Tx, change: Invalidation) -> Result<(), Error> {
-    bus::announce(&mut *tx, core.db.backend(), change).await?;
+async fn commit_and_forget(core: &Core, tx: crate::db::Tx, change: Invalidation) -> Result<(), Error> {
+    commit_and_forget_all(core, tx, &[change]).await
+}
+
+async fn commit_and_forget_all(core: &Core, mut tx: crate::db::Tx, changes: &[Invalidation]) -> Result<(), Error> {
+    for &change in changes {
+        bus::announce(&mut *tx, core.db.backend(), change).await?;
+    }
     tx.commit().await?;
-    core.verifier.forget(change);
+    for &change in changes {
+        core.verifier.forget(change);
+    }
     Ok(())
 }
 
-/// Deletes a token: own tokens for members, any for admins and owners. It stops working at once.
+/// Deletes a token: one's own for everyone, anyone's for admins and owners. It stops working at once,
+/// and with it every live token of its rotation family (a rotated-away secret still in its grace period,
+/// or the successor of the one deleted): after a leak, ending one of them must end them all.
 pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Error> {
+    require_current(caller)?;
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
     let token = store::tokens::state(&mut *tx, caller.org_id(), id)
@@ -228,11 +262,14 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
         .filter(|t| t.revoked_at.is_none())
         .ok_or_else(token_not_found)?;
     let own = token.created_by == caller.user_id();
-    let itself = caller.via == Via::Token(id);
+    let itself = caller.token_id() == Some(id);
     if !itself {
         caller.require(action_for_token_delete(own))?;
     }
     store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
+    let family =
+        store::tokens::revoke_family(&mut *tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
+            .await?;
     let by = if itself {
         "the token itself"
     } else if own {
@@ -240,7 +277,8 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
     } else {
         "an administrator"
     };
-    Recorder::for_caller(caller, now)
+    let recorder = Recorder::for_caller(caller, now);
+    recorder
         .record(
             &mut tx,
             EventType::TokenDeleted,
@@ -248,20 +286,30 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
             json!({"by": by}),
         )
         .await?;
+    for other in &family {
+        recorder
+            .record(
+                &mut tx,
+                EventType::TokenRevoked,
+                Subject::token(other.id, other.name.as_deref(), other.created_by),
+                json!({"reason": RevokeReason::Deleted, "with": id}),
+            )
+            .await?;
+    }
     if !own && !itself {
-        let recorder = Recorder::for_caller(caller, now);
         let token = (id, token.name.as_deref(), token.created_by);
         notify::token_deleted_by_other(&mut tx, core, &recorder, &caller.member.org_name, token, &caller.member.email)
             .await?;
     }
-    commit_and_forget(core, tx, Invalidation::Token(id)).await?;
-    tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), "API token deleted");
+    let changes: Vec<_> = std::iter::once(id).chain(family.iter().map(|t| t.id)).map(Invalidation::Token).collect();
+    commit_and_forget_all(core, tx, &changes).await?;
+    tracing::info!(token = %id, family = family.len(), org = %caller.org_id(), by = %caller.user_id(), "API token deleted");
     Ok(())
 }
 
 /// The calling token deletes itself (leak response): allowed whatever the role, as it only takes access away.
 pub async fn revoke_self(core: &Core, caller: &Caller) -> Result<(), Error> {
-    let Via::Token(id) = caller.via else {
+    let Some(id) = caller.token_id() else {
         return Err(Error::forbidden("Only an API token can revoke itself; delete tokens in the dashboard."));
     };
     caller.require(Action::RevokeCurrentToken)?;
@@ -276,9 +324,14 @@ pub struct Rotated {
     pub old_valid_until: Timestamp,
 }
 
-/// Replaces a token with a successor: a new secret, the same name, organization and creator; the old
-/// secret keeps working for the grace period. Rotating a token that was already rotated means two
-/// parties hold it: the whole family is revoked and the exposure recorded.
+/// Replaces a token with a successor: a new Token ID and secret, the same name, organization and
+/// creator; the old secret keeps working for the grace period.
+///
+/// Who may: the token's creator in the dashboard, or the token itself through the API (when the policy
+/// allows), never anyone else, since the successor's secret acts as the creator. Through the API the
+/// successor never outlives the token's own fixed expiry (a leaked token can't renew itself); in the
+/// dashboard its creator chooses a lifetime within the policy, by default the original's. A token
+/// rotates once: a second rotation is refused and changes nothing.
 pub async fn rotate(
     core: &Core,
     caller: &Caller,
@@ -286,40 +339,52 @@ pub async fn rotate(
     grace: GracePeriod,
     days: Option<ExpiryDays>,
 ) -> Result<Rotated, Error> {
+    caller.require(Action::RotateOwnToken)?;
     let (policy, _) = store::policies::get(core.db.pool(), caller.org_id()).await?;
-    if matches!(caller.via, Via::Token(_)) && !policy.api_rotation {
-        return Err(Error::forbidden(
-            "Rotation through the API is off for this organization. Rotate the token in the dashboard, or ask an \
-             owner to allow API rotation under Settings \u{2192} Token policy.",
-        ));
+    if let Via::Token(acting) = caller.via {
+        if !policy.api_rotation {
+            return Err(Error::forbidden(
+                "Rotation through the API is off for this organization. Rotate the token in the dashboard, or ask \
+                 an owner to allow API rotation under Settings \u{2192} Token policy.",
+            ));
+        }
+        if acting.id != id {
+            return Err(Error::forbidden(
+                "Through the API a token rotates only itself: POST /api/v1/tokens/current/rotate with that \
+                 token. Its creator can rotate it in the dashboard.",
+            ));
+        }
     }
-    let days = lifetime(&policy, days)?;
+    let asked = days.map(|d| lifetime(&policy, Some(d))).transpose()?;
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
     let old = store::tokens::state(&mut *tx, caller.org_id(), id)
         .await?
-        .filter(|t| t.revoked_at.is_none())
+        .filter(|t| t.revoked_at.is_none() || t.replaced_by.is_some())
         .ok_or_else(token_not_found)?;
-    let own = old.created_by == caller.user_id();
-    let itself = caller.via == Via::Token(id);
-    if !itself {
-        caller.require(action_for_token_rotate(own))?;
-    }
-    if old.replaced_by.is_some() {
-        // Committed on purpose, then refused: the revocation must stand.
-        let recorder = Recorder::for_caller(caller, now);
-        revoke_family(core, tx, &recorder, old.family_id, id, "rotated a second time").await?;
-        return Err(Error::conflict(
-            "This token was already rotated, so someone else holds a copy: every token of its family has been \
-             revoked. Create a new token and check where the old one was used.",
+    if old.created_by != caller.user_id() {
+        return Err(Error::forbidden(
+            "Only a token's creator can rotate it: the new secret acts as its creator, so nobody else may see it. \
+             You can delete it instead, and its creator is told.",
         ));
+    }
+    if let Some(successor) = old.replaced_by {
+        return Err(Error::conflict(format!(
+            "This token was already rotated: its successor is {successor}. Nothing was changed; use the \
+             successor's secret (a rotation shows it once)."
+        )));
     }
     if now >= old.expires_at {
         return Err(Error::conflict("An expired token can't be rotated. Create a new token instead."));
     }
+    let expires_at = match (caller.via, asked) {
+        (Via::Token(_), Some(days)) => now.plus_days(days.days()).min(old.expires_at),
+        (Via::Token(_), None) => old.expires_at,
+        (Via::Dashboard, Some(days)) => now.plus_days(days.days()),
+        (Via::Dashboard, None) => now.plus_days(original_lifetime(&policy, &old).days()),
+    };
     let successor_id = TokenId::new_random();
     let secret = TokenSecret::generate(&core.settings.token_prefix);
-    let expires_at = now.plus_days(days.days());
     store::tokens::insert(
         &mut *tx,
         store::tokens::NewToken {
@@ -336,13 +401,19 @@ pub async fn rotate(
     .await?;
     let old_valid_until = now.plus_ms(grace.millis());
     if !store::tokens::mark_rotated(&mut *tx, id, successor_id, old_valid_until).await? {
-        return Err(Error::conflict("This token changed meanwhile. Reload and try again."));
+        // Another rotation of the same token committed first; this one rolls back.
+        return Err(Error::conflict(
+            "This token was already rotated by a request at the same moment. Nothing was changed; use the \
+             successor that request returned.",
+        ));
     }
     if grace == GracePeriod::None {
         store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Rotated, now)
             .await?;
     }
-    Recorder::for_caller(caller, now)
+    let recorder = Recorder::for_caller(caller, now);
+    let lifetime_days = rotation_days(now, expires_at, ExpiryDays::MAX);
+    recorder
         .record(
             &mut tx,
             EventType::TokenRotated,
@@ -356,14 +427,19 @@ pub async fn rotate(
         )
         .await?;
     // The successor's own history starts here (its audit filter finds it), and webhooks hear of a new token.
-    Recorder::for_caller(caller, now)
+    recorder
         .record(
             &mut tx,
             EventType::TokenCreated,
             Subject::token(successor_id, old.name.as_deref(), old.created_by),
-            json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days(), "rotated_from": id}),
+            json!({"expires_at": expires_at.rfc3339(), "lifetime_days": lifetime_days, "rotated_from": id}),
         )
         .await?;
+    if let Via::Token(_) = caller.via {
+        // The creator did not press anything: their token rotated itself, perhaps in someone else's hands.
+        let rotation = (id, old.name.as_deref(), successor_id, old_valid_until);
+        notify::token_rotated_through_api(&mut tx, core, &recorder, &caller.member, rotation).await?;
+    }
     commit_and_forget(core, tx, Invalidation::Token(id)).await?;
     tracing::info!(token = %id, successor = %successor_id, org = %caller.org_id(), "API token rotated");
     Ok(Rotated {
@@ -371,6 +447,12 @@ pub async fn rotate(
         successor: NewToken { id: successor_id, name: old.name, created_at: now, expires_at, secret },
         old_valid_until,
     })
+}
+
+/// The lifetime a token was created with, within what the policy allows now: what a rotation in the
+/// dashboard gives its successor unless the creator chooses otherwise.
+fn original_lifetime(policy: &TokenPolicy, token: &store::tokens::TokenState) -> ExpiryDays {
+    policy.rotation_lifetime(token.created_at, token.expires_at)
 }
 
 /// Revokes every live token of a family and records the exposure, in `tx`, and commits it.
@@ -382,7 +464,8 @@ pub(crate) async fn revoke_family(
     presented: TokenId,
     how: &str,
 ) -> Result<Vec<TokenId>, Error> {
-    let revoked = store::tokens::revoke_family(&mut *tx, family, RevokeReason::ReuseDetected, recorder.at).await?;
+    let revoked =
+        store::tokens::revoke_family(&mut *tx, family, None, RevokeReason::ReuseDetected, recorder.at).await?;
     let state = store::tokens::state(&mut *tx, recorder.org_id, presented).await?;
     let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
     recorder
@@ -451,6 +534,7 @@ pub(crate) async fn revoke_all_in(
 /// instance, before this returns.
 pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) -> Result<Vec<TokenId>, Error> {
     caller.require(Action::RevokeMemberTokens)?;
+    require_current(caller)?;
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
     if store::orgs::role_of(&mut *tx, caller.org_id(), member).await?.is_none() {
@@ -476,6 +560,7 @@ pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) 
 /// typed to confirm.
 pub async fn revoke_org_tokens(core: &Core, caller: &Caller, confirmation: &str) -> Result<Vec<TokenId>, Error> {
     caller.require(Action::RevokeAllTokens)?;
+    require_current(caller)?;
     if confirmation.trim() != caller.member.org_name {
         return Err(Error::invalid(
             "confirm",

@@ -48,6 +48,7 @@ pub struct AuthRow {
     pub expires_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    pub revoked_reason: Option<RevokeReason>,
     pub grace_until: Option<Timestamp>,
     pub family_id: FamilyId,
     pub created_by: UserId,
@@ -64,7 +65,7 @@ pub struct AuthRow {
 }
 
 const AUTH_SELECT: &str = "SELECT t.id, t.secret_hash, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, \
-            t.grace_until, t.family_id, t.created_by, t.org_id, o.name AS org_name, u.email, m.role, \
+            t.revoked_reason, t.grace_until, t.family_id, t.created_by, t.org_id, o.name AS org_name, u.email, m.role, \
             p.max_lifetime_days, p.revoke_unused_after_days, p.updated_at AS policy_changed_at, \
             t.expiry_recorded_at, t.policy_refusal_recorded_at \
      FROM api_tokens t \
@@ -160,6 +161,7 @@ pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::Res
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenState {
     pub created_by: UserId,
+    pub created_at: Timestamp,
     pub name: Option<String>,
     pub family_id: FamilyId,
     pub expires_at: Timestamp,
@@ -170,7 +172,7 @@ pub struct TokenState {
 
 pub async fn state<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::Result<Option<TokenState>> {
     sqlx::query_as(
-        "SELECT created_by, name, family_id, expires_at, revoked_at, replaced_by, grace_until FROM api_tokens \
+        "SELECT created_by, created_at, name, family_id, expires_at, revoked_at, replaced_by, grace_until FROM api_tokens \
          WHERE org_id = $1 AND id = $2",
     )
     .bind(org_id)
@@ -232,22 +234,41 @@ pub async fn revoke_all<'c>(
     query.fetch_all(db).await
 }
 
-/// Revokes every live token of a family (reuse detected).
+/// Revokes every live token of a family (deleted, or reuse detected).
 pub async fn revoke_family<'c>(
     db: impl Exec<'c>,
     family_id: FamilyId,
+    by: Option<UserId>,
     reason: RevokeReason,
     now: Timestamp,
 ) -> sqlx::Result<Vec<Revoked>> {
     sqlx::query_as(
-        "UPDATE api_tokens SET revoked_at = $1, revoked_reason = $2 \
-         WHERE family_id = $3 AND revoked_at IS NULL RETURNING id, name, created_by",
+        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
+         WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by",
     )
     .bind(now)
+    .bind(by)
     .bind(reason)
     .bind(family_id)
     .fetch_all(db)
     .await
+}
+
+/// Claims the report of a rotated-away secret's use: the token ends up revoked as `reuse_detected`.
+/// True for the one request that changed it (live past its grace, or revoked by a rotation without
+/// grace); false when another request already reported it.
+pub async fn claim_reuse<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1), revoked_reason = $2 \
+         WHERE id = $3 AND replaced_by IS NOT NULL AND (revoked_at IS NULL OR revoked_reason = $4)",
+    )
+    .bind(now)
+    .bind(RevokeReason::ReuseDetected)
+    .bind(id)
+    .bind(RevokeReason::Rotated)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Marks a token as replaced by `successor`; its secret keeps working until `grace_until`. Returns

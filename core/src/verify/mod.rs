@@ -34,6 +34,8 @@ pub struct ApiIdentity {
     /// `expires_at` in RFC 3339, ready for the response header that tells clients when the token lapses.
     pub expires_rfc3339: Arc<str>,
     pub member: Arc<Member>,
+    /// Rotated away, in its grace period: plain use only (see [`crate::identity::ActingToken`]).
+    pub replaced: bool,
 }
 
 /// Why a request was refused. Logged and counted; the caller always gets the same 401.
@@ -123,6 +125,8 @@ pub struct Known {
     pub expires_at: Timestamp,
     pub expires_rfc3339: Arc<str>,
     pub revoked: bool,
+    /// Revoked the moment it was rotated away (no grace period): presenting it is reuse.
+    pub rotated_away: bool,
     /// Rotated away: the secret works until then.
     pub grace_until: Option<Timestamp>,
     /// `None`: the creator is no longer in the token's organization.

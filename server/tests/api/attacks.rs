@@ -24,6 +24,7 @@ use tessera_core::{
     domain::token::RevokeReason,
     identity::{Caller, Origin},
     services::members,
+    time::{DAY_MS, HOUR_MS},
 };
 
 on_both_backends!(
@@ -39,6 +40,15 @@ on_both_backends!(
     admins_learn_which_emails_have_accounts,
     an_error_message_injected_through_the_url,
     a_stale_role_authorises_a_member_change,
+    an_admin_rotates_an_owners_token_and_acts_as_the_owner,
+    a_leaked_token_mints_secrets_for_its_creators_other_tokens,
+    a_rotated_away_secret_takes_over_its_successor,
+    a_leaked_token_renews_itself_through_rotation,
+    revoking_a_successor_leaves_its_predecessor_alive,
+    rotating_without_grace_switches_reuse_detection_off,
+    a_double_submitted_rotation_kills_the_new_secret,
+    viewers_rotate_their_tokens_but_cannot_delete_them,
+    rotation_in_the_dashboard_shortens_the_lifetime,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -437,4 +447,359 @@ fn secret_holding_types_print_no_secret() {
     let key = tessera_core::crypto::ServerKey::generate();
     assert!(!format!("{key:?}").contains(key.to_hex().as_str()));
     assert!(!format!("{:?}", app::state::SetupGate::with_code("opensesame")).contains("opensesame"));
+}
+
+async fn events_of(app: &TestApp, event_type: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events WHERE event_type = $1")
+        .bind(event_type)
+        .fetch_one(app.core.db.pool())
+        .await
+        .unwrap()
+}
+
+fn rotate_path(id: &impl std::fmt::Display) -> String {
+    format!("/api/v1/tokens/{id}/rotate")
+}
+
+type Rotated = tessera::http::api::handlers::RotatedToken;
+
+/// Round 3, high: an admin pressed Rotate on an owner's token (or called the API with their own admin
+/// token) and received a secret that answered as the owner. Now nobody but a token's creator obtains a
+/// successor's secret, whatever their role; admins may still delete the token.
+async fn an_admin_rotates_an_owners_token_and_acts_as_the_owner(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let owners_token = owner.token("owner's deploy key").await;
+    let admin = app.member("admin@example.com", "admin").await;
+    let member = app.member("dev@example.com", "member").await;
+    let tokens_before = app.count("api_tokens").await;
+
+    // Every other role, in the dashboard: refused, no secret, nothing changed.
+    for other in [&admin, &member] {
+        let refused = other.rotate_token(&owners_token.id.to_string(), "24h").await.unwrap_err();
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+        assert!(refused.message().contains("Only a token's creator can rotate it"), "{refused:?}");
+    }
+    // The owner can't rotate an admin's token either: the rule is about whose identity, not rank.
+    let admins_token = admin.token("admin's key").await;
+    let refused = owner.rotate_token(&admins_token.id.to_string(), "24h").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // Through the API, with the admin's own token, by the owner's token's id.
+    let admin_api = app.api(&admins_token);
+    let refused = admin_api.post_json::<Rotated>(&rotate_path(&owners_token.id), serde_json::json!({})).await;
+    assert_eq!(refused.unwrap_err().status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("api_tokens").await, tokens_before + 1, "only the admin's own token was added");
+
+    // The owner's token is untouched: no grace period, nobody else's secret acts as the owner.
+    let owner_api = app.api(&owners_token);
+    assert_eq!(owner_api.whoami().await.unwrap().role, "owner");
+    let as_admin = admin.list_tokens(None).await.unwrap().items;
+    let row = as_admin.iter().find(|t| t.token.id == owners_token.id).unwrap();
+    assert!(row.token.grace_until.is_none() && row.token.replaced_by.is_none());
+    assert!(!row.can_rotate && row.can_delete, "admins may delete anyone's token, never rotate it");
+    let as_owner = owner.list_tokens(None).await.unwrap().items;
+    assert!(as_owner.iter().find(|t| t.token.id == owners_token.id).unwrap().can_rotate);
+    assert!(!as_owner.iter().find(|t| t.token.id == admins_token.id).unwrap().can_rotate);
+    assert_eq!(events_of(&app, "token.rotated").await, 0);
+    // Deleting it is still the admin's to do (the owner is told, as before).
+    admin.delete_token(&owners_token.id.to_string()).await.unwrap();
+    assert_eq!(owner_api.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+}
+
+/// Round 3, medium: with API rotation on, a leaked member token rotated the member's other token and
+/// kept the fresh secret, which outlived deleting the leaked one. Through the API a token rotates only
+/// itself.
+async fn a_leaked_token_mints_secrets_for_its_creators_other_tokens(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let member = app.member("dev@example.com", "member").await;
+    let leaked = app.api(&member.token("leaked").await);
+    let other = member.token("production").await;
+    for path in [rotate_path(&other.id)] {
+        let refused = leaked.post_json::<Rotated>(&path, serde_json::json!({"expires_in_days": 365})).await;
+        let refused = refused.unwrap_err();
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.message().contains("rotates only itself"), "{refused:?}");
+    }
+    let rows = member.list_tokens(None).await.unwrap().items;
+    let production = rows.iter().find(|t| t.token.id == other.id).unwrap();
+    assert!(production.token.replaced_by.is_none(), "the other token was not rotated");
+    assert_eq!(member.list_tokens(None).await.unwrap().items.len(), 2, "no token was added");
+    assert_eq!(app.api(&other).status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+}
+
+/// Round 3, medium: the holder of a rotated-away secret, during its grace period, read `replaced_by`
+/// and rotated the successor, keeping a fresh secret while the legitimate one became a grace token. A
+/// replaced token now works for plain use only.
+async fn a_rotated_away_secret_takes_over_its_successor(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let member = app.member("dev@example.com", "member").await;
+    let created = member.token("ci").await;
+    let old = app.api(&created);
+    let rotated: Rotated =
+        old.post_json("/api/v1/tokens/current/rotate", serde_json::json!({"grace": "24h"})).await.unwrap();
+    let successor = Api { id: rotated.id.clone(), secret: rotated.secret.clone(), ..old.clone() };
+
+    // Plain use still works during the grace period...
+    assert_eq!(old.whoami().await.unwrap().role, "member");
+    // ...but the old secret can't read, rotate or end its family.
+    let attempts = [
+        (Method::GET, format!("/api/v1/tokens/{}", rotated.id)),
+        (Method::GET, format!("/api/v1/tokens/{}", created.id)),
+        (Method::GET, "/api/v1/tokens".to_owned()),
+        (Method::POST, rotate_path(&rotated.id)),
+        (Method::DELETE, format!("/api/v1/tokens/{}", rotated.id)),
+    ];
+    for (method, path) in attempts {
+        assert_eq!(old.status(method.clone(), &path).await, StatusCode::FORBIDDEN, "{method} {path}");
+    }
+    for path in ["/api/v1/tokens/current/rotate".to_owned(), rotate_path(&created.id)] {
+        let again = old.post_json::<Rotated>(&path, serde_json::json!({})).await.unwrap_err();
+        assert_eq!(again.status, StatusCode::CONFLICT, "{path}");
+    }
+    // The successor is untouched and keeps its full rights.
+    assert_eq!(successor.whoami().await.unwrap().role, "member");
+    let listed = member.list_tokens(None).await.unwrap().items;
+    let row = listed.iter().find(|t| t.token.id.to_string() == rotated.id).unwrap();
+    assert!(row.token.replaced_by.is_none() && row.token.grace_until.is_none());
+    assert_eq!(successor.status(Method::GET, &format!("/api/v1/tokens/{}", rotated.id)).await, StatusCode::OK);
+    assert_eq!(events_of(&app, "token.rotated").await, 1);
+    assert_eq!(events_of(&app, "token.exposed").await, 0, "refusing is not punishing");
+}
+
+/// Round 3, medium: a rotation through the API gave the successor a fresh lifetime, so a leaked token
+/// could renew itself for ever despite "fixed expiration, no automatic renewal".
+async fn a_leaked_token_renews_itself_through_rotation(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let created = owner.create_token("short-lived", "7").await.unwrap();
+    app.clock.advance_ms(5 * DAY_MS);
+    let api = app.api(&created);
+    let asked_more: Rotated =
+        api.post_json("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 365})).await.unwrap();
+    assert_eq!(
+        tessera_core::time::Timestamp::parse_rfc3339(&asked_more.expires_at),
+        Some(created.expires_at),
+        "never past the rotated token's own expiry"
+    );
+    let next = Api { id: asked_more.id.clone(), secret: asked_more.secret.clone(), ..api.clone() };
+    let by_default: Rotated = next.post_json("/api/v1/tokens/current/rotate", serde_json::json!({})).await.unwrap();
+    assert_eq!(tessera_core::time::Timestamp::parse_rfc3339(&by_default.expires_at), Some(created.expires_at));
+    // A shorter lifetime may be asked for.
+    let last = Api { id: by_default.id.clone(), secret: by_default.secret.clone(), ..api.clone() };
+    let shorter: Rotated =
+        last.post_json("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 1})).await.unwrap();
+    assert_eq!(tessera_core::time::Timestamp::parse_rfc3339(&shorter.expires_at), Some(app.clock.now().plus_days(1)));
+    app.clock.advance_ms(2 * DAY_MS);
+    let newest = Api { id: shorter.id.clone(), secret: shorter.secret.clone(), ..api.clone() };
+    assert_eq!(newest.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "the family expired");
+}
+
+/// Round 3, medium: after a leak, a person deleted the new token, but the rotated-away secret kept
+/// answering until its grace period ended. Deleting any token of a family ends them all.
+async fn revoking_a_successor_leaves_its_predecessor_alive(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let admin = app.member("admin@example.com", "admin").await;
+    for (who_deletes, which) in [(&owner, "successor"), (&owner, "old"), (&admin, "successor")] {
+        let created = owner.token(&format!("deleted {which}")).await;
+        let rotated = owner.rotate_token(&created.id.to_string(), "7d").await.unwrap();
+        let (old, new) = (app.api(&created), app.api(&rotated.successor));
+        assert_eq!(old.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+        let target = if which == "old" { created.id } else { rotated.successor.id };
+        who_deletes.delete_token(&target.to_string()).await.unwrap();
+        assert_eq!(old.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "{which}");
+        assert_eq!(new.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "{which}");
+        let page = owner.tokens_page().await.unwrap();
+        assert!(!page.active.items.iter().any(|t| t.token.id == created.id || t.token.id == rotated.successor.id));
+    }
+    // A token deleting itself through the API ends its family too.
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let created = owner.token("self-deleting").await;
+    let api = app.api(&created);
+    let rotated: Rotated =
+        api.post_json("/api/v1/tokens/current/rotate", serde_json::json!({"grace": "7d"})).await.unwrap();
+    let successor = Api { id: rotated.id.clone(), secret: rotated.secret.clone(), ..api.clone() };
+    assert_eq!(successor.status(Method::DELETE, "/api/v1/tokens/current").await, StatusCode::NO_CONTENT);
+    assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+}
+
+/// Round 3, low: rotating with grace "none" (what people choose when they suspect a leak) revoked the
+/// old secret at once, and a later use of it was just "revoked": no exposure, no alert.
+async fn rotating_without_grace_switches_reuse_detection_off(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let created = owner.token("suspected leak").await;
+    let rotated = owner.rotate_token(&created.id.to_string(), "none").await.unwrap();
+    let new = app.api(&rotated.successor);
+    assert_eq!(new.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    // Someone else presents the old secret.
+    for _ in 0..3 {
+        assert_eq!(app.api(&created).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(events_of(&app, "token.exposed").await, 1, "recorded once, however often it is tried");
+    assert_eq!(new.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "its family is revoked");
+    let revoked = owner.tokens_page().await.unwrap().revoked.items;
+    let successor = revoked.iter().find(|t| t.token.id == rotated.successor.id).unwrap();
+    assert_eq!(successor.token.revoked_reason, Some(RevokeReason::ReuseDetected));
+    // A wrong secret with the old id is not a use of it.
+    let other = owner.token("other").await;
+    owner.rotate_token(&other.id.to_string(), "none").await.unwrap();
+    let forged = Api { secret: owner.token("forger").await.secret, ..app.api(&other) };
+    assert_eq!(forged.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(events_of(&app, "token.exposed").await, 1);
+}
+
+/// Round 3, low: a double-submitted Rotate (or two CI jobs) saw "already rotated", revoked the whole
+/// family and killed the secret the first request had just returned. Now the second is refused and
+/// changes nothing.
+async fn a_double_submitted_rotation_kills_the_new_secret(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let created = owner.token("twice").await;
+    let id = created.id.to_string();
+    let (first, second) = tokio::join!(owner.rotate_token(&id, "24h"), owner.rotate_token(&id, "24h"));
+    let (won, lost) = match (first, second) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one rotation must win: {other:?}"),
+    };
+    assert_eq!(lost.status, StatusCode::CONFLICT, "{lost:?}");
+    assert!(lost.message().contains("already rotated"), "{lost:?}");
+    let again = owner.rotate_token(&id, "none").await.unwrap_err();
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(app.api(&won.successor).status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    assert_eq!(app.api(&created).status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "its grace goes on");
+    assert_eq!(events_of(&app, "token.exposed").await, 0);
+    assert_eq!(events_of(&app, "token.rotated").await, 1);
+}
+
+/// Round 3, low: viewers' tokens could rotate themselves while viewers could not delete their own
+/// tokens, although deleting only takes access away. Everyone may rotate and delete their own tokens.
+async fn viewers_rotate_their_tokens_but_cannot_delete_them(app: TestApp) {
+    let _owner = app.setup_owner().await;
+    let viewer = app.member("viewer@example.com", "viewer").await;
+    let lost = viewer.token("lost laptop").await;
+    let kept = viewer.token("kept").await;
+    let listed = viewer.list_tokens(None).await.unwrap().items;
+    assert!(listed.iter().all(|t| t.can_delete && t.can_rotate), "{listed:?}");
+    viewer.delete_token(&lost.id.to_string()).await.unwrap();
+    assert_eq!(app.api(&lost).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    let rotated = viewer.rotate_token(&kept.id.to_string(), "none").await.unwrap();
+    assert_eq!(app.api(&rotated.successor).whoami().await.unwrap().role, "viewer", "never more than the viewer");
+    // Others' tokens stay out of reach.
+    let other = app.member("dev@example.com", "member").await.token("dev's").await;
+    assert_eq!(viewer.delete_token(&other.id.to_string()).await.unwrap_err().status, StatusCode::FORBIDDEN);
+}
+
+/// Round 3, low: rotating in the dashboard gave the successor the organization's default lifetime (a
+/// 90-day token became a 30-day one). The successor keeps the original's lifetime unless its creator
+/// chooses another within the policy.
+async fn rotation_in_the_dashboard_shortens_the_lifetime(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let created = owner.create_token("quarterly", "90").await.unwrap();
+    app.clock.advance_ms(10 * DAY_MS);
+    owner.login(OWNER, PASSWORD).await.unwrap();
+    let rotated = owner.rotate_token(&created.id.to_string(), "1h").await.unwrap();
+    let successor = rotated.successor;
+    assert_eq!(successor.expires_at.millis() - successor.created_at.millis(), 90 * DAY_MS);
+    // Chosen explicitly, within the policy.
+    let chosen = owner
+        .call::<app::tokens::RotatedToken>(
+            "/rpc/tokens/rotate",
+            &[("id", &successor.id.to_string()), ("grace", "1h"), ("expires_in_days", "14")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen.successor.expires_at.millis() - chosen.successor.created_at.millis(), 14 * DAY_MS);
+    app.clock.advance_ms(HOUR_MS);
+}
+
+/// The attacks that need email on (a real SMTP server), on both engines.
+mod with_email {
+    use super::{Rotated, rotate_path};
+    use crate::{
+        helpers::{Backend, TestApp, TestDatabase, captured_logs, soon},
+        support::{SmtpSink, notifying},
+    };
+    use reqwest::{Method, StatusCode};
+    use tessera_core::store;
+
+    on_each_engine!(every_path_that_reveals_a_secret_shows_it_once_to_whom_it_acts_as);
+
+    /// Every way a secret comes into being (a token created, a token rotated, a webhook added, an
+    /// invitation sent) shows it once, and only to the one it acts as: never again in any list, page,
+    /// log line, metric, audit entry or email to anyone else, and never to another person by rotation.
+    async fn every_path_that_reveals_a_secret_shows_it_once_to_whom_it_acts_as(backend: Backend) {
+        let sink = SmtpSink::start().await;
+        let db = TestDatabase::create(backend).await.expect("database");
+        let app = TestApp::spawn_on(db, |c| notifying(c, Some(&sink), 1_000)).await;
+        let owner = app.setup_owner().await;
+        owner.set_policy("365", "30", "", true).await.unwrap();
+        let admin = app.member("admin@example.com", "admin").await;
+        let member = app.member("dev@example.com", "member").await;
+
+        // Created: the creator sees it, once.
+        let created = owner.token("created").await;
+        // Rotated: only its creator (dashboard) or the token itself (API) sees the successor's secret.
+        let rotated = owner.rotate_token(&owner.token("rotated").await.id.to_string(), "1h").await.unwrap();
+        let admins = admin.token("admin's").await;
+        let api_rotated: Rotated = app
+            .api(&admins)
+            .post_json("/api/v1/tokens/current/rotate", serde_json::json!({"grace": "none"}))
+            .await
+            .unwrap();
+        for other in [&admin, &member] {
+            assert_eq!(
+                other.rotate_token(&created.id.to_string(), "1h").await.unwrap_err().status,
+                StatusCode::FORBIDDEN
+            );
+        }
+        let api_refused = app.api(&member.token("member's").await);
+        let refused = api_refused.post_json::<Rotated>(&rotate_path(&created.id), serde_json::json!({})).await;
+        assert_eq!(refused.unwrap_err().status, StatusCode::FORBIDDEN);
+        // A webhook's signing secret: the admin who adds it, once.
+        let webhook = admin.add_webhook("http://127.0.0.1:9/hook", "token.*").await.unwrap();
+        // An invitation: emailed to the invitee; the admin never sees the link.
+        let invited = admin.invite("new@example.com", "member").await.unwrap();
+        assert!(invited.link.is_none(), "with email on, the inviter never sees the link");
+        assert!(soon(async || store::outbox::pending(app.core.db.pool()).await.unwrap() == 0).await);
+        let invitation = sink.to("new@example.com").into_iter().find(|e| e.subject.contains("invited")).unwrap();
+        let code = invitation.body.split("/invite/").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+        assert!(code.len() >= 20, "{code}");
+
+        let secrets = [
+            ("created token", created.secret.clone()),
+            ("rotated token", rotated.successor.secret.clone()),
+            ("token rotated through the API", api_rotated.secret.clone()),
+            ("webhook secret", webhook.secret.clone()),
+        ];
+        // Everything anyone can read afterwards.
+        let mut seen = String::new();
+        for person in [&owner, &admin, &member] {
+            seen.push_str(&format!("{:?}", person.tokens_page().await));
+            seen.push_str(&format!("{:?}", person.members().await));
+            seen.push_str(&format!("{:?}", person.audit(&[]).await));
+            seen.push_str(&format!("{:?}", person.webhooks().await));
+            for page in ["/app/settings/api", "/app/settings/webhooks", "/app/settings/audit", "/app/settings/members"] {
+                seen.push_str(&person.get(page).await.text().await.unwrap());
+            }
+        }
+        let owner_api = app.api(&created);
+        for path in ["/api/v1/tokens", "/api/v1/audit", "/api/v1/members", &format!("/api/v1/tokens/{}", created.id)] {
+            seen.push_str(&owner_api.send(Method::GET, path).await.text().await.unwrap());
+        }
+        seen.push_str(&app.browser().get("/metrics").await.text().await.unwrap());
+        seen.push_str(&captured_logs());
+        let emails = sink.emails();
+        for email in &emails {
+            seen.push_str(&format!("{} {:?} {}", email.subject, email.to, email.body));
+        }
+        for (what, secret) in &secrets {
+            let body = secret.split('_').next_back().unwrap();
+            assert!(!seen.contains(body), "the {what} appears again after it was shown");
+        }
+        // The invitation code reaches the invitee's email only.
+        let holders: Vec<_> = emails.iter().filter(|e| e.body.contains(&code)).map(|e| e.to.clone()).collect();
+        assert_eq!(holders, vec![vec!["new@example.com".to_owned()]]);
+        let without_emails = seen.split(&invitation.body).collect::<String>();
+        assert!(!without_emails.contains(&code), "the invitation code appears outside its email");
+    }
 }

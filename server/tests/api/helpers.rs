@@ -601,6 +601,33 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Runs each `async fn name(backend: Backend)` on SQLite and on PostgreSQL.
+macro_rules! on_each_engine {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    crate::helpers::runtime()
+                        .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::Sqlite)))
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if crate::helpers::postgres_admin_url().is_none() {
+                        return eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
+                    }
+                    crate::helpers::runtime()
+                        .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::Postgres)))
+                }
+            )*
+        }
+    };
+}
+
 /// Runs a test on PostgreSQL only; says "skipped" without it (CI=true makes that a failure).
 macro_rules! on_postgres {
     ($($name:ident),* $(,)?) => {

@@ -16,33 +16,6 @@ use tessera_core::{
     time::{DAY_MS, HOUR_MS},
 };
 
-/// Runs each `async fn name(backend: Backend)` on SQLite and on PostgreSQL.
-macro_rules! on_each_engine {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    crate::helpers::runtime()
-                        .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::Sqlite)))
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    if crate::helpers::postgres_admin_url().is_none() {
-                        return eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
-                    }
-                    crate::helpers::runtime()
-                        .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::Postgres)))
-                }
-            )*
-        }
-    };
-}
-
 on_each_engine!(
     expiry_warnings_are_sent_once_per_threshold_and_only_when_due,
     expiry_warnings_go_to_admins_when_the_creator_is_gone,
@@ -209,6 +182,17 @@ async fn security_alerts_reach_the_people_concerned(backend: Backend) {
     app.clock.advance_ms(HOUR_MS);
     let reused = app.api(&rotated);
     assert_eq!(reused.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    // A token rotating itself through the API: its creator did not do it, so they are told; rotating
+    // in the dashboard (only ever by the creator) tells nobody.
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let automated = dev.create_token("automated", "30").await.unwrap();
+    let rotated_itself = app
+        .api(&automated)
+        .post_json::<tessera::http::api::handlers::RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({}))
+        .await
+        .unwrap();
+    let by_hand = dev.create_token("by hand", "30").await.unwrap();
+    dev.rotate_token(&by_hand.id.to_string(), "1h").await.unwrap();
     // A new owner: every owner hears of it.
     owner.change_role(app.user_id("admin@example.com").await, "owner").await.unwrap();
 
@@ -222,6 +206,11 @@ async fn security_alerts_reach_the_people_concerned(backend: Backend) {
     let revoked = sink.to("dev@example.com").into_iter().find(|e| e.subject.contains("were revoked")).unwrap();
     assert!(revoked.body.contains("2 of your API tokens"), "{}", revoked.body);
 
+    let rotations = sink.emails().into_iter().filter(|e| e.subject.contains("was rotated")).collect::<Vec<_>>();
+    assert_eq!(rotations.len(), 1, "{rotations:?}");
+    assert_eq!(rotations[0].to, vec!["dev@example.com".to_owned()]);
+    assert_eq!(rotations[0].subject, "Your API token \u{201c}automated\u{201d} was rotated through the API");
+    assert!(rotations[0].body.contains(&rotated_itself.id) && rotations[0].body.contains("delete the successor"));
     let reuse = sink.emails().into_iter().filter(|e| e.subject.contains("used after rotation")).collect::<Vec<_>>();
     assert_eq!(reuse.len(), 1, "one alert, to everyone concerned at once");
     let mut to = reuse[0].to.clone();

@@ -179,13 +179,15 @@ async fn who_may_delete_what(app: TestApp) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.message(), "Only admins and owners can delete other people's API tokens.");
     assert!(other_member.list_tokens(None).await.unwrap().items.iter().all(|t| !t.can_delete));
-    // A viewer can't delete, not even their own.
-    assert_eq!(viewer.delete_token(&viewers).await.unwrap_err().status, StatusCode::FORBIDDEN);
+    // A viewer can't delete others' tokens, but may delete their own (it only takes access away).
+    assert_eq!(viewer.delete_token(&members_token).await.unwrap_err().status, StatusCode::FORBIDDEN);
+    let viewers_second = viewer.token("viewer's second").await.id.to_string();
+    viewer.delete_token(&viewers_second).await.unwrap();
     // A member deletes their own; an admin deletes anyone's, the owner's included.
     member.delete_token(&members_token).await.unwrap();
     admin.delete_token(&viewers).await.unwrap();
     admin.delete_token(&owners).await.unwrap();
-    assert_eq!(app.count("api_tokens").await, 3, "deleted tokens are kept, marked revoked");
+    assert_eq!(app.count("api_tokens").await, 4, "deleted tokens are kept, marked revoked");
     assert!(owner.list_tokens(None).await.unwrap().items.is_empty());
 }
 

@@ -10,7 +10,7 @@ use axum::{
 use bytes::Bytes;
 use std::net::{IpAddr, SocketAddr};
 use tessera_core::{
-    identity::{Caller, Origin},
+    identity::{ActingToken, Caller, Origin},
     ids::TokenId,
     services::authenticate::authenticate,
     verify::{ApiIdentity, AuthFailure, Outcome},
@@ -62,7 +62,8 @@ pub struct ApiCaller {
 impl ApiCaller {
     /// The token's creator, acting through it.
     pub fn caller(&self) -> Caller {
-        Caller::token((*self.identity.member).clone(), self.identity.token_id, self.origin.clone())
+        let token = ActingToken { id: self.identity.token_id, replaced: self.identity.replaced };
+        Caller::token((*self.identity.member).clone(), token, self.origin.clone())
     }
 
     /// The answer, stamped with the token's expiry (success or not: the request was authenticated).

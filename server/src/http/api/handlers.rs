@@ -283,7 +283,7 @@ pub async fn list_tokens(
             .map(Cursor::parse)
             .transpose()
             .map_err(|m| ApiError(Error::invalid("after", m)))?;
-        let page = tokens::list(&state.app.core, &caller.identity.member, Listing::Active, after, limit).await?;
+        let page = tokens::list(&state.app.core, &caller.caller(), Listing::Active, after, limit).await?;
         Ok::<_, ApiError>(Json(TokenPage {
             tokens: page.items.into_iter().map(Token::from).collect(),
             next: page.next,
@@ -312,9 +312,7 @@ fn token_id(raw: &str) -> Result<TokenId, ApiError> {
     responses((status = 200, body = Token), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_token(State(state): State<ServerState>, caller: ApiCaller, Path(id): Path<String>) -> Response {
     let token = async {
-        Ok::<_, ApiError>(Json(Token::from(
-            tokens::get(&state.app.core, &caller.identity.member, token_id(&id)?).await?,
-        )))
+        Ok::<_, ApiError>(Json(Token::from(tokens::get(&state.app.core, &caller.caller(), token_id(&id)?).await?)))
     };
     caller.respond(token.await)
 }
@@ -343,7 +341,8 @@ pub struct RotateRequest {
     /// How long the current secret keeps working: `none`, `1h`, `24h` (default) or `7d`.
     #[schema(value_type = Option<GraceChoice>)]
     pub grace: Option<String>,
-    /// The successor's lifetime in days (default: the organization's default; at most its maximum).
+    /// The successor's lifetime in days, at most the organization's maximum; it never expires later than
+    /// the rotated token (default: exactly when the rotated token expires).
     #[schema(minimum = 1, maximum = 365)]
     #[serde(default, deserialize_with = "whole_number")]
     pub expires_in_days: Option<i64>,
@@ -422,9 +421,10 @@ async fn rotate(
     }))
 }
 
-/// Rotates a token (if the organization allows API rotation): a successor with a new secret, shown
-/// once; the old secret keeps working for the grace period. Rotating a token that was already rotated
-/// revokes its whole family (two parties hold it).
+/// A token rotates itself (if the organization allows API rotation): `{id}` must be the calling token's
+/// own ID (another token, even the same creator's, is 403). The successor has a new ID and secret,
+/// shown once, and expires no later than the rotated token; the old secret keeps working for the grace
+/// period, for plain use only. A second rotation of the same token is refused (409) and changes nothing.
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/rotate", tag = "tokens", params(("id" = String, Path, description = "Token ID")),
     request_body(content = RotateRequest, description = "Optional"),
     responses((status = 200, body = RotatedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -438,7 +438,8 @@ pub async fn rotate_token(
     caller.respond(rotated.await)
 }
 
-/// The calling token rotates itself (if the organization allows API rotation).
+/// The calling token rotates itself (if the organization allows API rotation): the same as
+/// `/api/v1/tokens/{id}/rotate` with its own ID.
 #[utoipa::path(post, path = "/api/v1/tokens/current/rotate", tag = "tokens",
     request_body(content = RotateRequest, description = "Optional"),
     responses((status = 200, body = RotatedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -450,7 +451,8 @@ pub async fn rotate_current_token(State(state): State<ServerState>, caller: ApiC
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevokeAllRequest {
-    /// The organization's exact name, to confirm.
+    /// The organization's exact name, to confirm. Required: without it nothing is revoked (422).
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub confirm: Option<String>,
 }
 
