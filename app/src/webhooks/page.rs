@@ -297,7 +297,8 @@ fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
                                         " " <span class="muted small">{result}</span>
                                     </td>
                                     <td class="optional">{d.attempt}</td>
-                                    <td class="optional">{format!("{} ms", d.duration_ms)}</td>
+                                    // No answer, no time: how long a refusal took would tell open ports from closed ones.
+                                    <td class="optional">{if d.status.is_some() { format!("{} ms", d.duration_ms) } else { "\u{2014}".to_owned() }}</td>
                                     <td class="muted small"><Time at=d.at with_time=true /></td>
                                     <td>
                                         {latest.then(|| view! {

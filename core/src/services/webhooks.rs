@@ -9,7 +9,7 @@ use crate::{
     domain::{
         audit::{EventType, SubjectKind},
         org::Action,
-        webhook::{WebhookEvents, WebhookUrl, is_private_address},
+        webhook::{WebhookEvents, WebhookUrl},
     },
     error::Error,
     identity::{Caller, Member, Via},
@@ -19,7 +19,7 @@ use crate::{
 };
 use base64::Engine;
 use serde_json::json;
-use std::{fmt, net::IpAddr};
+use std::fmt;
 
 /// An organization has at most this many endpoints.
 pub const MAX_ENDPOINTS: usize = 20;
@@ -58,68 +58,20 @@ pub struct Registered {
     pub secret: WebhookSecret,
 }
 
-/// Refuses endpoints on loopback, private and link-local addresses written as such (names are checked
-/// again when a delivery resolves them, so a name that later points inside is refused then).
+/// Refuses endpoints whose host, as the HTTP client reads it, is in this server's own network:
+/// loopback, private and link-local addresses however they are spelled (the parser has already turned
+/// `0x7f.1`, `2130706433`, `%31%32%37.0.0.1` and full-width digits into the address they mean), and names
+/// that always mean this machine. Other names are checked again when a delivery resolves them, so a name
+/// that later points inside is refused then; the transport refuses internal addresses too.
 pub fn check_target(url: &WebhookUrl, allow_private: bool) -> Result<(), String> {
-    if allow_private {
+    if allow_private || !url.is_internal() {
         return Ok(());
     }
-    let (host, _) = url.host_and_port();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let literal = host.parse::<IpAddr>().ok().or_else(|| parse_legacy_ipv4(&host));
-    let private = match literal {
-        Some(ip) => is_private_address(ip),
-        None => {
-            host == "localhost"
-                || host.ends_with(".localhost")
-                || host.ends_with(".local")
-                || host.ends_with(".internal")
-        }
-    };
-    if private {
-        return Err(
-            "That URL points at this server's own network (loopback, private or link-local addresses), which Tessera \
-             does not call. Use a public HTTPS endpoint."
-                .into(),
-        );
-    }
-    Ok(())
-}
-
-/// `http://2130706433/` and `http://0x7f.1/` are 127.0.0.1 to many resolvers: treat numeric hosts as
-/// addresses.
-fn parse_legacy_ipv4(host: &str) -> Option<IpAddr> {
-    let parts: Vec<&str> = host.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 || !parts.iter().all(|p| !p.is_empty()) {
-        return None;
-    }
-    let nums: Option<Vec<u64>> = parts
-        .iter()
-        .map(|p| {
-            if let Some(hex) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-                u64::from_str_radix(hex, 16).ok()
-            } else if p.len() > 1 && p.starts_with('0') {
-                u64::from_str_radix(&p[1..], 8).ok()
-            } else {
-                p.parse().ok()
-            }
-        })
-        .collect();
-    let nums = nums?;
-    let (last, init) = nums.split_last()?;
-    let mut value: u64 = 0;
-    for (i, n) in init.iter().enumerate() {
-        if *n > 255 {
-            return None;
-        }
-        value |= n << (24 - 8 * i);
-    }
-    let room = 32 - 8 * init.len() as u32;
-    if *last >= (1u64 << room) {
-        return None;
-    }
-    value |= last;
-    Some(IpAddr::V4(std::net::Ipv4Addr::from(value as u32)))
+    Err(format!(
+        "That URL points at this server's own network ({} is a loopback, private, link-local or otherwise internal \
+         address or name), which Tessera does not call. Use a public HTTPS endpoint.",
+        url.host()
+    ))
 }
 
 /// Tokens can't manage webhooks: a leaked token must not be able to send the organization's events elsewhere.
@@ -242,6 +194,7 @@ pub async fn resend(core: &Core, caller: &Caller, id: WebhookId, message: Messag
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::webhook::is_private_address;
 
     #[test]
     fn private_targets_are_refused_unless_allowed() {
@@ -264,6 +217,61 @@ mod tests {
         }
         for good in ["https://hooks.example.com/x", "https://93.184.216.34/", "https://1.1.1.1/"] {
             assert!(check_target(&WebhookUrl::parse(good, false).unwrap(), false).is_ok(), "{good}");
+        }
+    }
+
+    /// Is the host the HTTP client connects to inside? Written from the client's parse alone, as a second
+    /// opinion on [`WebhookUrl::is_internal`].
+    fn client_host_is_internal(host: url::Host<&str>) -> bool {
+        match host {
+            url::Host::Ipv4(ip) => is_private_address(ip.into()),
+            url::Host::Ipv6(ip) => is_private_address(ip.into()),
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.');
+                name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(is_private_address)
+            }
+        }
+    }
+
+    /// The check and the HTTP client read the same host from any text: reqwest turns a `&str` into a URL
+    /// with `url::Url::parse`, and is given the `Url` the check read.
+    fn check_agrees_with_the_client(raw: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert_eq;
+        for allow_http in [false, true] {
+            let Ok(checked) = WebhookUrl::parse(raw, allow_http) else { continue };
+            let client = url::Url::parse(raw.trim());
+            proptest::prop_assert!(client.is_ok(), "the client can't parse what was accepted");
+            let client = client.unwrap();
+            prop_assert_eq!(client.host(), Some(checked.host()));
+            prop_assert_eq!(client.port_or_known_default(), Some(checked.port()));
+            // What is stored reads back as the same URL, at delivery as in the client.
+            let stored = WebhookUrl::parse(checked.as_str(), allow_http).unwrap();
+            prop_assert_eq!(stored.url(), checked.url());
+            prop_assert_eq!(url::Url::parse(checked.as_str()).ok(), Some(checked.url().clone()));
+            if check_target(&checked, false).is_ok() {
+                proptest::prop_assert!(!client_host_is_internal(client.host().unwrap()), "{} passed", client);
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(4096))]
+
+        #[test]
+        fn the_check_and_the_client_agree_on_any_text(raw in "(https?://)?\\PC{0,60}") {
+            check_agrees_with_the_client(&raw)?;
+        }
+
+        /// Text built from what parsers disagree on: backslashes, `@`, `:`, percent-encoded digits and dots,
+        /// full-width digits and dots, ideographic full stops, hex and octal numbers, brackets.
+        #[test]
+        fn the_check_and_the_client_agree_on_tricky_hosts(
+            scheme in "(https?|HTTPS|hTtP)://",
+            host in "([0-9a-fxXlocahst.:@/\\\\\\[\\]#?]|%3[0-9]|%2[eE]|%40|%5[cC]|\u{3002}|\u{ff0e}|\u{ff61}|[\u{ff10}-\u{ff19}]|\u{ff4c}){0,24}",
+        ) {
+            check_agrees_with_the_client(&format!("{scheme}{host}"))?;
+            check_agrees_with_the_client(&format!("{scheme}{host}/x"))?;
         }
     }
 }
