@@ -194,6 +194,11 @@ async fn deliver_webhook(
         store::outbox::failed(core.db.pool(), m.id, core.clock.now(), "the endpoint was removed").await?;
         return Ok(());
     };
+    if target.paused_at.is_some() {
+        // Queued before the pause: not delivered, now or after a resume.
+        store::outbox::failed(core.db.pool(), m.id, core.clock.now(), "the endpoint was paused").await?;
+        return Ok(());
+    }
     let allow_private = core.settings.allow_private_webhooks;
     let checked = WebhookUrl::parse(&target.url, allow_private)
         .and_then(|url| webhooks::check_target(&url, allow_private).map(|()| url));

@@ -2,10 +2,14 @@
 //! gets a signing secret (Standard Webhooks `whsec_…`), shown once. The secret is not stored: it is
 //! derived from the server key and the endpoint's salt whenever a delivery is signed.
 
-use super::audit::{Recorder, Subject, no_detail};
+use super::{
+    audit::{Recorder, Subject, no_detail},
+    notify,
+};
 use crate::{
     context::Core,
     crypto::random_urlsafe,
+    db::Tx,
     domain::{
         audit::{EventType, SubjectKind},
         org::Action,
@@ -13,7 +17,7 @@ use crate::{
     },
     error::Error,
     identity::{Caller, Member, Via},
-    ids::{MessageId, WebhookId},
+    ids::{MessageId, UserId, WebhookId},
     store::{self, webhooks::NewWebhook},
     views::{DeliveryEntry, WebhookEntry},
 };
@@ -134,6 +138,8 @@ pub async fn register(core: &Core, caller: &Caller, url: &str, events: &str) -> 
             events: events_text,
             created_at: now,
             failing_since: None,
+            paused_since: None,
+            paused_reason: None,
         },
         secret: secret_of(core, id, &salt),
     })
@@ -166,6 +172,75 @@ pub async fn remove(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), E
     Ok(())
 }
 
+/// Why a member no longer answers for the endpoints they added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    Removed,
+    Left,
+    NoLongerAdmin,
+}
+
+/// Pauses the endpoints `member` added, inside the transaction that removes or demotes them (before its
+/// events are recorded, so none of them reaches those endpoints), records `webhook.paused` for each and
+/// emails the owners. Returns how many were paused.
+pub(crate) async fn pause_added_by(
+    tx: &mut Tx,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    org_name: &str,
+    member: (UserId, &str),
+    departure: Departure,
+) -> Result<usize, Error> {
+    let (user, email) = member;
+    let why = match departure {
+        Departure::Removed => format!("{email} was removed from {org_name}"),
+        Departure::Left => format!("{email} left {org_name}"),
+        Departure::NoLongerAdmin => format!("{email} is no longer an admin of {org_name}"),
+    };
+    let paused = store::webhooks::pause_added_by(&mut **tx, recorder.org_id, user, &why, recorder.at).await?;
+    if paused.is_empty() {
+        return Ok(0);
+    }
+    for (id, url) in &paused {
+        recorder
+            .record(
+                tx,
+                EventType::WebhookPaused,
+                Subject::other(SubjectKind::Webhook, id.to_string(), Some(url.clone())),
+                json!({"added_by": user, "reason": why}),
+            )
+            .await?;
+    }
+    let urls: Vec<String> = paused.into_iter().map(|(_, url)| url).collect();
+    notify::webhooks_paused(tx, core, recorder, org_name, &why, &urls).await?;
+    tracing::info!(org = %recorder.org_id, user = %user, paused = urls.len(), "webhook endpoints paused");
+    Ok(urls.len())
+}
+
+/// Resumes a paused endpoint: new events are delivered to it again (those of the pause are not). The
+/// admin who resumes it is the one it answers to from now on.
+pub async fn resume(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), Error> {
+    caller.require(Action::ManageWebhooks)?;
+    refuse_tokens(caller)?;
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let Some(url) = store::webhooks::resume(&mut *tx, caller.org_id(), id, caller.user_id()).await? else {
+        let exists = store::webhooks::target(&mut *tx, id).await?.is_some_and(|t| t.org_id == caller.org_id());
+        return if exists { Ok(()) } else { Err(webhook_not_found()) };
+    };
+    Recorder::for_caller(caller, now)
+        .record(
+            &mut tx,
+            EventType::WebhookResumed,
+            Subject::other(SubjectKind::Webhook, id.to_string(), Some(url)),
+            no_detail(),
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(webhook = %id, org = %caller.org_id(), by = %caller.user_id(), "webhook endpoint resumed");
+    Ok(())
+}
+
 /// The endpoint's recent delivery attempts, newest first.
 pub async fn deliveries(core: &Core, viewer: &Member, id: WebhookId, limit: i64) -> Result<Vec<DeliveryEntry>, Error> {
     viewer.require(Action::ManageWebhooks)?;
@@ -179,9 +254,10 @@ pub async fn deliveries(core: &Core, viewer: &Member, id: WebhookId, limit: i64)
 /// Sends a message again, with the same `webhook-id` (receivers that already have it can tell).
 pub async fn resend(core: &Core, caller: &Caller, id: WebhookId, message: MessageId) -> Result<(), Error> {
     caller.require(Action::ManageWebhooks)?;
-    let exists = store::webhooks::target(core.db.pool(), id).await?.is_some_and(|t| t.org_id == caller.org_id());
-    if !exists {
-        return Err(webhook_not_found());
+    let target = store::webhooks::target(core.db.pool(), id).await?.filter(|t| t.org_id == caller.org_id());
+    let target = target.ok_or_else(webhook_not_found)?;
+    if target.paused_at.is_some() {
+        return Err(Error::conflict("That endpoint is paused: resume it first, then resend."));
     }
     let mut tx = core.db.begin_write().await?;
     if !store::outbox::resend(&mut *tx, caller.org_id(), id, message, core.clock.now()).await? {

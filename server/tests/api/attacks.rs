@@ -41,6 +41,7 @@ on_both_backends!(
     a_stale_role_authorises_a_member_change,
     webhook_ssrf_through_url_parser_differences,
     the_delivery_log_tells_open_ports_from_closed,
+    a_removed_admins_webhook_keeps_receiving_events,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -586,4 +587,90 @@ async fn the_delivery_log_tells_open_ports_from_closed(app: TestApp) {
         assert_eq!(attempt.error.as_deref(), Some(tessera_core::services::delivery::NO_ANSWER));
         assert_eq!(attempt.duration_ms, 0, "no timing either");
     }
+}
+
+/// An admin added a webhook endpoint, then was removed: the endpoint kept receiving the organization's
+/// events (member emails, addresses, token names). Now the endpoints a member added are paused when they
+/// are removed, leave or lose the admin role, in the same transaction (none of that change's events
+/// reaches them), the owners are emailed, and one click on "Resume" (no JavaScript needed) starts the
+/// deliveries again; events of the pause are not delivered.
+async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
+    use crate::support::{Receiver, SmtpSink, eventually, notifying};
+    let sink = SmtpSink::start().await;
+    let receiver = Receiver::start().await;
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, |c| notifying(c, Some(&sink), 1_000)).await;
+    let owner = app.setup_owner().await;
+    let admin = app.member("admin@example.com", "admin").await;
+    let added = admin.add_webhook(&receiver.url(), "*").await.unwrap();
+    receiver.configure(&added.secret, 0).await;
+    let before = owner.create_token("before", "30").await.unwrap();
+    assert!(eventually(|| receiver.accepted().len() == 1).await, "delivered while the admin is a member");
+    let settled =
+        async || soon(async || tessera_core::services::delivery::pending(&app.core).await.unwrap() == 0).await;
+
+    owner.remove_member(app.user_id("admin@example.com").await).await.unwrap();
+    let during = owner.create_token("during", "30").await.unwrap();
+    assert!(settled().await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let seen = receiver.deliveries();
+    assert_eq!(seen.len(), 1, "nothing after the removal, not even the removal itself: {seen:?}");
+    assert_eq!(seen[0].subject_id.as_deref(), Some(before.id.to_string().as_str()));
+
+    // The owners are told, the page shows it paused with a Resume button, the audit log has it.
+    assert!(
+        eventually(|| sink.to(OWNER).iter().any(|e| e.subject == "Webhook endpoints paused in Acme"
+            && e.body.contains(&receiver.url())
+            && e.body.contains("admin@example.com was removed from Acme")))
+        .await,
+        "{:?}",
+        sink.to(OWNER)
+    );
+    assert!(sink.to("admin@example.com").iter().all(|e| !e.subject.contains("paused")));
+    let endpoint = owner.webhooks().await.unwrap().endpoints.unwrap().remove(0);
+    assert!(endpoint.entry.paused_since.is_some());
+    let page = owner.get("/app/settings/webhooks").await.text().await.unwrap();
+    assert!(page.contains(&format!("aria-label=\"Resume {}\"", receiver.url())), "a Resume button");
+    assert!(page.contains("data-testid=\"webhook-paused\""));
+    assert_eq!(app.count("audit_events WHERE event_type = 'webhook.paused'").await, 1);
+    // Tokens can't resume endpoints; members can't either.
+    let member = app.member("member@example.com", "member").await;
+    let id = endpoint.entry.id.to_string();
+    let refused = member.call::<()>("/rpc/webhooks/resume", &[("id", &id)]).await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // One click, without JavaScript: deliveries flow again; the pause's events stay undelivered.
+    let resumed = owner.submit("/app/settings/webhooks", "/rpc/webhooks/resume", &[("id", &id)]).await;
+    assert_eq!(resumed.status(), StatusCode::OK);
+    assert!(resumed.text().await.unwrap().contains("data-testid=\"webhook-resumed\""));
+    assert!(owner.webhooks().await.unwrap().endpoints.unwrap()[0].entry.paused_since.is_none());
+    assert_eq!(app.count("audit_events WHERE event_type = 'webhook.resumed'").await, 1);
+    let after = owner.create_token("after", "30").await.unwrap();
+    assert!(eventually(|| receiver.accepted().len() == 2).await, "delivered after Resume");
+    let subjects: Vec<Option<String>> = receiver.deliveries().into_iter().map(|d| d.subject_id).collect();
+    assert_eq!(subjects, [Some(before.id.to_string()), Some(after.id.to_string())]);
+    assert!(!subjects.contains(&Some(during.id.to_string())));
+
+    // Leaving and losing the admin role pause too.
+    let demoted = app.member("admin2@example.com", "admin").await;
+    demoted.add_webhook("http://127.0.0.1:9/demoted", "token.created").await.unwrap();
+    let leaving = app.member("admin3@example.com", "admin").await;
+    leaving.add_webhook("http://127.0.0.1:9/left", "token.created").await.unwrap();
+    owner.change_role(app.user_id("admin2@example.com").await, "member").await.unwrap();
+    leaving.remove_member(app.user_id("admin3@example.com").await).await.unwrap();
+    let endpoints = owner.webhooks().await.unwrap().endpoints.unwrap();
+    let mut paused: Vec<(&str, Option<&str>)> = endpoints
+        .iter()
+        .filter(|e| e.entry.paused_since.is_some())
+        .map(|e| (e.entry.url.as_str(), e.entry.paused_reason.as_deref()))
+        .collect();
+    paused.sort();
+    assert_eq!(
+        paused,
+        [
+            ("http://127.0.0.1:9/demoted", Some("admin2@example.com is no longer an admin of Acme")),
+            ("http://127.0.0.1:9/left", Some("admin3@example.com left Acme")),
+        ]
+    );
+    assert!(eventually(|| sink.to(OWNER).iter().filter(|e| e.subject.contains("paused")).count() == 3).await);
 }
