@@ -36,13 +36,16 @@ impl WebhookUrl {
         if text.contains('\\') {
             return Err("A webhook URL can't contain backslashes: use / between the parts of the path.".into());
         }
-        let url = Url::parse(text)
-            .map_err(|e| format!("That is not a valid URL ({e}). Write it like https://example.com/hooks/tessera."))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if allow_http => {}
-            _ if allow_http => return Err("A webhook URL must start with https:// or http://.".into()),
-            _ => return Err("A webhook URL must start with https://.".into()),
+        let wrong_scheme = || -> String {
+            let schemes = if allow_http { "https:// or http://" } else { "https://" };
+            format!("A webhook URL must start with {schemes}.")
+        };
+        let url = Url::parse(text).map_err(|e| match e {
+            url::ParseError::RelativeUrlWithoutBase => wrong_scheme(),
+            e => format!("That is not a valid URL ({e}). Write it like https://example.com/hooks/tessera."),
+        })?;
+        if !(url.scheme() == "https" || (allow_http && url.scheme() == "http")) {
+            return Err(wrong_scheme());
         }
         if !url.username().is_empty() || url.password().is_some() || url.host().is_none() {
             return Err("A webhook URL needs a host and can't contain credentials (user:password@).".into());
@@ -177,6 +180,10 @@ mod tests {
         assert!(WebhookUrl::parse("https://hooks.example.com/tessera", false).is_ok());
         assert!(WebhookUrl::parse("http://hooks.example.com/", false).is_err());
         assert!(WebhookUrl::parse("http://127.0.0.1:9000/", true).is_ok());
+        assert_eq!(
+            WebhookUrl::parse("example.com/hook", false).unwrap_err(),
+            "A webhook URL must start with https://."
+        );
         for bad in [
             "",
             "ftp://x",
