@@ -138,6 +138,10 @@ pub struct WebhookEntry {
     pub created_at: Timestamp,
     /// Failing: deliveries kept failing for a day; admins were told.
     pub failing_since: Option<Timestamp>,
+    /// Paused: the member who added it left or lost the admin role; it gets no deliveries until resumed.
+    pub paused_since: Option<Timestamp>,
+    /// Why it was paused, for people.
+    pub paused_reason: Option<String>,
 }
 
 /// One delivery attempt of a webhook message, for the endpoint's delivery log.

@@ -1,5 +1,6 @@
 //! Settings → Webhooks: the organization's endpoints, the events each receives, their delivery logs
-//! with "resend", and the signing secret shown once when an endpoint is added. Admins and owners only.
+//! with "resend", the signing secret shown once when an endpoint is added, and "Resume" for endpoints
+//! paused when the member who added them left. Admins and owners only.
 
 mod page;
 
@@ -112,6 +113,17 @@ pub async fn remove_webhook(#[server(default)] id: String) -> Result<(), AppErro
     crate::request::serve_member(|cx, caller| async move {
         let id = id.parse().map_err(|_| Error::not_found("That webhook endpoint"))?;
         webhooks::remove(cx.core(), &caller, id).await
+    })
+    .await
+}
+
+/// Resumes an endpoint that was paused when the member who added it left or lost the admin role.
+#[server(prefix = "/rpc", endpoint = "webhooks/resume")]
+pub async fn resume_webhook(#[server(default)] id: String) -> Result<(), AppError> {
+    use tessera_core::{error::Error, services::webhooks};
+    crate::request::serve_member(|cx, caller| async move {
+        let id = id.parse().map_err(|_| Error::not_found("That webhook endpoint"))?;
+        webhooks::resume(cx.core(), &caller, id).await
     })
     .await
 }

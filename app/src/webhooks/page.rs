@@ -1,7 +1,9 @@
 //! The webhooks page. Adding an endpoint shows its signing secret once, in the response to the form;
 //! each endpoint lists its latest deliveries (status, time taken, attempt) with "Resend".
 
-use super::{AddWebhook, AddedWebhook, Endpoint, LOG_LENGTH, RemoveWebhook, ResendDelivery, WebhooksData};
+use super::{
+    AddWebhook, AddedWebhook, Endpoint, LOG_LENGTH, RemoveWebhook, ResendDelivery, ResumeWebhook, WebhooksData,
+};
 use crate::routes::WEBHOOKS_URL;
 use crate::{
     forms::{Action, kept_value, posted},
@@ -27,13 +29,17 @@ pub fn WebhooksPage() -> impl IntoView {
 fn Webhooks() -> impl IntoView {
     let data = Resource::new(|| (), |_| super::list_webhooks());
     let added = posted::<AddWebhook>();
-    let outcome_error =
-        [posted::<RemoveWebhook>().and_then(Result::err), posted::<ResendDelivery>().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .next();
+    let outcome_error = [
+        posted::<RemoveWebhook>().and_then(Result::err),
+        posted::<ResendDelivery>().and_then(Result::err),
+        posted::<ResumeWebhook>().and_then(Result::err),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
     let removed = posted::<RemoveWebhook>().is_some_and(|r| r.is_ok());
     let resent = posted::<ResendDelivery>().is_some_and(|r| r.is_ok());
+    let resumed = posted::<ResumeWebhook>().is_some_and(|r| r.is_ok());
     let open_remove = use_query_map().get_untracked().get("remove");
     view! {
         <div class="page-header">
@@ -50,7 +56,7 @@ fn Webhooks() -> impl IntoView {
             {move || {
                 let (added, outcome_error, open_remove) = (added.clone(), outcome_error.clone(), open_remove.clone());
                 data.get().map(move |result| match result {
-                    Ok(data) => view! { <WebhooksView data added outcome_error removed resent open_remove /> }.into_any(),
+                    Ok(data) => view! { <WebhooksView data added outcome_error removed resent resumed open_remove /> }.into_any(),
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                 })
             }}
@@ -65,6 +71,7 @@ fn WebhooksView(
     outcome_error: Option<crate::error::AppError>,
     removed: bool,
     resent: bool,
+    resumed: bool,
     open_remove: Option<String>,
 ) -> impl IntoView {
     let Some(endpoints) = data.endpoints else {
@@ -82,6 +89,7 @@ fn WebhooksView(
         {new_one.map(|added| view! { <Secret added /> })}
         {removed.then(|| view! { <div class="alert alert-success" role="status" data-testid="webhook-removed">"The endpoint was removed. It gets no more deliveries."</div> })}
         {resent.then(|| view! { <div class="alert alert-success" role="status" data-testid="delivery-resent">"The delivery was queued again, with the same webhook-id."</div> })}
+        {resumed.then(|| view! { <div class="alert alert-success" role="status" data-testid="webhook-resumed">"The endpoint was resumed: new events are delivered to it again."</div> })}
         <ErrorAlert error=form_error(&outcome_error, &[]) />
         <AddForm error=add_error allow_private=data.allow_private />
         <section class="section" aria-labelledby="endpoints-title">
@@ -213,13 +221,31 @@ fn EndpointRow(endpoint: Endpoint, open: bool) -> impl IntoView {
                     {entry.failing_since.map(|since| view! {
                         <span class="badge danger" data-testid="webhook-failing" title=format!("Failing since {}", since.date_time())>"Failing"</span>
                     })}
+                    {entry.paused_since.map(|since| view! {
+                        <span class="badge warning" data-testid="webhook-paused" title=format!("Paused since {}", since.date_time())>"Paused"</span>
+                    })}
                 </div>
+                {entry.paused_since.is_some().then(|| view! {
+                    <p class="muted small" data-testid="webhook-paused-reason">
+                        {format!(
+                            "Paused: {}. It gets no deliveries, and events of the pause are not delivered later.",
+                            entry.paused_reason.clone().unwrap_or_else(|| "the member who added it left".to_owned()),
+                        )}
+                    </p>
+                })}
                 <div class="row-meta-line muted">
                     {entry.events.split(',').map(|e| view! { <code class="event-chip">{e.to_owned()}</code> }).collect_view()}
                     " · added " <Time at=entry.created_at />
                 </div>
             </div>
             <div class="row-actions">
+                {entry.paused_since.is_some().then(|| view! {
+                    <form method="post" action=WEBHOOKS_URL class="inline-form">
+                        <Action path=ResumeWebhook::PATH />
+                        <input type="hidden" name="id" value=id.clone() />
+                        <button type="submit" class="small primary" data-testid="resume-webhook" aria-label=format!("Resume {url}")>"Resume"</button>
+                    </form>
+                })}
                 <DialogButton
                     label="Remove".to_owned()
                     aria_label=format!("Remove the endpoint {url}")
@@ -297,7 +323,8 @@ fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
                                         " " <span class="muted small">{result}</span>
                                     </td>
                                     <td class="optional">{d.attempt}</td>
-                                    <td class="optional">{format!("{} ms", d.duration_ms)}</td>
+                                    // No answer, no time: how long a refusal took would tell open ports from closed ones.
+                                    <td class="optional">{if d.status.is_some() { format!("{} ms", d.duration_ms) } else { "\u{2014}".to_owned() }}</td>
                                     <td class="muted small"><Time at=d.at with_time=true /></td>
                                     <td>
                                         {latest.then(|| view! {

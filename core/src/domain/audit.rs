@@ -45,6 +45,8 @@ event_types! {
     PolicyChanged => "org.policy_changed", "Token policy changed";
     WebhookCreated => "webhook.created", "Webhook added";
     WebhookDeleted => "webhook.deleted", "Webhook removed";
+    WebhookPaused => "webhook.paused", "Webhook paused";
+    WebhookResumed => "webhook.resumed", "Webhook resumed";
 }
 
 #[cfg(feature = "server")]

@@ -60,6 +60,12 @@ impl DeliverySettings {
     }
 }
 
+/// What the delivery log (and the failing-endpoint email) says of every attempt that got no HTTP answer:
+/// a refused or blocked address, a closed port, a port that does not speak HTTP, a timeout, a name that
+/// does not resolve. One text and no time taken, so that the log can't be used to tell open ports from
+/// closed ones or which internal names exist (the transport's own reason goes to the server's log).
+pub const NO_ANSWER: &str = "could not deliver: the endpoint was refused or unreachable";
+
 /// A webhook endpoint's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
@@ -188,10 +194,16 @@ async fn deliver_webhook(
         store::outbox::failed(core.db.pool(), m.id, core.clock.now(), "the endpoint was removed").await?;
         return Ok(());
     };
+    if target.paused_at.is_some() {
+        // Queued before the pause: not delivered, now or after a resume.
+        store::outbox::failed(core.db.pool(), m.id, core.clock.now(), "the endpoint was paused").await?;
+        return Ok(());
+    }
     let allow_private = core.settings.allow_private_webhooks;
     let checked = WebhookUrl::parse(&target.url, allow_private)
         .and_then(|url| webhooks::check_target(&url, allow_private).map(|()| url));
     let started = Instant::now();
+    let started_at = core.clock.now();
     let answer = match &checked {
         Ok(url) => {
             let timestamp = unix_seconds();
@@ -205,7 +217,13 @@ async fn deliver_webhook(
         }
         Err(refusal) => Answer { status: None, error: Some(refusal.clone()) },
     };
-    let duration_ms = started.elapsed().as_millis() as i64;
+    let (answer, duration_ms) = match (&checked, answer) {
+        (Ok(_), Answer { status: None, error }) => {
+            tracing::info!(webhook = %target.id, message = %m.id, reason = error.as_deref().unwrap_or(""), "webhook endpoint gave no answer");
+            (Answer { status: None, error: Some(NO_ANSWER.to_owned()) }, 0)
+        }
+        (_, answer) => (answer, started.elapsed().as_millis() as i64),
+    };
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
     store::webhooks::record_attempt(
@@ -215,7 +233,7 @@ async fn deliver_webhook(
             webhook_id: target.id,
             message_id: m.id,
             attempt: m.attempts,
-            at: now,
+            at: started_at,
             status: answer.status,
             duration_ms,
             error: answer.error.as_deref(),

@@ -13,6 +13,7 @@ use super::{
     notify::{self, Letter, Mail},
     sessions::Identity,
     tokens::revoke_all_in,
+    webhooks::{self, Departure},
 };
 use crate::{
     context::Core,
@@ -375,6 +376,12 @@ pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Rol
     store::orgs::set_role(&mut *tx, caller.org_id(), target, role).await?;
     let dropped = store::invitations::delete_issued_by(&mut *tx, caller.org_id(), target).await?;
     let email = store::users::email_of(&mut *tx, target).await?.unwrap_or_default();
+    if !allows(role, Action::ManageWebhooks) {
+        let recorder = Recorder::for_caller(caller, now);
+        let member = (target, email.as_str());
+        webhooks::pause_added_by(&mut tx, core, &recorder, &caller.member.org_name, member, Departure::NoLongerAdmin)
+            .await?;
+    }
     Recorder::for_caller(caller, now)
         .record(
             &mut tx,
@@ -412,6 +419,10 @@ pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), 
     let email = store::users::email_of(&mut *tx, target).await?.unwrap_or_default();
     store::orgs::delete_membership(&mut *tx, caller.org_id(), target).await?;
     let recorder = Recorder::for_caller(caller, now);
+    // First, so that none of the events below (token names, the removal) reaches their endpoints.
+    let departure = if leaving { Departure::Left } else { Departure::Removed };
+    let org_name = &caller.member.org_name;
+    webhooks::pause_added_by(&mut tx, core, &recorder, org_name, (target, &email), departure).await?;
     let revoked = revoke_all_in(
         core,
         &mut tx,

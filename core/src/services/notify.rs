@@ -57,6 +57,10 @@ pub(crate) async fn fan_out(conn: &mut AnyConnection, event: &NewEvent) -> Resul
     let targets = store::webhooks::targets(&mut *conn, event.org_id).await?;
     let mut body = None;
     for target in targets {
+        if target.paused_at.is_some() {
+            // Paused: the events of the pause are not delivered, now or later.
+            continue;
+        }
         let wants = WebhookEvents::parse(&target.events).is_ok_and(|chosen| chosen.matches(event.event));
         if !wants {
             continue;
@@ -298,6 +302,34 @@ pub(crate) async fn new_owner(
     );
     let subject = format!("{email} is now an owner of {org_name}");
     queue(conn, core, recorder.org_id, "alert.new_owner", Mail { to, subject, text }, recorder.at).await
+}
+
+/// Webhook endpoints paused because the member who added them left, was removed or lost the admin role:
+/// the organization's owners are told, with where to resume them.
+pub(crate) async fn webhooks_paused(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    org_name: &str,
+    why: &str,
+    urls: &[String],
+) -> Result<(), Error> {
+    let to: Vec<String> = store::orgs::emails_with_role(&mut *conn, recorder.org_id, Role::Owner)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let list: String = urls.iter().map(|u| format!("\n  - {u}")).collect();
+    let text = format!(
+        "{why}, at {at}. The webhook endpoints they added to the organization {org_name} are paused, because \
+         they receive the organization's events (member emails, token names, addresses):{list}\n\n\
+         Paused endpoints get no deliveries, and the events of the pause are not delivered later. If you trust \
+         an endpoint, resume it with one click at {page}.{FOOTER}",
+        at = recorder.at.date_time(),
+        page = link(core, "/app/settings/webhooks"),
+    );
+    let subject = format!("Webhook endpoints paused in {org_name}");
+    queue(conn, core, recorder.org_id, "alert.webhooks_paused", Mail { to, subject, text }, recorder.at).await
 }
 
 /// A webhook endpoint whose deliveries were given up: the organization's administrators are told.

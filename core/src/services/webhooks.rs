@@ -2,24 +2,28 @@
 //! gets a signing secret (Standard Webhooks `whsec_…`), shown once. The secret is not stored: it is
 //! derived from the server key and the endpoint's salt whenever a delivery is signed.
 
-use super::audit::{Recorder, Subject, no_detail};
+use super::{
+    audit::{Recorder, Subject, no_detail},
+    notify,
+};
 use crate::{
     context::Core,
     crypto::random_urlsafe,
+    db::Tx,
     domain::{
         audit::{EventType, SubjectKind},
         org::Action,
-        webhook::{WebhookEvents, WebhookUrl, is_private_address},
+        webhook::{WebhookEvents, WebhookUrl},
     },
     error::Error,
     identity::{Caller, Member, Via},
-    ids::{MessageId, WebhookId},
+    ids::{MessageId, UserId, WebhookId},
     store::{self, webhooks::NewWebhook},
     views::{DeliveryEntry, WebhookEntry},
 };
 use base64::Engine;
 use serde_json::json;
-use std::{fmt, net::IpAddr};
+use std::fmt;
 
 /// An organization has at most this many endpoints.
 pub const MAX_ENDPOINTS: usize = 20;
@@ -58,68 +62,20 @@ pub struct Registered {
     pub secret: WebhookSecret,
 }
 
-/// Refuses endpoints on loopback, private and link-local addresses written as such (names are checked
-/// again when a delivery resolves them, so a name that later points inside is refused then).
+/// Refuses endpoints whose host, as the HTTP client reads it, is in this server's own network:
+/// loopback, private and link-local addresses however they are spelled (the parser has already turned
+/// `0x7f.1`, `2130706433`, `%31%32%37.0.0.1` and full-width digits into the address they mean), and names
+/// that always mean this machine. Other names are checked again when a delivery resolves them, so a name
+/// that later points inside is refused then; the transport refuses internal addresses too.
 pub fn check_target(url: &WebhookUrl, allow_private: bool) -> Result<(), String> {
-    if allow_private {
+    if allow_private || !url.is_internal() {
         return Ok(());
     }
-    let (host, _) = url.host_and_port();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let literal = host.parse::<IpAddr>().ok().or_else(|| parse_legacy_ipv4(&host));
-    let private = match literal {
-        Some(ip) => is_private_address(ip),
-        None => {
-            host == "localhost"
-                || host.ends_with(".localhost")
-                || host.ends_with(".local")
-                || host.ends_with(".internal")
-        }
-    };
-    if private {
-        return Err(
-            "That URL points at this server's own network (loopback, private or link-local addresses), which Tessera \
-             does not call. Use a public HTTPS endpoint."
-                .into(),
-        );
-    }
-    Ok(())
-}
-
-/// `http://2130706433/` and `http://0x7f.1/` are 127.0.0.1 to many resolvers: treat numeric hosts as
-/// addresses.
-fn parse_legacy_ipv4(host: &str) -> Option<IpAddr> {
-    let parts: Vec<&str> = host.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 || !parts.iter().all(|p| !p.is_empty()) {
-        return None;
-    }
-    let nums: Option<Vec<u64>> = parts
-        .iter()
-        .map(|p| {
-            if let Some(hex) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-                u64::from_str_radix(hex, 16).ok()
-            } else if p.len() > 1 && p.starts_with('0') {
-                u64::from_str_radix(&p[1..], 8).ok()
-            } else {
-                p.parse().ok()
-            }
-        })
-        .collect();
-    let nums = nums?;
-    let (last, init) = nums.split_last()?;
-    let mut value: u64 = 0;
-    for (i, n) in init.iter().enumerate() {
-        if *n > 255 {
-            return None;
-        }
-        value |= n << (24 - 8 * i);
-    }
-    let room = 32 - 8 * init.len() as u32;
-    if *last >= (1u64 << room) {
-        return None;
-    }
-    value |= last;
-    Some(IpAddr::V4(std::net::Ipv4Addr::from(value as u32)))
+    Err(format!(
+        "That URL points at this server's own network ({} is a loopback, private, link-local or otherwise internal \
+         address or name), which Tessera does not call. Use a public HTTPS endpoint.",
+        url.host()
+    ))
 }
 
 /// Tokens can't manage webhooks: a leaked token must not be able to send the organization's events elsewhere.
@@ -182,6 +138,8 @@ pub async fn register(core: &Core, caller: &Caller, url: &str, events: &str) -> 
             events: events_text,
             created_at: now,
             failing_since: None,
+            paused_since: None,
+            paused_reason: None,
         },
         secret: secret_of(core, id, &salt),
     })
@@ -214,6 +172,75 @@ pub async fn remove(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), E
     Ok(())
 }
 
+/// Why a member no longer answers for the endpoints they added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    Removed,
+    Left,
+    NoLongerAdmin,
+}
+
+/// Pauses the endpoints `member` added, inside the transaction that removes or demotes them (before its
+/// events are recorded, so none of them reaches those endpoints), records `webhook.paused` for each and
+/// emails the owners. Returns how many were paused.
+pub(crate) async fn pause_added_by(
+    tx: &mut Tx,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    org_name: &str,
+    member: (UserId, &str),
+    departure: Departure,
+) -> Result<usize, Error> {
+    let (user, email) = member;
+    let why = match departure {
+        Departure::Removed => format!("{email} was removed from {org_name}"),
+        Departure::Left => format!("{email} left {org_name}"),
+        Departure::NoLongerAdmin => format!("{email} is no longer an admin of {org_name}"),
+    };
+    let paused = store::webhooks::pause_added_by(&mut **tx, recorder.org_id, user, &why, recorder.at).await?;
+    if paused.is_empty() {
+        return Ok(0);
+    }
+    for (id, url) in &paused {
+        recorder
+            .record(
+                tx,
+                EventType::WebhookPaused,
+                Subject::other(SubjectKind::Webhook, id.to_string(), Some(url.clone())),
+                json!({"added_by": user, "reason": why}),
+            )
+            .await?;
+    }
+    let urls: Vec<String> = paused.into_iter().map(|(_, url)| url).collect();
+    notify::webhooks_paused(tx, core, recorder, org_name, &why, &urls).await?;
+    tracing::info!(org = %recorder.org_id, user = %user, paused = urls.len(), "webhook endpoints paused");
+    Ok(urls.len())
+}
+
+/// Resumes a paused endpoint: new events are delivered to it again (those of the pause are not). The
+/// admin who resumes it is the one it answers to from now on.
+pub async fn resume(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), Error> {
+    caller.require(Action::ManageWebhooks)?;
+    refuse_tokens(caller)?;
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let Some(url) = store::webhooks::resume(&mut *tx, caller.org_id(), id, caller.user_id()).await? else {
+        let exists = store::webhooks::target(&mut *tx, id).await?.is_some_and(|t| t.org_id == caller.org_id());
+        return if exists { Ok(()) } else { Err(webhook_not_found()) };
+    };
+    Recorder::for_caller(caller, now)
+        .record(
+            &mut tx,
+            EventType::WebhookResumed,
+            Subject::other(SubjectKind::Webhook, id.to_string(), Some(url)),
+            no_detail(),
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(webhook = %id, org = %caller.org_id(), by = %caller.user_id(), "webhook endpoint resumed");
+    Ok(())
+}
+
 /// The endpoint's recent delivery attempts, newest first.
 pub async fn deliveries(core: &Core, viewer: &Member, id: WebhookId, limit: i64) -> Result<Vec<DeliveryEntry>, Error> {
     viewer.require(Action::ManageWebhooks)?;
@@ -227,9 +254,10 @@ pub async fn deliveries(core: &Core, viewer: &Member, id: WebhookId, limit: i64)
 /// Sends a message again, with the same `webhook-id` (receivers that already have it can tell).
 pub async fn resend(core: &Core, caller: &Caller, id: WebhookId, message: MessageId) -> Result<(), Error> {
     caller.require(Action::ManageWebhooks)?;
-    let exists = store::webhooks::target(core.db.pool(), id).await?.is_some_and(|t| t.org_id == caller.org_id());
-    if !exists {
-        return Err(webhook_not_found());
+    let target = store::webhooks::target(core.db.pool(), id).await?.filter(|t| t.org_id == caller.org_id());
+    let target = target.ok_or_else(webhook_not_found)?;
+    if target.paused_at.is_some() {
+        return Err(Error::conflict("That endpoint is paused: resume it first, then resend."));
     }
     let mut tx = core.db.begin_write().await?;
     if !store::outbox::resend(&mut *tx, caller.org_id(), id, message, core.clock.now()).await? {
@@ -242,6 +270,7 @@ pub async fn resend(core: &Core, caller: &Caller, id: WebhookId, message: Messag
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::webhook::is_private_address;
 
     #[test]
     fn private_targets_are_refused_unless_allowed() {
@@ -264,6 +293,61 @@ mod tests {
         }
         for good in ["https://hooks.example.com/x", "https://93.184.216.34/", "https://1.1.1.1/"] {
             assert!(check_target(&WebhookUrl::parse(good, false).unwrap(), false).is_ok(), "{good}");
+        }
+    }
+
+    /// Is the host the HTTP client connects to inside? Written from the client's parse alone, as a second
+    /// opinion on [`WebhookUrl::is_internal`].
+    fn client_host_is_internal(host: url::Host<&str>) -> bool {
+        match host {
+            url::Host::Ipv4(ip) => is_private_address(ip.into()),
+            url::Host::Ipv6(ip) => is_private_address(ip.into()),
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.');
+                name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(is_private_address)
+            }
+        }
+    }
+
+    /// The check and the HTTP client read the same host from any text: reqwest turns a `&str` into a URL
+    /// with `url::Url::parse`, and is given the `Url` the check read.
+    fn check_agrees_with_the_client(raw: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert_eq;
+        for allow_http in [false, true] {
+            let Ok(checked) = WebhookUrl::parse(raw, allow_http) else { continue };
+            let client = url::Url::parse(raw.trim());
+            proptest::prop_assert!(client.is_ok(), "the client can't parse what was accepted");
+            let client = client.unwrap();
+            prop_assert_eq!(client.host(), Some(checked.host()));
+            prop_assert_eq!(client.port_or_known_default(), Some(checked.port()));
+            // What is stored reads back as the same URL, at delivery as in the client.
+            let stored = WebhookUrl::parse(checked.as_str(), allow_http).unwrap();
+            prop_assert_eq!(stored.url(), checked.url());
+            prop_assert_eq!(url::Url::parse(checked.as_str()).ok(), Some(checked.url().clone()));
+            if check_target(&checked, false).is_ok() {
+                proptest::prop_assert!(!client_host_is_internal(client.host().unwrap()), "{} passed", client);
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(4096))]
+
+        #[test]
+        fn the_check_and_the_client_agree_on_any_text(raw in "(https?://)?\\PC{0,60}") {
+            check_agrees_with_the_client(&raw)?;
+        }
+
+        /// Text built from what parsers disagree on: backslashes, `@`, `:`, percent-encoded digits and dots,
+        /// full-width digits and dots, ideographic full stops, hex and octal numbers, brackets.
+        #[test]
+        fn the_check_and_the_client_agree_on_tricky_hosts(
+            scheme in "(https?|HTTPS|hTtP)://",
+            host in "([0-9a-fxXlocahst.:@/\\\\\\[\\]#?]|%3[0-9]|%2[eE]|%40|%5[cC]|\u{3002}|\u{ff0e}|\u{ff61}|[\u{ff10}-\u{ff19}]|\u{ff4c}){0,24}",
+        ) {
+            check_agrees_with_the_client(&format!("{scheme}{host}"))?;
+            check_agrees_with_the_client(&format!("{scheme}{host}/x"))?;
         }
     }
 }

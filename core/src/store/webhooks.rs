@@ -33,7 +33,8 @@ pub async fn insert<'c>(db: impl Exec<'c>, w: NewWebhook<'_>) -> sqlx::Result<()
 
 pub async fn list<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<Vec<WebhookEntry>> {
     sqlx::query_as(
-        "SELECT id, url, events, created_at, failing_since FROM webhooks WHERE org_id = $1 ORDER BY created_at, id",
+        "SELECT id, url, events, created_at, failing_since, paused_at AS paused_since, paused_reason FROM webhooks \
+         WHERE org_id = $1 ORDER BY created_at, id",
     )
     .bind(org_id)
     .fetch_all(db)
@@ -49,20 +50,18 @@ pub struct Target {
     pub events: String,
     pub salt: String,
     pub failing_since: Option<Timestamp>,
+    /// Paused endpoints get no deliveries (see [`pause_added_by`]).
+    pub paused_at: Option<Timestamp>,
 }
 
+const TARGET: &str = "SELECT id, org_id, url, events, salt, failing_since, paused_at FROM webhooks";
+
 pub async fn targets<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<Vec<Target>> {
-    sqlx::query_as("SELECT id, org_id, url, events, salt, failing_since FROM webhooks WHERE org_id = $1")
-        .bind(org_id)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!("{TARGET} WHERE org_id = $1")).bind(org_id).fetch_all(db).await
 }
 
 pub async fn target<'c>(db: impl Exec<'c>, id: WebhookId) -> sqlx::Result<Option<Target>> {
-    sqlx::query_as("SELECT id, org_id, url, events, salt, failing_since FROM webhooks WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!("{TARGET} WHERE id = $1")).bind(id).fetch_optional(db).await
 }
 
 /// Deletes an endpoint; returns its URL if it existed.
@@ -72,6 +71,40 @@ pub async fn delete<'c>(db: impl Exec<'c>, org_id: OrgId, id: WebhookId) -> sqlx
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// Pauses the live endpoints `user` added in the organization; returns their ids and URLs.
+pub async fn pause_added_by<'c>(
+    db: impl Exec<'c>,
+    org_id: OrgId,
+    user: UserId,
+    reason: &str,
+    now: Timestamp,
+) -> sqlx::Result<Vec<(WebhookId, String)>> {
+    sqlx::query_as(
+        "UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
+         WHERE org_id = $3 AND created_by = $4 AND paused_at IS NULL RETURNING id, url",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(org_id)
+    .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// Resumes a paused endpoint; `by` becomes the member it answers to (pausing again if they leave).
+/// Returns its URL if it was paused.
+pub async fn resume<'c>(db: impl Exec<'c>, org_id: OrgId, id: WebhookId, by: UserId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "UPDATE webhooks SET paused_at = NULL, paused_reason = NULL, created_by = $1 \
+         WHERE org_id = $2 AND id = $3 AND paused_at IS NOT NULL RETURNING url",
+    )
+    .bind(by)
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Marks an endpoint failing (a delivery was given up), or healthy again (`None`).

@@ -1,7 +1,10 @@
-//! Webhook POSTs with reqwest. Names are resolved through a resolver that drops loopback, private and
-//! link-local addresses (unless the operator allows them), so a name that points inside, or is made to
-//! later (DNS rebinding), is never called; redirects are not followed and proxies from the environment
-//! are not used, for the same reason.
+//! Webhook POSTs with reqwest. Unless the operator allows private endpoints, nothing inside the
+//! server's network is called: a URL whose host is an internal address (the client connects to
+//! literals without asking any resolver) or an internal name is refused before any connection, and
+//! names are resolved through a resolver that drops loopback, private and link-local addresses, so a
+//! name that points inside, or is made to later (DNS rebinding), is never called either. Redirects are
+//! not followed and proxies from the environment are not used, for the same reason. The client is given
+//! the parsed `Url` itself, so the host checked is the host connected to.
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -31,6 +34,7 @@ impl Resolve for PublicOnly {
 
 pub struct Poster {
     client: reqwest::Client,
+    allow_private: bool,
 }
 
 impl Poster {
@@ -44,12 +48,16 @@ impl Poster {
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
-        Self { client: builder.build().expect("the webhook client's settings are valid") }
+        Self { client: builder.build().expect("the webhook client's settings are valid"), allow_private }
     }
 
     pub async fn post(&self, url: &WebhookUrl, headers: &[(&'static str, String)], body: &str) -> Answer {
+        if !self.allow_private && url.is_internal() {
+            let error = format!("refused: {} is an internal address or name", url.host());
+            return Answer { status: None, error: Some(error) };
+        }
         let mut request =
-            self.client.post(url.as_str()).header("content-type", "application/json").body(body.to_owned());
+            self.client.post(url.url().clone()).header("content-type", "application/json").body(body.to_owned());
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -93,6 +101,8 @@ mod tests {
     async fn names_that_resolve_inside_are_refused() {
         let refused = PublicOnly.resolve(Name::from_str("localhost").unwrap()).await.err().expect("refused");
         assert!(refused.to_string().contains("private addresses"), "{refused}");
+        let refused = PublicOnly.resolve(Name::from_str("127.0.0.1").unwrap()).await.err().expect("refused");
+        assert!(refused.to_string().contains("private addresses"), "{refused}");
     }
 
     #[tokio::test]
@@ -102,9 +112,35 @@ mod tests {
         let url = WebhookUrl::parse(&format!("http://localhost:{port}/hook"), true).unwrap();
         let answer = Poster::new(false).post(&url, &[], "{}").await;
         assert_eq!(answer.status, None);
-        assert!(answer.error.as_deref().is_some_and(|e| e.contains("private addresses")), "{answer:?}");
+        assert!(answer.error.as_deref().is_some_and(|e| e.contains("internal")), "{answer:?}");
         // Nothing connected.
         let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
         assert!(accepted.is_err(), "the endpoint was called");
+    }
+
+    /// The connector itself refuses internal literals (which reach no resolver), whatever let the URL
+    /// through before it: an endpoint stored by an older version, a row written by hand. Only loopback is
+    /// used here: a listener that would see the connection.
+    #[tokio::test]
+    async fn the_poster_refuses_internal_literals_it_would_connect_to_directly() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let strict = Poster::new(false);
+        for host in
+            ["127.0.0.1", "127.1", "0x7f.1", "2130706433", "0177.0.0.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]"]
+        {
+            let url = WebhookUrl::parse(&format!("http://{host}:{port}/hook"), true).unwrap();
+            let answer = strict.post(&url, &[], "{}").await;
+            assert_eq!(answer.status, None, "{host}");
+            assert!(answer.error.as_deref().is_some_and(|e| e.starts_with("refused")), "{host}: {answer:?}");
+        }
+        let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
+        assert!(accepted.is_err(), "the endpoint was called");
+        // The same URL is called when the operator allows private endpoints: the refusal was the guard's.
+        let url = WebhookUrl::parse(&format!("http://0x7f.1:{port}/hook"), true).unwrap();
+        let call = tokio::spawn(async move { Poster::new(true).post(&url, &[], "{}").await });
+        let accepted = tokio::time::timeout(Duration::from_secs(5), listener.accept()).await;
+        assert!(accepted.is_ok_and(|a| a.is_ok()), "allowed: the endpoint is called");
+        call.abort();
     }
 }

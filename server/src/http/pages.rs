@@ -156,6 +156,7 @@ async fn run_action(
         SetPolicy,
         AddWebhook,
         RemoveWebhook,
+        ResumeWebhook,
         ResendDelivery,
     );
     let refusal: Result<(), AppError> =

@@ -16,7 +16,7 @@
 //!   `scripts/api-fuzz.sh` (schemathesis), and every parser under cargo-fuzz: `fuzz/`.
 
 use crate::helpers::{
-    Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, tessera_cli,
+    Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, soon, tessera_cli,
 };
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
@@ -49,6 +49,9 @@ on_both_backends!(
     a_double_submitted_rotation_kills_the_new_secret,
     viewers_rotate_their_tokens_but_cannot_delete_them,
     rotation_in_the_dashboard_shortens_the_lifetime,
+    webhook_ssrf_through_url_parser_differences,
+    the_delivery_log_tells_open_ports_from_closed,
+    a_removed_admins_webhook_keeps_receiving_events,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -802,4 +805,236 @@ mod with_email {
         let without_emails = seen.split(&invitation.body).collect::<String>();
         assert!(!without_emails.contains(&code), "the invitation code appears outside its email");
     }
+}
+/// The SSRF guard read the host with its own split of the authority while the HTTP client reads it by
+/// the WHATWG rules: a backslash before a colon after the port, a percent-encoded IPv4 host, full-width
+/// or IDNA-mapped digits passed the check and reached loopback. Now the URL is parsed once, with the
+/// client's parser, and the host it yields is the one checked: every spelling of loopback is refused at
+/// registration with a 422 that names the address, and nothing is stored. An endpoint that got in anyway
+/// (a row written by hand) is refused when delivering: nothing connects. Only loopback is used.
+async fn webhook_ssrf_through_url_parser_differences(app: TestApp) {
+    let owner = app.setup_owner().await;
+    let spellings = [
+        "https://127.0.0.1/",
+        "https://127.0.0.1\\@example.com/",
+        "https://example.com:443\\:80@127.0.0.1/",
+        "https://127.0.0.1:8443\\:443/",
+        "https://127.0.0.1\\:443/",
+        "https://127.0.0.1:8443\\.example.com/",
+        "https:\\\\127.0.0.1/",
+        "https://%31%32%37.0.0.1/",
+        "https://%31%32%37%2e%30%2e%30%2e%31/",
+        "https://127.1/",
+        "https://127.0.1/",
+        "https://0x7f.1/",
+        "https://0x7F.0.0.1/",
+        "https://0x7f000001/",
+        "https://2130706433/",
+        "https://0177.0.0.1/",
+        "https://0177.1/",
+        "https://017700000001/",
+        "https://127.0.0.1./",
+        "https://\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}/",
+        "https://127\u{3002}0\u{3002}0\u{3002}1/",
+        "https://127\u{ff0e}0\u{ff0e}0\u{ff0e}1/",
+        "https://127\u{ff61}0\u{ff61}0\u{ff61}1/",
+        "https://[::1]/",
+        "https://[0:0:0:0:0:0:0:1]/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://[0:0:0:0:0:ffff:7f00:1]/",
+        "https://[::ffff:7f00:1]/",
+        "https://[::127.0.0.1]/",
+        "https://[64:ff9b::127.0.0.1]/",
+        "https://[2002:7f00:1::]/",
+        "https://0/",
+        "https://0.0.0.0/",
+        "https://[::]/",
+        "https://localhost/",
+        "https://localhost./",
+        "https://LOCALHOST/",
+        "https://LocalHost../",
+        "https://localhost\u{3002}/",
+        "https://l\u{ff4f}calhost/",
+        "https://api.localhost/",
+        "https://127.0.0.1:443/",
+        "https://user@127.0.0.1/",
+        "https://example.com@127.0.0.1/",
+        "https://example.com%40127.0.0.1/",
+        "https://127.0.0.1#@example.com/",
+        "https://127.0.0.1?@example.com/",
+        " https://127.0.0.1/ ",
+        "HTTPS://127.0.0.1/",
+    ];
+    for url in spellings {
+        let refused = owner.add_webhook(url, "*").await.expect_err(url);
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", refused.message());
+        assert_eq!((refused.kind(), refused.field()), (ErrorKind::Invalid, Some("url")), "{url}");
+        assert!(refused.message().len() > 20, "{url}: a message that says what to fix");
+    }
+    let named = owner.add_webhook("https://%31%32%37.0.0.1/", "*").await.unwrap_err();
+    assert!(named.message().contains("127.0.0.1") && named.message().contains("own network"), "{}", named.message());
+    assert_eq!(app.count("webhooks").await, 0, "refused input changes nothing");
+    assert_eq!(app.count("audit_events WHERE event_type = 'webhook.created'").await, 0);
+
+    // Rows that got in anyway, pointing at a loopback listener: delivery refuses them, nothing connects.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let org = app.org("Acme").await;
+    for host in ["127.0.0.1", "0x7f.1", "2130706433", "[::ffff:127.0.0.1]", "%31%32%37.0.0.1", "localhost"] {
+        for scheme in ["https", "http"] {
+            sqlx::query(
+                "INSERT INTO webhooks (id, org_id, url, events, salt, created_at) VALUES ($1, $2, $3, '*', 'salt', 0)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(org.to_string())
+            .bind(format!("{scheme}://{host}:{port}/hooks"))
+            .execute(app.core.db.pool())
+            .await
+            .unwrap();
+        }
+    }
+    owner.create_token("ci", "30").await.unwrap();
+    let attempts = async || app.count("webhook_attempts").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while attempts().await < 12 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(attempts().await, 12, "every endpoint was tried");
+    let results: Vec<(Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT status, error FROM webhook_attempts").fetch_all(app.core.db.pool()).await.unwrap();
+    for (status, error) in results {
+        assert_eq!(status, None);
+        let error = error.unwrap_or_default();
+        assert!(error.contains("own network") || error.contains("https://"), "{error}");
+    }
+    let accepted = tokio::time::timeout(std::time::Duration::from_millis(300), listener.accept()).await;
+    assert!(accepted.is_err(), "an internal address was called");
+}
+
+/// The delivery log said "could not connect: Connection refused" for a closed port and something else
+/// ("request failed: invalid HTTP version", a timeout, an HTTP status) for an open one: with endpoints on
+/// internal addresses (where the operator allows them) it was a port scanner. Now every attempt without
+/// an HTTP answer reads the same, with no time taken.
+async fn the_delivery_log_tells_open_ports_from_closed(app: TestApp) {
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, |c| crate::support::notifying(c, None, 3_600_000)).await;
+    let owner = app.setup_owner().await;
+    let closed = {
+        let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        gone.local_addr().unwrap().port()
+    };
+    // An open port that speaks another protocol (an SSH banner), and one that hangs up at once.
+    let mut open = Vec::new();
+    for banner in [&b"SSH-2.0-OpenSSH_9.6\r\n"[..], &b""[..]] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        open.push(listener.local_addr().unwrap().port());
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let _ = socket.write_all(banner).await;
+                drop(socket);
+            }
+        });
+    }
+    for port in [closed, open[0], open[1]] {
+        owner.add_webhook(&format!("http://127.0.0.1:{port}/hooks"), "token.*").await.unwrap();
+    }
+    owner.create_token("ci", "30").await.unwrap();
+    let logs = async || {
+        let endpoints = owner.webhooks().await.unwrap().endpoints.unwrap();
+        endpoints.into_iter().map(|e| e.deliveries).collect::<Vec<_>>()
+    };
+    assert!(soon(async || logs().await.iter().all(|d| d.len() == 1)).await, "each endpoint was tried");
+    for log in logs().await {
+        let attempt = &log[0];
+        assert_eq!(attempt.status, None);
+        assert_eq!(attempt.error.as_deref(), Some(tessera_core::services::delivery::NO_ANSWER));
+        assert_eq!(attempt.duration_ms, 0, "no timing either");
+    }
+}
+
+/// An admin added a webhook endpoint, then was removed: the endpoint kept receiving the organization's
+/// events (member emails, addresses, token names). Now the endpoints a member added are paused when they
+/// are removed, leave or lose the admin role, in the same transaction (none of that change's events
+/// reaches them), the owners are emailed, and one click on "Resume" (no JavaScript needed) starts the
+/// deliveries again; events of the pause are not delivered.
+async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
+    use crate::support::{Receiver, SmtpSink, eventually, notifying};
+    let sink = SmtpSink::start().await;
+    let receiver = Receiver::start().await;
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, |c| notifying(c, Some(&sink), 1_000)).await;
+    let owner = app.setup_owner().await;
+    let admin = app.member("admin@example.com", "admin").await;
+    let added = admin.add_webhook(&receiver.url(), "*").await.unwrap();
+    receiver.configure(&added.secret, 0).await;
+    let before = owner.create_token("before", "30").await.unwrap();
+    assert!(eventually(|| receiver.accepted().len() == 1).await, "delivered while the admin is a member");
+    let settled =
+        async || soon(async || tessera_core::services::delivery::pending(&app.core).await.unwrap() == 0).await;
+
+    owner.remove_member(app.user_id("admin@example.com").await).await.unwrap();
+    let during = owner.create_token("during", "30").await.unwrap();
+    assert!(settled().await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let seen = receiver.deliveries();
+    assert_eq!(seen.len(), 1, "nothing after the removal, not even the removal itself: {seen:?}");
+    assert_eq!(seen[0].subject_id.as_deref(), Some(before.id.to_string().as_str()));
+
+    // The owners are told, the page shows it paused with a Resume button, the audit log has it.
+    assert!(
+        eventually(|| sink.to(OWNER).iter().any(|e| e.subject == "Webhook endpoints paused in Acme"
+            && e.body.contains(&receiver.url())
+            && e.body.contains("admin@example.com was removed from Acme")))
+        .await,
+        "{:?}",
+        sink.to(OWNER)
+    );
+    assert!(sink.to("admin@example.com").iter().all(|e| !e.subject.contains("paused")));
+    let endpoint = owner.webhooks().await.unwrap().endpoints.unwrap().remove(0);
+    assert!(endpoint.entry.paused_since.is_some());
+    let page = owner.get("/app/settings/webhooks").await.text().await.unwrap();
+    assert!(page.contains(&format!("aria-label=\"Resume {}\"", receiver.url())), "a Resume button");
+    assert!(page.contains("data-testid=\"webhook-paused\""));
+    assert_eq!(app.count("audit_events WHERE event_type = 'webhook.paused'").await, 1);
+    // Tokens can't resume endpoints; members can't either.
+    let member = app.member("member@example.com", "member").await;
+    let id = endpoint.entry.id.to_string();
+    let refused = member.call::<()>("/rpc/webhooks/resume", &[("id", &id)]).await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // One click, without JavaScript: deliveries flow again; the pause's events stay undelivered.
+    let resumed = owner.submit("/app/settings/webhooks", "/rpc/webhooks/resume", &[("id", &id)]).await;
+    assert_eq!(resumed.status(), StatusCode::OK);
+    assert!(resumed.text().await.unwrap().contains("data-testid=\"webhook-resumed\""));
+    assert!(owner.webhooks().await.unwrap().endpoints.unwrap()[0].entry.paused_since.is_none());
+    assert_eq!(app.count("audit_events WHERE event_type = 'webhook.resumed'").await, 1);
+    let after = owner.create_token("after", "30").await.unwrap();
+    assert!(eventually(|| receiver.accepted().len() == 2).await, "delivered after Resume");
+    let subjects: Vec<Option<String>> = receiver.deliveries().into_iter().map(|d| d.subject_id).collect();
+    assert_eq!(subjects, [Some(before.id.to_string()), Some(after.id.to_string())]);
+    assert!(!subjects.contains(&Some(during.id.to_string())));
+
+    // Leaving and losing the admin role pause too.
+    let demoted = app.member("admin2@example.com", "admin").await;
+    demoted.add_webhook("http://127.0.0.1:9/demoted", "token.created").await.unwrap();
+    let leaving = app.member("admin3@example.com", "admin").await;
+    leaving.add_webhook("http://127.0.0.1:9/left", "token.created").await.unwrap();
+    owner.change_role(app.user_id("admin2@example.com").await, "member").await.unwrap();
+    leaving.remove_member(app.user_id("admin3@example.com").await).await.unwrap();
+    let endpoints = owner.webhooks().await.unwrap().endpoints.unwrap();
+    let mut paused: Vec<(&str, Option<&str>)> = endpoints
+        .iter()
+        .filter(|e| e.entry.paused_since.is_some())
+        .map(|e| (e.entry.url.as_str(), e.entry.paused_reason.as_deref()))
+        .collect();
+    paused.sort();
+    assert_eq!(
+        paused,
+        [
+            ("http://127.0.0.1:9/demoted", Some("admin2@example.com is no longer an admin of Acme")),
+            ("http://127.0.0.1:9/left", Some("admin3@example.com left Acme")),
+        ]
+    );
+    assert!(eventually(|| sink.to(OWNER).iter().filter(|e| e.subject.contains("paused")).count() == 3).await);
 }
