@@ -7,6 +7,7 @@
 
 use crate::{
     config::{ApiCall, AuditCommand, CommonArgs, HeaderArgs, OrgCommand, TokensCommand, UserCommand},
+    http::api::handlers::RotatedToken,
     startup::{core_settings, open_core, secret_key_from_env},
 };
 use std::io::{BufRead, IsTerminal};
@@ -187,10 +188,16 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
     let request = match &call {
         ApiCall::Whoami => client.get(format!("{base}/api/v1/whoami")),
         ApiCall::Revoke => client.delete(format!("{base}/api/v1/tokens/current")),
-        ApiCall::Rotate { grace } => client
-            .post(format!("{base}/api/v1/tokens/current/rotate"))
-            .header("content-type", "application/json")
-            .body(serde_json::json!({ "grace": grace }).to_string()),
+        ApiCall::Rotate { grace, expires_in_days } => {
+            let mut body = serde_json::json!({ "grace": grace });
+            if let Some(days) = expires_in_days {
+                body["expires_in_days"] = (*days).into();
+            }
+            client
+                .post(format!("{base}/api/v1/tokens/current/rotate"))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+        }
     };
     let response = request
         .header(id_header, id.trim())
@@ -224,15 +231,62 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_owned))
             .unwrap_or(body);
-        return Err(format!("the API answered {status}: {message}"));
+        let hint = match call {
+            ApiCall::Rotate { .. } if status == reqwest::StatusCode::CONFLICT => {
+                " (TESSERA_TOKEN_ID and TESSERA_TOKEN_SECRET still hold the rotated token: switch to its \
+                 successor, the pair the first rotation printed)"
+            }
+            _ => "",
+        };
+        return Err(format!("the API answered {status}: {message}{hint}"));
     }
     match call {
-        ApiCall::Whoami | ApiCall::Rotate { .. } => {
+        ApiCall::Whoami => {
             let value: serde_json::Value =
                 serde_json::from_str(&body).map_err(|e| format!("unexpected answer: {e}"))?;
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or(body));
         }
+        ApiCall::Rotate { .. } => print_rotated(&body)?,
         ApiCall::Revoke => println!("the token is deleted and no longer works"),
     }
     Ok(())
+}
+
+/// The new pair as `export` lines on standard output (for `eval`), everything else on standard error.
+fn print_rotated(body: &str) -> Result<(), String> {
+    let rotated: RotatedToken = serde_json::from_str(body).map_err(|e| format!("unexpected answer: {e}"))?;
+    println!("export TESSERA_TOKEN_ID={}", shell_word(&rotated.id));
+    println!("export TESSERA_TOKEN_SECRET={}", shell_word(&rotated.secret));
+    eprintln!(
+        "Rotated {old}: the new token {new} expires at {expires}; the old secret works until {until}.\n\
+         The new secret is shown only this once: store both values where the old ones were \
+         (`eval \"$(tessera api rotate)\"` switches this shell to them). Running this again with the old \
+         pair is refused and changes nothing.",
+        old = rotated.replaces,
+        new = rotated.id,
+        expires = rotated.expires_at,
+        until = rotated.old_secret_valid_until,
+    );
+    Ok(())
+}
+
+/// A value a POSIX shell reads back as itself: bare when it is made of safe characters (Token IDs and
+/// secrets are), single-quoted otherwise, so an answer can never run a command through `eval`.
+fn shell_word(value: &str) -> String {
+    let safe = !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if safe { value.to_owned() } else { format!("'{}'", value.replace('\'', r"'\''")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn printed_values_are_read_back_as_themselves_by_a_shell() {
+        assert_eq!(shell_word("tsr_abcDEF123"), "tsr_abcDEF123");
+        assert_eq!(shell_word("0190-ab"), "0190-ab");
+        assert_eq!(shell_word("x; rm -rf ~"), "'x; rm -rf ~'");
+        assert_eq!(shell_word("it's $(id)"), r"'it'\''s $(id)'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

@@ -63,12 +63,20 @@ pub enum ApiCall {
     Whoami,
     /// Delete the token itself (when it has leaked).
     Revoke,
-    /// Replace the token with a new one (if the organization allows API rotation); prints the new
-    /// Token ID and Token Secret.
+    /// Replace the token with a new one (if the organization allows API rotation). Prints
+    /// `export TESSERA_TOKEN_ID=…` and `export TESSERA_TOKEN_SECRET=…` for the new pair on standard
+    /// output, so `eval "$(tessera api rotate)"` switches the shell to it; the rest goes to standard
+    /// error. A token rotates once: running it again with the old pair is refused (409) and changes
+    /// nothing.
     Rotate {
-        /// How long the current secret keeps working: none, 1h, 24h or 7d.
+        /// How long the current secret keeps working: none, 1h, 24h or 7d. With none, any later use of
+        /// the old secret (a retry too) counts as a leak and ends the new token as well.
         #[arg(long, default_value = "24h")]
         grace: String,
+        /// The new token's lifetime in days (1 to 365, within the organization's policy). It never
+        /// expires later than the current token; default: exactly when the current token expires.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=365))]
+        expires_in_days: Option<u16>,
     },
 }
 

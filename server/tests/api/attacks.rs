@@ -52,6 +52,7 @@ on_both_backends!(
     webhook_ssrf_through_url_parser_differences,
     the_delivery_log_tells_open_ports_from_closed,
     a_removed_admins_webhook_keeps_receiving_events,
+    a_retried_cli_rotation_kills_the_new_token,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -781,7 +782,8 @@ mod with_email {
             seen.push_str(&format!("{:?}", person.members().await));
             seen.push_str(&format!("{:?}", person.audit(&[]).await));
             seen.push_str(&format!("{:?}", person.webhooks().await));
-            for page in ["/app/settings/api", "/app/settings/webhooks", "/app/settings/audit", "/app/settings/members"] {
+            for page in ["/app/settings/api", "/app/settings/webhooks", "/app/settings/audit", "/app/settings/members"]
+            {
                 seen.push_str(&person.get(page).await.text().await.unwrap());
             }
         }
@@ -1037,4 +1039,65 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
         ]
     );
     assert!(eventually(|| sink.to(OWNER).iter().filter(|e| e.subject.contains("paused")).count() == 3).await);
+}
+
+/// `tessera api …` with a token pair in its environment, as a script runs it.
+fn cli_api(app: &TestApp, (id, secret): (&str, &str), args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["api", "--url", &app.url])
+        .args(args)
+        .env("TESSERA_TOKEN_ID", id)
+        .env("TESSERA_TOKEN_SECRET", secret)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Round 3, low: `tessera api rotate` run twice with the same environment (a retry) revoked the whole
+/// family, the successor it had just printed included, and printed JSON a script could not use. Now it
+/// prints `export` lines for the new pair (on standard output, the rest on standard error), and a second
+/// run with the old pair is refused with the server's message and changes nothing.
+async fn a_retried_cli_rotation_kills_the_new_token(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let member = app.member("dev@example.com", "member").await;
+    let created = member.token("ci").await;
+    let old = (created.id.to_string(), created.secret.clone());
+    let pair = (old.0.as_str(), old.1.as_str());
+
+    let first = cli_api(&app, pair, &["rotate", "--expires-in-days", "10"]);
+    let (stdout, stderr) = (String::from_utf8(first.stdout).unwrap(), String::from_utf8_lossy(&first.stderr));
+    assert!(first.status.success(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "only the export lines on standard output: {stdout}");
+    let new_id = lines[0].strip_prefix("export TESSERA_TOKEN_ID=").expect("the id line").to_owned();
+    let new_secret = lines[1].strip_prefix("export TESSERA_TOKEN_SECRET=").expect("the secret line").to_owned();
+    assert!(new_id != old.0 && new_secret.starts_with("tsr_"), "{stdout}");
+    assert!(stderr.contains("expires at") && stderr.contains("the old secret works until"), "{stderr}");
+    assert!(!stderr.contains(&new_secret), "the secret only where eval reads it");
+    let successor = Api { id: new_id.clone(), secret: new_secret.clone(), ..app.api(&created) };
+    let expires = successor.get::<serde_json::Value>(&format!("/api/v1/tokens/{new_id}")).await.unwrap();
+    let expires = tessera_core::time::Timestamp::parse_rfc3339(expires["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(expires, app.clock.now().plus_days(10), "--expires-in-days");
+
+    // `eval` in a shell switches it to the new pair.
+    let evaluated = std::process::Command::new("sh")
+        .args(["-c", "eval \"$ROTATED\" && printf '%s %s' \"$TESSERA_TOKEN_ID\" \"$TESSERA_TOKEN_SECRET\""])
+        .env("ROTATED", &stdout)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(evaluated.stdout).unwrap(), format!("{new_id} {new_secret}"));
+
+    // The retry, with the old environment: refused with the server's message, nothing printed or changed.
+    let retry = cli_api(&app, pair, &["rotate"]);
+    let stderr = String::from_utf8_lossy(&retry.stderr);
+    assert!(!retry.status.success());
+    assert!(retry.stdout.is_empty(), "no export lines for a refused rotation");
+    assert!(stderr.contains("409") && stderr.contains("already rotated") && stderr.contains(&new_id), "{stderr}");
+    let whoami = cli_api(&app, (&new_id, &new_secret), &["whoami"]);
+    assert!(whoami.status.success(), "{}", String::from_utf8_lossy(&whoami.stderr));
+    assert_eq!(successor.whoami().await.unwrap().role, "member");
+    assert_eq!(events_of(&app, "token.rotated").await, 1);
+    assert_eq!(events_of(&app, "token.exposed").await, 0);
+    assert_eq!(app.api(&created).whoami().await.unwrap().role, "member", "the old secret's grace goes on");
 }
