@@ -8,7 +8,7 @@
 use crate::{
     config::{ApiCall, AuditCommand, CommonArgs, HeaderArgs, OrgCommand, TokensCommand, UserCommand},
     http::api::handlers::RotatedToken,
-    startup::{core_settings, open_core, secret_key_from_env},
+    startup::{core_settings, open_database, secret_key_from_env},
 };
 use std::io::{BufRead, IsTerminal};
 use tessera_core::{
@@ -18,7 +18,11 @@ use tessera_core::{
         account::{Email, Password},
         org::{OrgName, Role},
     },
-    services::{accounts, audit, members, tokens},
+    keys,
+    services::{
+        accounts, audit, instance, members,
+        tokens::{self, Incident},
+    },
     time::{DAY_MS, Timestamp},
     verify::CacheMode,
 };
@@ -26,18 +30,16 @@ use tessera_core::{
 async fn open(common: &CommonArgs) -> Result<Core, String> {
     let data_dir = common.prepare_data_dir().map_err(|e| e.to_string())?;
     let url = common.database_url(&data_dir).map_err(|e| e.to_string())?;
-    let settings = core_settings(common).map_err(|e| e.to_string())?;
-    let key = secret_key_from_env();
-    let (core, _background) = open_core(
-        &common.db_options(url),
-        key.as_deref(),
-        &data_dir.join("secret.key"),
-        settings,
-        CacheMode::Off,
-        Clock::system(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let db = open_database(&common.db_options(url)).await.map_err(|e| e.to_string())?;
+    let mut settings = core_settings(common).map_err(|e| e.to_string())?;
+    // Email as the running server sends it: the same alerts as the dashboard's, queued in the outbox.
+    if let Some(mail) = instance::mail_settings(&db).await.map_err(|e| e.to_string())? {
+        settings.email = mail.email;
+        settings.links_base = mail.links_base;
+    }
+    let env_key = secret_key_from_env();
+    let key = keys::load(&db, env_key.as_deref(), &data_dir.join("secret.key")).await.map_err(|e| e.to_string())?;
+    let (core, _background) = Core::new(db, Clock::system(), key, settings, CacheMode::Off);
     Ok(core)
 }
 
@@ -113,27 +115,24 @@ pub async fn org(common: &CommonArgs, command: OrgCommand) -> Result<(), String>
 
 pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), String> {
     let core = open(common).await?;
-    let revoked = match command {
+    let (org, incident_of) = match &command {
         TokensCommand::RevokeMember { org, email: raw } => {
-            let org_id = members::find_org(&core, &org).await.map_err(|e| e.to_string())?;
-            let user = accounts::find_user(&core, &email(&raw)?).await.map_err(|e| e.to_string())?;
-            tokens::operator_revoke(&core, org_id, Some(user)).await.map_err(|e| e.to_string())?
+            let user = accounts::find_user(&core, &email(raw)?).await.map_err(|e| e.to_string())?;
+            (org, Incident::Member(user))
         }
-        TokensCommand::RevokeAll { org, confirm } => {
-            let org_id = members::find_org(&core, &org).await.map_err(|e| e.to_string())?;
-            let name = tessera_core::store::orgs::name_of(core.db.pool(), org_id)
-                .await
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default();
-            if confirm.trim() != name {
-                return Err(format!("--confirm must be the organization's exact name ({name})"));
-            }
-            tokens::operator_revoke(&core, org_id, None).await.map_err(|e| e.to_string())?
-        }
+        TokensCommand::RevokeAll { org, confirm } => (org, Incident::Organization { confirmation: confirm }),
     };
+    let org_id = members::find_org(&core, org).await.map_err(|e| e.to_string())?;
+    let revoked = tokens::operator_revoke(&core, org_id, incident_of).await.map_err(|e| match incident_of {
+        Incident::Organization { .. } if e.field() == Some("confirm") => format!("--confirm: {e}"),
+        _ => e.to_string(),
+    })?;
     println!("{} token{} revoked", revoked.len(), if revoked.len() == 1 { "" } else { "s" });
     for id in revoked {
         println!("{id}");
+    }
+    if core.settings.email {
+        eprintln!("Their creators are emailed, as when it is done in the dashboard (the running server sends it).");
     }
     Ok(())
 }

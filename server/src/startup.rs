@@ -260,6 +260,8 @@ impl Application {
         let (core, background) =
             open_core(&config.database, config.secret_key.as_deref(), &config.key_file(), settings, cache, clock)
                 .await?;
+        // The command line reads them, to queue the same emails as the dashboard, with the same links.
+        tessera_core::services::instance::record_mail_settings(&core).await.map_err(StartupError::Core)?;
         let setup = if is_loopback_only(addr)
             || !tessera_core::services::accounts::needs_setup(&core).await.map_err(StartupError::Core)?
         {

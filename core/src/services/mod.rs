@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authenticate;
 pub mod delivery;
 pub mod housekeeping;
+pub mod instance;
 pub mod members;
 pub mod notify;
 pub mod policy;

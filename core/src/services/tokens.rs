@@ -530,30 +530,22 @@ pub(crate) async fn revoke_all_in(
     Ok(revoked.iter().map(|r| r.id).collect())
 }
 
+/// Whose tokens an incident ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Incident<'a> {
+    /// Every token one member created in the organization.
+    Member(UserId),
+    /// Every token of the organization, confirmed by typing the organization's exact name.
+    Organization { confirmation: &'a str },
+}
+
 /// Incident response: every token one member created in the organization stops working, on every
 /// instance, before this returns.
 pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) -> Result<Vec<TokenId>, Error> {
     caller.require(Action::RevokeMemberTokens)?;
     require_current(caller)?;
-    let now = core.clock.now();
-    let mut tx = core.db.begin_write().await?;
-    if store::orgs::role_of(&mut *tx, caller.org_id(), member).await?.is_none() {
-        return Err(Error::not_found("That member"));
-    }
-    let recorder = Recorder::for_caller(caller, now);
-    let revoked = revoke_all_in(
-        core,
-        &mut tx,
-        &recorder,
-        (caller.org_id(), &caller.member.org_name),
-        Some(member),
-        RevokeReason::MemberTokensRevoked,
-        true,
-    )
-    .await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
-    tracing::warn!(org = %caller.org_id(), member = %member, by = %caller.user_id(), revoked = revoked.len(), "member's tokens revoked");
-    Ok(revoked)
+    let recorder = Recorder::for_caller(caller, core.clock.now());
+    revoke_for_incident(core, &recorder, Incident::Member(member)).await
 }
 
 /// Incident response: every token of the organization stops working. The organization's name must be
@@ -561,40 +553,51 @@ pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) 
 pub async fn revoke_org_tokens(core: &Core, caller: &Caller, confirmation: &str) -> Result<Vec<TokenId>, Error> {
     caller.require(Action::RevokeAllTokens)?;
     require_current(caller)?;
-    if confirmation.trim() != caller.member.org_name {
-        return Err(Error::invalid(
-            "confirm",
-            format!("Type the organization's name, {}, to confirm.", caller.member.org_name),
-        ));
-    }
-    let now = core.clock.now();
-    let mut tx = core.db.begin_write().await?;
-    let recorder = Recorder::for_caller(caller, now);
-    let revoked = revoke_all_in(
-        core,
-        &mut tx,
-        &recorder,
-        (caller.org_id(), &caller.member.org_name),
-        None,
-        RevokeReason::OrganizationTokensRevoked,
-        true,
-    )
-    .await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
-    tracing::warn!(org = %caller.org_id(), by = %caller.user_id(), revoked = revoked.len(), "every token of the organization revoked");
-    Ok(revoked)
+    let recorder = Recorder::for_caller(caller, core.clock.now());
+    revoke_for_incident(core, &recorder, Incident::Organization { confirmation }).await
 }
 
-/// Operator (CLI): the same incident tools without a member acting.
-pub async fn operator_revoke(core: &Core, org_id: OrgId, creator: Option<UserId>) -> Result<Vec<TokenId>, Error> {
-    let now = core.clock.now();
-    let reason =
-        if creator.is_some() { RevokeReason::MemberTokensRevoked } else { RevokeReason::OrganizationTokensRevoked };
+/// Operator (CLI): the same actions without a member acting, through the same path: the same checks,
+/// audit events and emails (queued in the outbox, sent by the running server).
+pub async fn operator_revoke(core: &Core, org_id: OrgId, incident: Incident<'_>) -> Result<Vec<TokenId>, Error> {
+    revoke_for_incident(core, &Recorder::operator(org_id, core.clock.now()), incident).await
+}
+
+/// The one path of both incident actions, whoever acts: checks, revocations, one audit event per token,
+/// an email to each creator other than the one acting, all in one transaction.
+async fn revoke_for_incident(
+    core: &Core,
+    recorder: &Recorder<'_>,
+    incident: Incident<'_>,
+) -> Result<Vec<TokenId>, Error> {
+    let org_id = recorder.org_id;
     let mut tx = core.db.begin_write().await?;
-    let recorder = Recorder::operator(org_id, now);
-    let org_name = store::orgs::name_of(&mut *tx, org_id).await?.unwrap_or_default();
-    let revoked = revoke_all_in(core, &mut tx, &recorder, (org_id, &org_name), creator, reason, true).await?;
+    let org_name =
+        store::orgs::name_of(&mut *tx, org_id).await?.ok_or_else(|| Error::not_found("That organization"))?;
+    let (creator, reason) = match incident {
+        Incident::Member(member) => {
+            if store::orgs::role_of(&mut *tx, org_id, member).await?.is_none() {
+                return Err(Error::not_found("That member"));
+            }
+            (Some(member), RevokeReason::MemberTokensRevoked)
+        }
+        Incident::Organization { confirmation } => {
+            if confirmation.trim() != org_name {
+                return Err(Error::invalid(
+                    "confirm",
+                    format!("Type the organization's name, {org_name}, to confirm."),
+                ));
+            }
+            (None, RevokeReason::OrganizationTokensRevoked)
+        }
+    };
+    let revoked = revoke_all_in(core, &mut tx, recorder, (org_id, &org_name), creator, reason, true).await?;
     commit_and_forget(core, tx, Invalidation::All).await?;
+    let by = match recorder.actor {
+        super::audit::Actor::Member { member, .. } => member.user_id.to_string(),
+        _ => "operator".to_owned(),
+    };
+    tracing::warn!(org = %org_id, member = ?creator, %by, revoked = revoked.len(), "tokens revoked (incident response)");
     Ok(revoked)
 }
 

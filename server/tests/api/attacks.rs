@@ -53,6 +53,7 @@ on_both_backends!(
     the_delivery_log_tells_open_ports_from_closed,
     a_removed_admins_webhook_keeps_receiving_events,
     a_retried_cli_rotation_kills_the_new_token,
+    the_cli_revokes_a_members_tokens_without_telling_them,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -1100,4 +1101,54 @@ async fn a_retried_cli_rotation_kills_the_new_token(app: TestApp) {
     assert_eq!(events_of(&app, "token.rotated").await, 1);
     assert_eq!(events_of(&app, "token.exposed").await, 0);
     assert_eq!(app.api(&created).whoami().await.unwrap().role, "member", "the old secret's grace goes on");
+}
+
+/// Round 3, low: `tessera tokens revoke-member` revoked a member's tokens without the email the
+/// dashboard's "Revoke tokens" sends (the command line's core had email off). Both take one path now; the
+/// command line queues the alert in the outbox with the revocation, and the running server sends it.
+async fn the_cli_revokes_a_members_tokens_without_telling_them(app: TestApp) {
+    use crate::support::{SmtpSink, eventually, notifying};
+    let sink = SmtpSink::start().await;
+    let db = app.stop().await;
+    // The system clock, as the command line's: what it queues is due for the server at once.
+    let clock = tessera_core::clock::Clock::system();
+    let app = TestApp::spawn_with_clock(db, clock, |c| notifying(c, Some(&sink), 1_000)).await;
+    let _owner = app.setup_owner().await;
+    let admin = app.member("admin@example.com", "admin").await;
+    let dev = app.member("dev@example.com", "member").await;
+    let dev_id = app.user_id("dev@example.com").await;
+    let alerts = || sink.to("dev@example.com");
+
+    // The dashboard's "Revoke tokens".
+    let _ = (dev.token("one").await, dev.token("two").await);
+    assert_eq!(admin.revoke_member_tokens(dev_id).await.unwrap(), 2);
+    assert!(eventually(|| alerts().len() == 1).await, "the dashboard's email");
+    // The same action at the command line.
+    let left = [dev.token("three").await, dev.token("four").await];
+    let args = ["tokens", "revoke-member", "--org", "Acme", "--email", "dev@example.com"];
+    let out = tessera_cli(&app.db, &args, "", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for token in &left {
+        assert_eq!(app.api(token).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    }
+    assert!(eventually(|| alerts().len() == 2).await, "the command line's email: {:?}", alerts());
+
+    // The same email, but for the time it happened.
+    let without_time = |body: &str| {
+        let (before, rest) = body.split_once(" there at ").expect("the time of the revocation");
+        format!("{before} there at <time>{}", &rest[rest.find(". ").expect("the end of the time")..])
+    };
+    let (dashboard, cli) = (&alerts()[0], &alerts()[1]);
+    assert_eq!((&cli.from, &cli.to, &cli.subject), (&dashboard.from, &dashboard.to, &dashboard.subject));
+    assert_eq!(cli.subject, "Your API tokens in Acme were revoked");
+    assert_eq!(without_time(&cli.body), without_time(&dashboard.body));
+    // The audit trail tells the two apart.
+    assert_eq!(events_of(&app, "token.revoked").await, 4);
+    let by_operator: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE event_type = 'token.revoked' AND actor_kind = 'operator'",
+    )
+    .fetch_one(app.core.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(by_operator, 2);
 }
