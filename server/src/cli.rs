@@ -3,7 +3,8 @@
 //! prompt or the environment, never from arguments (which others on the machine can read).
 //!
 //! Administration builds only what it uses: the database, the key and the core's services; no web
-//! state, no background tasks.
+//! state, no background tasks. It works on an existing installation and never sets one up: run from
+//! the wrong directory, it says where it looked instead of creating a new database and key there.
 
 use crate::{
     config::{ApiCall, AuditCommand, CommonArgs, HeaderArgs, OrgCommand, TokensCommand, UserCommand},
@@ -28,8 +29,8 @@ use tessera_core::{
 };
 
 async fn open(common: &CommonArgs) -> Result<Core, String> {
-    let data_dir = common.prepare_data_dir().map_err(|e| e.to_string())?;
-    let url = common.database_url(&data_dir).map_err(|e| e.to_string())?;
+    let env_key = secret_key_from_env();
+    let (data_dir, url) = common.existing_installation(env_key.is_some()).map_err(|e| e.to_string())?;
     let db = open_database(&common.db_options(url)).await.map_err(|e| e.to_string())?;
     let mut settings = core_settings(common).map_err(|e| e.to_string())?;
     // Email as the running server sends it: the same alerts as the dashboard's, queued in the outbox.
@@ -37,7 +38,6 @@ async fn open(common: &CommonArgs) -> Result<Core, String> {
         settings.email = mail.email;
         settings.links_base = mail.links_base;
     }
-    let env_key = secret_key_from_env();
     let key = keys::load(&db, env_key.as_deref(), &data_dir.join("secret.key")).await.map_err(|e| e.to_string())?;
     let (core, _background) = Core::new(db, Clock::system(), key, settings, CacheMode::Off);
     Ok(core)
@@ -64,7 +64,7 @@ fn email(raw: &str) -> Result<Email, String> {
 }
 
 pub fn setup_code(common: &CommonArgs) -> Result<(), String> {
-    let data_dir = common.prepare_data_dir().map_err(|e| e.to_string())?;
+    let data_dir = common.existing_data_dir().map_err(|e| e.to_string())?;
     let code = crate::startup::setup_code(&data_dir).map_err(|e| e.to_string())?;
     println!("{code}");
     eprintln!(
@@ -77,15 +77,15 @@ pub async fn user(common: &CommonArgs, command: UserCommand) -> Result<(), Strin
     match command {
         UserCommand::Create { email: raw } => {
             let email = email(&raw)?;
-            let password = read_password()?;
             let core = open(common).await?;
+            let password = read_password()?;
             let id = accounts::create_user(&core, &email, &password).await.map_err(|e| e.to_string())?;
             println!("created account {email} ({id})");
         }
         UserCommand::ResetPassword { email: raw } => {
             let email = email(&raw)?;
-            let password = read_password()?;
             let core = open(common).await?;
+            let password = read_password()?;
             accounts::reset_password(&core, &email, &password).await.map_err(|e| e.to_string())?;
             println!("password of {email} changed; its sessions have ended");
         }

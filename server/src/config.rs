@@ -154,7 +154,8 @@ pub enum AuditCommand {
 /// Where the data lives. Shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// Directory for the SQLite database and the server key; created on first start.
+    /// Directory for the SQLite database and the server key; created on first start (by `serve` and
+    /// `migrate` only: the other commands need an existing one).
     #[arg(long, env = "TESSERA_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// `postgres://user:password@host/db` for PostgreSQL; default: the SQLite file tessera.db in the data directory.
@@ -283,6 +284,17 @@ pub enum ConfigError {
     #[error("the data directory {path} is not usable ({reason}); choose another with --data-dir or TESSERA_DATA_DIR")]
     DataDir { path: String, reason: String },
     #[error(
+        "the data directory {0} does not exist. Point at the server's with --data-dir or TESSERA_DATA_DIR (it holds the \
+         SQLite database and the server key; with --database-url and TESSERA_SECRET_KEY none is needed). Nothing was \
+         created: only `tessera serve` and `tessera migrate` set up a new installation"
+    )]
+    NoDataDir(String),
+    #[error(
+        "there is no database at {0}. Point at the server's with --data-dir or TESSERA_DATA_DIR, or --database-url or \
+         TESSERA_DATABASE_URL. Nothing was created: only `tessera serve` and `tessera migrate` set up a new installation"
+    )]
+    NoDatabase(String),
+    #[error(
         "the database URL {url} is not valid: {reason}; set --database-url or TESSERA_DATABASE_URL to sqlite://path/to/file.db or postgres://user@host/db"
     )]
     DatabaseUrl { url: String, reason: String },
@@ -316,6 +328,33 @@ impl CommonArgs {
         std::fs::write(&probe, b"").map_err(|e| fail(format!("cannot write: {e}")))?;
         let _ = std::fs::remove_file(probe);
         Ok(path.clone())
+    }
+
+    /// For commands that administer an installation: its data directory (when the key or the database is
+    /// read from it) and its database must exist already. Run from the wrong directory, a command says so
+    /// instead of setting up a new, empty installation there. Returns the data directory and database URL.
+    pub fn existing_installation(&self, key_in_env: bool) -> Result<(PathBuf, String), ConfigError> {
+        let dir = &self.data_dir;
+        let url = self.database_url(dir)?;
+        let url_given = self.database_url.as_deref().is_some_and(|u| !u.trim().is_empty());
+        if (!key_in_env || !url_given) && !dir.is_dir() {
+            return Err(ConfigError::NoDataDir(shown(dir)));
+        }
+        if let Some(file) = sqlite_file(&url)
+            && !file.is_file()
+        {
+            return Err(ConfigError::NoDatabase(shown(&file)));
+        }
+        Ok((dir.clone(), url))
+    }
+
+    /// The data directory for commands that keep files in it (the setup code): it must exist.
+    pub fn existing_data_dir(&self) -> Result<PathBuf, ConfigError> {
+        if self.data_dir.is_dir() {
+            Ok(self.data_dir.clone())
+        } else {
+            Err(ConfigError::NoDataDir(shown(&self.data_dir)))
+        }
     }
 
     /// The database URL: the one given, or the SQLite file in the data directory.
@@ -356,6 +395,22 @@ impl CommonArgs {
             statement_timeout: Duration::from_secs(self.db_statement_timeout.max(1)),
         }
     }
+}
+
+/// A path as given, and where it leads from the current directory when it is relative.
+fn shown(path: &std::path::Path) -> String {
+    match std::path::absolute(path) {
+        Ok(absolute) if absolute != path => format!("{} ({})", path.display(), absolute.display()),
+        _ => path.display().to_string(),
+    }
+}
+
+/// The file of a `sqlite:` URL (`sqlite://path/to/file.db?mode=rwc` → `path/to/file.db`).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty()).then(|| PathBuf::from(path))
 }
 
 impl HeaderArgs {
@@ -428,6 +483,14 @@ mod tests {
         }
         let err = common(Some("postgres://u:hunter2@h:x/db")).database_url(dir).unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_files_of_urls() {
+        assert_eq!(sqlite_file("sqlite:///tmp/x/tessera.db?mode=rwc"), Some("/tmp/x/tessera.db".into()));
+        assert_eq!(sqlite_file("sqlite://./data/tessera.db"), Some("./data/tessera.db".into()));
+        assert_eq!(sqlite_file("sqlite:tessera.db"), Some("tessera.db".into()));
+        assert_eq!(sqlite_file("postgres://u@h/db"), None);
     }
 
     #[test]

@@ -54,6 +54,7 @@ on_both_backends!(
     a_removed_admins_webhook_keeps_receiving_events,
     a_retried_cli_rotation_kills_the_new_token,
     the_cli_revokes_a_members_tokens_without_telling_them,
+    the_cli_creates_a_database_where_it_was_not_asked,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -1151,4 +1152,92 @@ async fn the_cli_revokes_a_members_tokens_without_telling_them(app: TestApp) {
     .await
     .unwrap();
     assert_eq!(by_operator, 2);
+}
+
+/// `tessera …` run in `dir` with only the given `TESSERA_*` variables (none inherited).
+fn cli_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    use std::io::Write;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command.current_dir(dir).args(args).env("RUST_LOG", "warn");
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("TESSERA_")) {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(b"a password of some length\n");
+    child.wait_with_output().unwrap()
+}
+
+/// Every entry under `dir`, recursively.
+fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(entries(&path));
+        }
+        found.push(path);
+    }
+    found
+}
+
+/// Round 3, low: an administration command run from another directory silently created `./data` with a
+/// new database and a new `secret.key` (and worked on them). Now every command but `serve` and `migrate`
+/// needs an existing installation, says where it looked and how to point at the right one, and creates
+/// nothing.
+async fn the_cli_creates_a_database_where_it_was_not_asked(app: TestApp) {
+    app.setup_owner().await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 7] = [
+        &["user", "create", "--email", "new@example.com"],
+        &["user", "reset-password", "--email", OWNER],
+        &["org", "create", "--name", "Other", "--owner", OWNER],
+        &["org", "add-member", "--org", "Acme", "--email", OWNER],
+        &["tokens", "revoke-member", "--org", "Acme", "--email", OWNER],
+        &["audit", "export", "--org", "Acme"],
+        &["setup-code"],
+    ];
+    let refused = |out: &std::process::Output, says: &[&str]| {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for words in says {
+            assert!(stderr.contains(words), "{words:?} not in {stderr}");
+        }
+    };
+    // Nothing set: the default ./data does not exist here.
+    let data = elsewhere.path().join("data");
+    for args in commands {
+        let out = cli_in(elsewhere.path(), args, &[]);
+        refused(&out, &["data directory ./data", &data.display().to_string(), "--data-dir", "TESSERA_DATA_DIR"]);
+        assert!(entries(elsewhere.path()).is_empty(), "{args:?} created {:?}", entries(elsewhere.path()));
+    }
+    // The right database, but the key would have been read from a data directory that isn't there.
+    let url = app.db.url.as_str();
+    let out = cli_in(elsewhere.path(), &["audit", "export", "--org", "Acme"], &[("TESSERA_DATABASE_URL", url)]);
+    refused(&out, &["data directory ./data", "TESSERA_SECRET_KEY"]);
+    // An existing directory without a database: not made into one.
+    let empty = elsewhere.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let dir = empty.to_str().unwrap();
+    for args in commands.iter().filter(|args| args[0] != "setup-code") {
+        let out = cli_in(elsewhere.path(), args, &[("TESSERA_DATA_DIR", dir)]);
+        refused(&out, &["no database at", &empty.join("tessera.db").display().to_string(), "--database-url"]);
+        assert_eq!(entries(elsewhere.path()), vec![empty.clone()], "{args:?} created files");
+    }
+    // Pointed at the server's installation, it works, from anywhere, and still creates nothing here.
+    let server_dir = app.db.data_dir.path().to_str().unwrap();
+    let key = std::fs::read_to_string(app.db.data_dir.path().join("secret.key")).unwrap();
+    let right: &[(&str, &str)] = match app.db.backend {
+        crate::helpers::Backend::Sqlite => &[("TESSERA_DATA_DIR", server_dir)],
+        crate::helpers::Backend::Postgres => &[("TESSERA_DATABASE_URL", url), ("TESSERA_SECRET_KEY", key.trim())],
+    };
+    let out = cli_in(elsewhere.path(), &["audit", "export", "--org", "Acme"], right);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(entries(elsewhere.path()), vec![empty.clone()]);
 }
