@@ -6,6 +6,10 @@
 //! state, no background tasks. It works on an existing installation and never sets one up: run from
 //! the wrong directory, it says where it looked instead of creating a new database and key there.
 
+mod output;
+
+pub use output::{LogToStderr, Stop, line, note};
+
 use crate::{
     config::{ApiCall, AuditCommand, CommonArgs, HeaderArgs, OrgCommand, TokensCommand, UserCommand},
     http::api::handlers::RotatedToken,
@@ -63,57 +67,57 @@ fn email(raw: &str) -> Result<Email, String> {
     Email::parse(raw).map_err(|e| format!("--email: {e}"))
 }
 
-pub fn setup_code(common: &CommonArgs) -> Result<(), String> {
+pub fn setup_code(common: &CommonArgs) -> Result<(), Stop> {
     let data_dir = common.existing_data_dir().map_err(|e| e.to_string())?;
     let code = crate::startup::setup_code(&data_dir).map_err(|e| e.to_string())?;
-    println!("{code}");
-    eprintln!(
-        "Enter this code on the setup page. It is needed only while setup is open on a server listening beyond this machine."
+    output::line(code)?;
+    output::note(
+        "Enter this code on the setup page. It is needed only while setup is open on a server listening beyond this machine.",
     );
     Ok(())
 }
 
-pub async fn user(common: &CommonArgs, command: UserCommand) -> Result<(), String> {
+pub async fn user(common: &CommonArgs, command: UserCommand) -> Result<(), Stop> {
     match command {
         UserCommand::Create { email: raw } => {
             let email = email(&raw)?;
             let core = open(common).await?;
             let password = read_password()?;
             let id = accounts::create_user(&core, &email, &password).await.map_err(|e| e.to_string())?;
-            println!("created account {email} ({id})");
+            output::line(format_args!("created account {email} ({id})"))?;
         }
         UserCommand::ResetPassword { email: raw } => {
             let email = email(&raw)?;
             let core = open(common).await?;
             let password = read_password()?;
             accounts::reset_password(&core, &email, &password).await.map_err(|e| e.to_string())?;
-            println!("password of {email} changed; its sessions have ended");
+            output::line(format_args!("password of {email} changed; its sessions have ended"))?;
         }
     }
     Ok(())
 }
 
-pub async fn org(common: &CommonArgs, command: OrgCommand) -> Result<(), String> {
+pub async fn org(common: &CommonArgs, command: OrgCommand) -> Result<(), Stop> {
     let core = open(common).await?;
     match command {
         OrgCommand::Create { name, owner } => {
             let name = OrgName::parse(&name).map_err(|e| format!("--name: {e}"))?;
             let owner = accounts::find_user(&core, &email(&owner)?).await.map_err(|e| e.to_string())?;
             let id = members::operator_create_org(&core, &name, owner).await.map_err(|e| e.to_string())?;
-            println!("created organization {name} ({id})");
+            output::line(format_args!("created organization {name} ({id})"))?;
         }
         OrgCommand::AddMember { org, email: raw, role } => {
             let role: Role = role.parse().map_err(|e: String| format!("--role: {e}"))?;
             let org_id = members::find_org(&core, &org).await.map_err(|e| e.to_string())?;
             let user = accounts::find_user(&core, &email(&raw)?).await.map_err(|e| e.to_string())?;
             members::operator_add_member(&core, org_id, user, role).await.map_err(|e| e.to_string())?;
-            println!("added {raw} to {org} as {role}");
+            output::line(format_args!("added {raw} to {org} as {role}"))?;
         }
     }
     Ok(())
 }
 
-pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), String> {
+pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), Stop> {
     let core = open(common).await?;
     let (org, incident_of) = match &command {
         TokensCommand::RevokeMember { org, email: raw } => {
@@ -127,14 +131,11 @@ pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), S
         Incident::Organization { .. } if e.field() == Some("confirm") => format!("--confirm: {e}"),
         _ => e.to_string(),
     })?;
-    println!("{} token{} revoked", revoked.len(), if revoked.len() == 1 { "" } else { "s" });
-    for id in revoked {
-        println!("{id}");
-    }
     if core.settings.email {
-        eprintln!("Their creators are emailed, as when it is done in the dashboard (the running server sends it).");
+        output::note("Their creators are emailed, as when it is done in the dashboard (the running server sends it).");
     }
-    Ok(())
+    output::line(format_args!("{} token{} revoked", revoked.len(), if revoked.len() == 1 { "" } else { "s" }))?;
+    output::lines(revoked)
 }
 
 /// `2026-01-01T00:00:00Z`, or `30d` for 30 days back.
@@ -152,22 +153,17 @@ fn since(raw: Option<&str>, now: Timestamp) -> Result<Timestamp, String> {
     }
 }
 
-pub async fn audit(common: &CommonArgs, command: AuditCommand) -> Result<(), String> {
+pub async fn audit(common: &CommonArgs, command: AuditCommand) -> Result<(), Stop> {
     let core = open(common).await?;
     match command {
         AuditCommand::Export { org, since: raw } => {
             let org_id = members::find_org(&core, &org).await.map_err(|e| e.to_string())?;
             let since = since(raw.as_deref(), core.clock.now())?;
-            use std::io::Write;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let count = audit::export(&core, org_id, since, |line| {
-                let _ = writeln!(out, "{line}");
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            drop(out);
-            eprintln!("{count} events");
+            let mut events = Vec::new();
+            let count =
+                audit::export(&core, org_id, since, |line| events.push(line)).await.map_err(|e| e.to_string())?;
+            output::lines(events)?;
+            output::note(format_args!("{count} events"));
         }
     }
     Ok(())
@@ -177,7 +173,7 @@ pub async fn audit(common: &CommonArgs, command: AuditCommand) -> Result<(), Str
 const WARN_DAYS: i64 = tessera_core::domain::token::EXPIRING_SOON_DAYS;
 
 /// Calls the API with the token from the environment and prints the answer.
-pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), String> {
+pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), Stop> {
     let id = std::env::var("TESSERA_TOKEN_ID").map_err(|_| "set TESSERA_TOKEN_ID to the Token ID".to_owned())?;
     let secret =
         std::env::var("TESSERA_TOKEN_SECRET").map_err(|_| "set TESSERA_TOKEN_SECRET to the Token Secret".to_owned())?;
@@ -206,23 +202,8 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
         .await
         .map_err(|e| format!("could not reach {base}: {e}"))?;
     let status = response.status();
-    if let Some(expires) = response
-        .headers()
-        .get("x-tessera-token-expires-at")
-        .and_then(|v| v.to_str().ok())
-        .and_then(Timestamp::parse_rfc3339)
-    {
-        let now = Clock::system().now();
-        if expires.millis() - now.millis() < WARN_DAYS * DAY_MS
-            && !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. })
-        {
-            let when = if expires <= now {
-                format!("'s expiry ({}) has passed by this machine's clock", expires.rfc3339())
-            } else {
-                format!(" {} ({})", tessera_core::time::expires_phrase(expires, now), expires.rfc3339())
-            };
-            eprintln!("warning: this token{when}; rotate it with `tessera api rotate` or create a new one");
-        }
+    if !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. }) {
+        warn_if_expiring(response.headers());
     }
     let body = response.text().await.unwrap_or_default();
     if !status.is_success() {
@@ -230,33 +211,58 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_owned))
             .unwrap_or(body);
-        let hint = match call {
-            ApiCall::Rotate { .. } if status == reqwest::StatusCode::CONFLICT => {
-                " (TESSERA_TOKEN_ID and TESSERA_TOKEN_SECRET still hold the rotated token: switch to its \
-                 successor, the pair the first rotation printed)"
-            }
-            _ => "",
-        };
-        return Err(format!("the API answered {status}: {message}{hint}"));
+        return Err(format!("the API answered {status}: {message}").into());
     }
     match call {
         ApiCall::Whoami => {
             let value: serde_json::Value =
                 serde_json::from_str(&body).map_err(|e| format!("unexpected answer: {e}"))?;
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or(body));
+            output::line(serde_json::to_string_pretty(&value).unwrap_or(body))?;
         }
         ApiCall::Rotate { .. } => print_rotated(&body)?,
-        ApiCall::Revoke => println!("the token is deleted and no longer works"),
+        ApiCall::Revoke => output::line("the token is deleted and no longer works")?,
     }
     Ok(())
 }
 
+/// A warning on standard error when the token expires within a week (as `gh` does).
+fn warn_if_expiring(headers: &reqwest::header::HeaderMap) {
+    let expiry = headers.get("x-tessera-token-expires-at").and_then(|v| v.to_str().ok());
+    let Some(expires) = expiry.and_then(Timestamp::parse_rfc3339) else { return };
+    let now = Clock::system().now();
+    if expires.millis() - now.millis() >= WARN_DAYS * DAY_MS {
+        return;
+    }
+    let when = if expires <= now {
+        format!("'s expiry ({}) has passed by this machine's clock", expires.rfc3339())
+    } else {
+        format!(" {} ({})", tessera_core::time::expires_phrase(expires, now), expires.rfc3339())
+    };
+    output::note(format_args!("warning: this token{when}; rotate it with `tessera api rotate` or create a new one"));
+}
+
 /// The new pair as `export` lines on standard output (for `eval`), everything else on standard error.
-fn print_rotated(body: &str) -> Result<(), String> {
+/// The rotation has happened: if the pair can't be printed, that is a failure, said on standard error.
+fn print_rotated(body: &str) -> Result<(), Stop> {
     let rotated: RotatedToken = serde_json::from_str(body).map_err(|e| format!("unexpected answer: {e}"))?;
-    println!("export TESSERA_TOKEN_ID={}", shell_word(&rotated.id));
-    println!("export TESSERA_TOKEN_SECRET={}", shell_word(&rotated.secret));
-    eprintln!(
+    let exports = [
+        format!("export TESSERA_TOKEN_ID={}", shell_word(&rotated.id)),
+        format!("export TESSERA_TOKEN_SECRET={}", shell_word(&rotated.secret)),
+    ];
+    if let Err(stop) = output::lines(exports) {
+        let why = match stop {
+            Stop::ReaderGone => "standard output was closed".to_owned(),
+            Stop::Failed(e) => e,
+        };
+        return Err(Stop::Failed(format!(
+            "the token was rotated, but its successor {new} could not be printed ({why}); its secret is lost. The old \
+             secret works until {until}: before then, create a new token in the dashboard and delete {new} (that \
+             ends the old secret too)",
+            new = rotated.id,
+            until = rotated.old_secret_valid_until,
+        )));
+    }
+    output::note(format_args!(
         "Rotated {old}: the new token {new} expires at {expires}; the old secret works until {until}.\n\
          The new secret is shown only this once: store both values where the old ones were \
          (`eval \"$(tessera api rotate)\"` switches this shell to them). Running this again with the old \
@@ -265,7 +271,7 @@ fn print_rotated(body: &str) -> Result<(), String> {
         new = rotated.id,
         expires = rotated.expires_at,
         until = rotated.old_secret_valid_until,
-    );
+    ));
     Ok(())
 }
 

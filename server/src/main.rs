@@ -1,7 +1,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tessera::{
-    cli,
+    cli::{self, Stop},
     config::{Cli, Command},
     startup::{self, Application, ServerConfig},
     telemetry,
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     match runtime {
         Ok(runtime) => runtime.block_on(start()),
         Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
+            cli::note(format_args!("error: could not start the async runtime: {e}"));
             ExitCode::FAILURE
         }
     }
@@ -22,27 +22,33 @@ fn main() -> ExitCode {
 
 async fn start() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.common.log_format, std::io::IsTerminal::is_terminal(&std::io::stdout()), std::io::stdout);
+    if matches!(cli.command, None | Some(Command::Serve(_))) {
+        telemetry::init(cli.common.log_format, std::io::IsTerminal::is_terminal(&std::io::stdout()), std::io::stdout);
+    } else {
+        // The commands' answers are on standard output; their log lines must not mix with them.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        telemetry::init(cli.common.log_format, ansi, || cli::LogToStderr);
+    }
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        // The reader of standard output went away (`tessera … | head`): a normal end, as for `ls | head`.
+        Ok(()) | Err(Stop::ReaderGone) => ExitCode::SUCCESS,
+        Err(Stop::Failed(message)) => {
+            cli::note(format_args!("error: {message}"));
             ExitCode::FAILURE
         }
     }
 }
 
 /// Every failure comes back as one line that says what to fix.
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli) -> Result<(), Stop> {
     match cli.command {
-        None => serve(&cli.common, &cli.serve).await,
-        Some(Command::Serve(args)) => serve(&cli.common, &args).await,
+        None => Ok(serve(&cli.common, &cli.serve).await?),
+        Some(Command::Serve(args)) => Ok(serve(&cli.common, &args).await?),
         Some(Command::Migrate) => {
             let data_dir = cli.common.prepare_data_dir().map_err(|e| e.to_string())?;
             let url = cli.common.database_url(&data_dir).map_err(|e| e.to_string())?;
             startup::open_database(&cli.common.db_options(url)).await.map_err(|e| e.to_string())?;
-            println!("migrations applied");
-            Ok(())
+            cli::line("migrations applied")
         }
         Some(Command::SetupCode) => cli::setup_code(&cli.common),
         Some(Command::User(command)) => cli::user(&cli.common, command).await,
@@ -58,6 +64,7 @@ async fn serve(common: &tessera::config::CommonArgs, args: &tessera::config::Ser
     let app = Application::build(config, Clock::system()).await.map_err(|e| e.to_string())?;
     let url = format!("http://{}", app.local_addr());
     tracing::info!(%url, "Tessera is listening");
-    println!("Tessera is running at {url}");
+    // A closed standard output loses this line (and the log), not the server.
+    let _ = cli::line(format_args!("Tessera is running at {url}"));
     app.run_until(startup::shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))
 }

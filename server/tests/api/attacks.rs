@@ -55,6 +55,7 @@ on_both_backends!(
     a_retried_cli_rotation_kills_the_new_token,
     the_cli_revokes_a_members_tokens_without_telling_them,
     the_cli_creates_a_database_where_it_was_not_asked,
+    the_cli_panics_on_a_closed_pipe,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -1240,4 +1241,78 @@ async fn the_cli_creates_a_database_where_it_was_not_asked(app: TestApp) {
     let out = cli_in(elsewhere.path(), &["audit", "export", "--org", "Acme"], right);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(entries(elsewhere.path()), vec![empty.clone()]);
+}
+
+/// Round 3, low: `tessera api … | head` panicked when the reader had gone (`println!` on a closed pipe).
+/// Every command now ends quietly and successfully when its standard output is closed, as `ls | head`
+/// does; a rotation, whose new secret would be lost, says so instead. A closed standard error panics
+/// nothing either.
+async fn the_cli_panics_on_a_closed_pipe(app: TestApp) {
+    use std::process::{Command, Stdio};
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let token = owner.token("piped").await;
+    for i in 0..50 {
+        owner.token(&format!("event {i}")).await;
+    }
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    let (id, secret) = (token.id.to_string(), token.secret.clone());
+    let run = |args: &[&str], stdout: Stdio, stderr: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(args)
+            .env("TESSERA_DATA_DIR", app.db.data_dir.path())
+            .env("TESSERA_DATABASE_URL", &app.db.url)
+            .env("TESSERA_TOKEN_ID", &id)
+            .env("TESSERA_TOKEN_SECRET", &secret)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .output()
+            .unwrap()
+    };
+    let url = app.url.as_str();
+    let quiet_ends: [&[&str]; 7] = [
+        &["api", "--url", url, "whoami"],
+        &["audit", "export", "--org", "Acme"],
+        &["setup-code"],
+        &["migrate"],
+        &["tokens", "revoke-member", "--org", "Acme", "--email", "nobody-here@example.com"],
+        &["--help"],
+        &["--version"],
+    ];
+    for args in quiet_ends {
+        let out = run(args, closed(), Stdio::piped());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        if args[0] == "tokens" {
+            assert_eq!(out.status.code(), Some(1), "{args:?}: a failure is still one: {stderr}");
+            assert!(stderr.contains("An account with that email"), "{stderr}");
+        } else {
+            assert!(out.status.success(), "{args:?}: {stderr}");
+        }
+    }
+    // Standard error closed as well: still no panic (exit status 101), the failure's status is kept.
+    let out = run(&["api", "--url", url, "whoami"], closed(), closed());
+    assert!(out.status.success(), "{:?}", out.status);
+    let wrong = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["api", "--url", url, "whoami"])
+        .env("TESSERA_TOKEN_ID", &id)
+        .env("TESSERA_TOKEN_SECRET", "tsr_wrong")
+        .stdout(closed())
+        .stderr(closed())
+        .status()
+        .unwrap();
+    assert_eq!(wrong.code(), Some(1));
+    // A rotation whose new pair can't be printed: the secret is lost, and that is said, not hidden.
+    let out = run(&["api", "--url", url, "rotate"], closed(), Stdio::piped());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("could not be printed") && stderr.contains("delete"), "{stderr}");
+    assert!(!stderr.contains("tsr_"), "no secret on standard error: {stderr}");
 }
