@@ -18,6 +18,7 @@
 use crate::helpers::{
     Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, tessera_cli,
 };
+use crate::support::{Receiver, Silent, SmtpSink, eventually, notifying};
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
     ErrorKind,
@@ -39,6 +40,7 @@ on_both_backends!(
     admins_learn_which_emails_have_accounts,
     an_error_message_injected_through_the_url,
     a_stale_role_authorises_a_member_change,
+    a_slow_webhook_endpoint_delays_security_emails,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -437,4 +439,49 @@ fn secret_holding_types_print_no_secret() {
     let key = tessera_core::crypto::ServerKey::generate();
     assert!(!format!("{key:?}").contains(key.to_hex().as_str()));
     assert!(!format!("{:?}", app::state::SetupGate::with_code("opensesame")).contains("opensesame"));
+}
+
+/// Email and webhook deliveries shared one queue: on SQLite one worker delivered batches in order, so
+/// two webhook endpoints that never answer (10 s each) held an invitation back for 20 s and more; on
+/// PostgreSQL they held every worker. Now emails have their own lane, and deliveries to different
+/// endpoints run side by side, a few at a time per endpoint.
+async fn a_slow_webhook_endpoint_delays_security_emails(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_on(app.stop().await, |c| notifying(c, Some(&sink), 60_000)).await;
+    let owner = app.setup_owner().await;
+    let silent = [Silent::start().await, Silent::start().await];
+    for endpoint in &silent {
+        owner.add_webhook(&endpoint.url(), "*").await.unwrap();
+    }
+    // Events one after another, each waited for until a delivery of it hangs: in the old design every
+    // worker ends up waiting on a silent endpoint.
+    let hanging = || silent.iter().map(Silent::connections).sum::<usize>();
+    for n in 0..2 {
+        let before = hanging();
+        owner.create_token(&format!("t{n}"), "30").await.unwrap();
+        assert!(eventually(|| hanging() > before).await, "the deliveries of event {n} hang");
+    }
+    let quick = std::time::Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    owner.invite("new@example.com", "member").await.unwrap();
+    let took = waited(started, || sink.to("new@example.com").len() == 1).await;
+    assert!(took < quick, "the invitation took {took:?} behind silent webhook endpoints");
+
+    // One silent endpoint doesn't delay another endpoint.
+    let receiver = Receiver::start().await;
+    let added = owner.add_webhook(&receiver.url(), "token.created").await.unwrap();
+    receiver.configure(&added.secret, 0).await;
+    let started = std::time::Instant::now();
+    owner.create_token("after", "30").await.unwrap();
+    let took = waited(started, || !receiver.accepted().is_empty()).await;
+    assert!(took < quick, "the healthy endpoint waited {took:?} behind silent ones");
+    assert!(silent.iter().all(|s| s.connections() <= 4), "at most four deliveries at once per endpoint");
+}
+
+/// How long after `started` `check` first held (looked at for up to six seconds).
+async fn waited(started: std::time::Instant, check: impl Fn() -> bool) -> std::time::Duration {
+    while !check() && started.elapsed() < std::time::Duration::from_secs(6) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    started.elapsed()
 }
