@@ -10,7 +10,7 @@
 
 use super::{
     audit::{Recorder, Subject, no_detail},
-    notify::{self, Letter, Mail},
+    notify::{self, Mail},
     sessions::Identity,
     tokens::revoke_all_in,
 };
@@ -162,17 +162,8 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
         )
         .await?;
     let emailed = core.settings.email;
-    if emailed {
-        notify::queue_letter(
-            &mut tx,
-            core,
-            Some(caller.org_id()),
-            "invitation",
-            &Letter::Invitation { invitation_id: id },
-            now,
-        )
+    notify::queue_invitation(&mut tx, core, (caller.org_id(), &caller.member.org_name), id, email.as_str(), now)
         .await?;
-    }
     tx.commit().await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), invitation = %id, %role, emailed, "member invited");
     Ok(Invited { id, email: email.clone(), role, code: (!emailed).then_some(code) })
@@ -188,19 +179,12 @@ pub async fn resend_invitation(core: &Core, caller: &Caller, id: InvitationId) -
     }
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
+    // Locks the organization: its invitation emails are counted one request at a time.
+    require_role(current_role(&mut tx, &caller.member).await?, Action::ManageMembers)?;
     let pending = store::invitations::pending(&mut *tx, caller.org_id(), now).await?;
-    if !pending.iter().any(|i| i.id == id) {
-        return Err(Error::not_found("That invitation"));
-    }
-    notify::queue_letter(
-        &mut tx,
-        core,
-        Some(caller.org_id()),
-        "invitation",
-        &Letter::Invitation { invitation_id: id },
-        now,
-    )
-    .await?;
+    let invitation = pending.iter().find(|i| i.id == id).ok_or_else(|| Error::not_found("That invitation"))?;
+    notify::queue_invitation(&mut tx, core, (caller.org_id(), &caller.member.org_name), id, &invitation.email, now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -23,7 +23,7 @@ use crate::{
         notices::Due,
         outbox::{Kind, NewMessage},
     },
-    time::{DAY_MS, Timestamp},
+    time::{DAY_MS, HOUR_MS, Timestamp},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -80,18 +80,133 @@ pub(crate) async fn fan_out(conn: &mut AnyConnection, event: &NewEvent) -> Resul
     Ok(())
 }
 
-/// Queues an email (nothing when email is off or nobody is to be told).
-pub(crate) async fn queue_letter(
+/// How many emails of one kind a window admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailLimit {
+    pub max: i64,
+    pub window_ms: i64,
+}
+
+/// Emails of one kind (the topic's first part: `invitation`, `alert`, `expiry`) one address receives
+/// in any hour, counted across organizations: 3 invitations (an invitation and its resends: enough to
+/// resend a lost one, too few to flood anyone), 20 security alerts, 50
+/// expiry warnings (one per token and threshold: only someone with that many tokens expiring at once
+/// gets near it). Beyond it, invitations are refused (429); other emails skip that recipient (the audit
+/// log keeps every event).
+pub fn per_recipient_limit(kind: &str) -> EmailLimit {
+    let max = match kind {
+        "invitation" => 3,
+        "expiry" => 50,
+        _ => 20,
+    };
+    EmailLimit { max, window_ms: HOUR_MS }
+}
+
+/// Invitation emails one organization sends in any 24 hours (as GitHub limits organizations' invitations
+/// to 50 a day): enough to bring in a team, too few to use Tessera to send mail to strangers.
+pub const ORG_INVITATIONS: EmailLimit = EmailLimit { max: 50, window_ms: DAY_MS };
+
+fn kind_of(topic: &str) -> &str {
+    topic.split('.').next().unwrap_or(topic)
+}
+
+/// When a window that holds `count` admits another email, if it is full now.
+fn full_until(count: store::email_log::Count, limit: EmailLimit) -> Option<Timestamp> {
+    (count.n >= limit.max).then(|| count.oldest.plus_ms(limit.window_ms))
+}
+
+/// Whether `recipient` may get another email of `kind` now; `Some(when)` it may again.
+async fn recipient_full(
+    conn: &mut AnyConnection,
+    recipient: &str,
+    kind: &str,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, Error> {
+    let limit = per_recipient_limit(kind);
+    let count = store::email_log::to_recipient(conn, recipient, kind, now.minus_ms(limit.window_ms)).await?;
+    Ok(full_until(count, limit))
+}
+
+fn retry_after(until: Timestamp, now: Timestamp) -> u64 {
+    ((until.millis() - now.millis()).max(1_000) as u64).div_ceil(1_000)
+}
+
+/// Queues an invitation email, within the limits: at most [`per_recipient_limit`]`("invitation")` to one
+/// address and [`ORG_INVITATIONS`] from one organization. Beyond them: a 429 that says when to try
+/// again, and nothing is queued (the caller rolls its transaction back).
+pub(crate) async fn queue_invitation(
     conn: &mut AnyConnection,
     core: &Core,
+    org: (OrgId, &str),
+    invitation_id: InvitationId,
+    email: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !core.settings.email {
+        return Ok(());
+    }
+    let (org_id, org_name) = org;
+    let recipient = email.to_lowercase();
+    if let Some(until) = recipient_full(conn, &recipient, "invitation", now).await? {
+        let wait = retry_after(until, now);
+        return Err(Error::rate_limited(wait).with_message(format!(
+            "{email} was sent {max} invitation emails in the last hour, the most one address gets. Try again in {}.",
+            crate::error::wait_phrase(wait),
+            max = per_recipient_limit("invitation").max,
+        )));
+    }
+    let sent =
+        store::email_log::from_org(&mut *conn, org_id, "invitation", now.minus_ms(ORG_INVITATIONS.window_ms)).await?;
+    if let Some(until) = full_until(sent, ORG_INVITATIONS) {
+        let wait = retry_after(until, now);
+        return Err(Error::rate_limited(wait).with_message(format!(
+            "{org_name} sent {max} invitation emails in the last 24 hours, the most an organization may. Try again in {}.",
+            crate::error::wait_phrase(wait),
+            max = ORG_INVITATIONS.max,
+        )));
+    }
+    store::email_log::insert(&mut *conn, &recipient, "invitation", Some(org_id), now).await?;
+    insert_letter(conn, Some(org_id), "invitation", &Letter::Invitation { invitation_id }, now).await
+}
+
+/// Queues an email (nothing when email is off or nobody is to be told). Recipients who had as many
+/// emails of its kind as [`per_recipient_limit`] admits are left out of it.
+async fn queue(
+    conn: &mut AnyConnection,
+    core: &Core,
+    org_id: OrgId,
+    topic: &str,
+    mut mail: Mail,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !core.settings.email {
+        return Ok(());
+    }
+    let kind = kind_of(topic);
+    let mut admitted = Vec::with_capacity(mail.to.len());
+    for to in mail.to {
+        let recipient = to.to_lowercase();
+        if recipient_full(conn, &recipient, kind, now).await?.is_some() {
+            tracing::warn!(%topic, "email limit reached: a recipient is left out of an email");
+            continue;
+        }
+        store::email_log::insert(&mut *conn, &recipient, kind, Some(org_id), now).await?;
+        admitted.push(to);
+    }
+    mail.to = admitted;
+    if mail.to.is_empty() {
+        return Ok(());
+    }
+    insert_letter(conn, Some(org_id), topic, &Letter::Mail(mail), now).await
+}
+
+async fn insert_letter(
+    conn: &mut AnyConnection,
     org_id: Option<OrgId>,
     topic: &str,
     letter: &Letter,
     now: Timestamp,
 ) -> Result<(), Error> {
-    if !core.settings.email || matches!(letter, Letter::Mail(m) if m.to.is_empty()) {
-        return Ok(());
-    }
     let payload = serde_json::to_string(letter).map_err(Error::internal)?;
     store::outbox::insert(
         conn,
@@ -109,15 +224,9 @@ pub(crate) async fn queue_letter(
     Ok(())
 }
 
-async fn queue(
-    conn: &mut AnyConnection,
-    core: &Core,
-    org_id: OrgId,
-    topic: &str,
-    mail: Mail,
-    now: Timestamp,
-) -> Result<(), Error> {
-    queue_letter(conn, core, Some(org_id), topic, &Letter::Mail(mail), now).await
+/// Deletes the email log's rows older than the longest limit's window.
+pub async fn prune_email_log(core: &Core) -> Result<u64, Error> {
+    Ok(store::email_log::prune(core.db.pool(), core.clock.now().minus_ms(DAY_MS)).await?)
 }
 
 fn link(core: &Core, path: &str) -> String {

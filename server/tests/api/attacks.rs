@@ -41,6 +41,7 @@ on_both_backends!(
     an_error_message_injected_through_the_url,
     a_stale_role_authorises_a_member_change,
     a_slow_webhook_endpoint_delays_security_emails,
+    invitation_email_flood,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -484,4 +485,65 @@ async fn waited(started: std::time::Instant, check: impl Fn() -> bool) -> std::t
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     started.elapsed()
+}
+
+/// An invitation and 12 resends within 10 ms delivered 13 emails to one address: an admin (or a stolen
+/// session) could flood anyone's mailbox through Tessera. Now one address gets at most 3 invitation emails
+/// an hour, an organization sends at most 50 a day, and every other kind of email has a per-recipient cap.
+async fn invitation_email_flood(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_on(app.stop().await, |c| notifying(c, Some(&sink), 60_000)).await;
+    let owner = app.setup_owner().await;
+    owner.invite("victim@example.com", "member").await.unwrap();
+    let id = owner.members().await.unwrap().invitations[0].id.to_string();
+    let resends = all((0..12).map(|_| {
+        let (owner, id) = (owner.clone(), id.clone());
+        async move { owner.resend_invitation(&id).await }
+    }))
+    .await;
+    let refused: Vec<_> = resends.into_iter().filter_map(Result::err).collect();
+    assert_eq!(refused.len(), 10, "two resends pass, ten are refused");
+    for r in &refused {
+        assert_eq!((r.status, r.kind()), (StatusCode::TOO_MANY_REQUESTS, ErrorKind::RateLimited));
+        assert_eq!(
+            r.message(),
+            "victim@example.com was sent 3 invitation emails in the last hour, the most one address gets. Try again in 60 minutes."
+        );
+        assert_eq!(r.body.retry_after_secs, Some(3_600));
+    }
+    // Inviting the address again (which would replace the link) is refused too, and changes nothing.
+    let again = owner.invite("Victim@Example.com", "admin").await.unwrap_err();
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    let pending = owner.members().await.unwrap().invitations;
+    assert_eq!((pending.len(), pending[0].id.to_string(), pending[0].role.as_str()), (1, id.clone(), "member"));
+    assert!(eventually(|| sink.to("victim@example.com").len() == 3).await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.to("victim@example.com").len(), 3, "three emails, not thirteen");
+    // An hour later the address may get one again.
+    app.clock.advance_ms(tessera_core::time::HOUR_MS);
+    owner.resend_invitation(&id).await.unwrap();
+
+    // An organization sends at most 50 invitation emails a day (4 so far).
+    for n in 4..50 {
+        owner.invite(&format!("person{n}@example.com"), "viewer").await.unwrap();
+    }
+    let refused = owner.invite("one-too-many@example.com", "viewer").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.message(),
+        "Acme sent 50 invitation emails in the last 24 hours, the most an organization may. Try again in 23 hours."
+    );
+    assert_eq!(owner.members().await.unwrap().invitations.len(), 47, "the refused invitation is not there");
+
+    // Every other kind of email has a per-recipient cap too: an admin deleting 25 of a member's tokens
+    // sends them 20 alerts an hour, not 25.
+    let dev = app.member("dev@example.com", "member").await;
+    let admin = app.member("admin@example.com", "admin").await;
+    for n in 0..25 {
+        let token = dev.create_token(&format!("t{n}"), "30").await.unwrap();
+        admin.delete_token(&token.id.to_string()).await.unwrap();
+    }
+    assert!(eventually(|| sink.to("dev@example.com").len() == 20).await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.to("dev@example.com").len(), 20);
 }
