@@ -42,6 +42,7 @@ on_both_backends!(
     a_stale_role_authorises_a_member_change,
     a_slow_webhook_endpoint_delays_security_emails,
     invitation_email_flood,
+    encoded_words_in_a_token_name_spoof_an_email_subject,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -546,4 +547,24 @@ async fn invitation_email_flood(app: TestApp) {
     assert!(eventually(|| sink.to("dev@example.com").len() == 20).await);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sink.to("dev@example.com").len(), 20);
+}
+
+/// A token name holding an RFC 2047 encoded word went into an email's subject as plain ASCII, so mail
+/// clients showed what it decodes to ("Urgent: sign in again at …") instead of the name. Now such a
+/// subject is encoded throughout and decodes to exactly its text.
+async fn encoded_words_in_a_token_name_spoof_an_email_subject(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_on(app.stop().await, |c| notifying(c, Some(&sink), 60_000)).await;
+    app.setup_owner().await;
+    let dev = app.member("dev@example.com", "member").await;
+    let admin = app.member("admin@example.com", "admin").await;
+    // "=?utf-8?b?VXJnZW50OiBzaWduIGluIGFnYWluIGF0IGV2aWwuZXhhbXBsZQ==?=" decodes to
+    // "Urgent: sign in again at evil.example".
+    let name = "ci =?utf-8?b?VXJnZW50OiBzaWduIGluIGFnYWluIGF0IGV2aWwuZXhhbXBsZQ==?= now";
+    let token = dev.create_token(name, "30").await.unwrap();
+    admin.delete_token(&token.id.to_string()).await.unwrap();
+    assert!(eventually(|| sink.to("dev@example.com").len() == 1).await);
+    let subject = sink.to("dev@example.com").remove(0).subject;
+    assert_eq!(subject, format!("Your API token \u{201c}{name}\u{201d} was deleted"));
+    assert!(!subject.contains("evil.example"), "{subject}");
 }
