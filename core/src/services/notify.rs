@@ -345,25 +345,31 @@ pub(crate) async fn token_rotated_through_api(
     creator: &Member,
     rotation: (TokenId, Option<&str>, TokenId, Timestamp),
 ) -> Result<(), Error> {
+    let to = vec![creator.email.clone()];
+    let mail = token_rotated_mail(&core.settings.links_base, &creator.org_name, rotation, recorder.at, to);
+    queue(conn, core, recorder.org_id, "alert.token_rotated", mail, recorder.at).await
+}
+
+fn token_rotated_mail(
+    base: &str,
+    org_name: &str,
+    rotation: (TokenId, Option<&str>, TokenId, Timestamp),
+    at: Timestamp,
+    to: Vec<String>,
+) -> Mail {
     let (id, name, successor, old_valid_until) = rotation;
     let text = format!(
-        "Your API token {label} in the organization {org} rotated itself through the API at {at}. Its successor is \
-         {successor}; the old secret works until {until}.\n\n\
-         If one of your programs did this, there is nothing to do. If not, someone else holds the token: delete the \
-         successor at {url} (that ends the old secret too) and check the audit log ({audit}).{FOOTER}",
+        "Your API token {label} in the organization {org_name} rotated itself through the API at {at}. Its \
+         successor is {successor}; the old secret works until {until}.\n\n\
+         If one of your programs did this, there is nothing to do. If not, someone else holds the token: delete \
+         the successor at {url} (that ends the old secret too) and check the audit log ({audit}).{FOOTER}",
         label = token_label(name, id),
-        org = creator.org_name,
-        at = recorder.at.date_time(),
+        at = at.date_time(),
         until = old_valid_until.date_time(),
-        url = link(core, "/app/settings/api"),
-        audit = link(core, &format!("/app/settings/audit?token_id={id}")),
+        url = link(base, "/app/settings/api"),
+        audit = link(base, &format!("/app/settings/audit?token_id={id}")),
     );
-    let subject = format!(
-        "Your API token {} was rotated through the API",
-        name.map_or("(unnamed)".to_owned(), |n| format!("\u{201c}{n}\u{201d}"))
-    );
-    let mail = Mail { to: vec![creator.email.clone()], subject, text };
-    queue(conn, core, recorder.org_id, "alert.token_rotated", mail, recorder.at).await
+    Mail { to, subject: format!("Your API token {} was rotated through the API", short_label(name)), text }
 }
 
 /// A token presented after it was rotated away: someone else has a copy, and its family was revoked.
@@ -462,17 +468,28 @@ pub(crate) async fn webhooks_paused(
         .into_iter()
         .map(|(_, e)| e)
         .collect();
-    let list: String = urls.iter().map(|u| format!("\n  - {u}")).collect();
+    let mail = webhooks_paused_mail(&core.settings.links_base, org_name, why, urls, recorder.at, to);
+    queue(conn, core, recorder.org_id, "alert.webhooks_paused", mail, recorder.at).await
+}
+
+fn webhooks_paused_mail(
+    base: &str,
+    org_name: &str,
+    why: &str,
+    urls: &[String],
+    at: Timestamp,
+    to: Vec<String>,
+) -> Mail {
+    let list: String = urls.iter().map(|u| format!("\n- {u}")).collect();
     let text = format!(
         "{why}, at {at}. The webhook endpoints they added to the organization {org_name} are paused, because \
          they receive the organization's events (member emails, token names, addresses):{list}\n\n\
          Paused endpoints get no deliveries, and the events of the pause are not delivered later. If you trust \
          an endpoint, resume it with one click at {page}.{FOOTER}",
-        at = recorder.at.date_time(),
-        page = link(core, "/app/settings/webhooks"),
+        at = at.date_time(),
+        page = link(base, "/app/settings/webhooks"),
     );
-    let subject = format!("Webhook endpoints paused in {org_name}");
-    queue(conn, core, recorder.org_id, "alert.webhooks_paused", Mail { to, subject, text }, recorder.at).await
+    Mail { to, subject: format!("Webhook endpoints paused in {org_name}"), text }
 }
 
 /// A webhook endpoint whose deliveries were given up: the organization's administrators are told.
@@ -679,6 +696,38 @@ mod tests {
     }
 
     #[test]
+    fn a_token_rotated_through_the_api() {
+        let successor: TokenId = "0190a0b0-0000-4000-8000-000000000002".parse().unwrap();
+        let mail = token_rotated_mail(BASE, "Acme", (id(), Some("ci"), successor, T0.plus_ms(HOUR_MS)), T0, to());
+        well_formed(&mail);
+        assert_eq!(mail.subject, "Your API token \u{201c}ci\u{201d} was rotated through the API");
+        assert_eq!(
+            mail.text,
+            format!(
+                "Your API token \u{201c}ci\u{201d} (0190a0b0-0000-4000-8000-000000000001) in the organization Acme \
+                 rotated itself through the API at Jan 1, 2026, 00:00 UTC. Its successor is \
+                 0190a0b0-0000-4000-8000-000000000002; the old secret works until Jan 1, 2026, 01:00 UTC.\n\n\
+                 If one of your programs did this, there is nothing to do. If not, someone else holds the token: \
+                 delete the successor at https://tessera.example.com/app/settings/api (that ends the old secret \
+                 too) and check the audit log \
+                 (https://tessera.example.com/app/settings/audit?token_id=0190a0b0-0000-4000-8000-000000000001).\
+                 {SIGNATURE}"
+            )
+        );
+    }
+
+    #[test]
+    fn webhook_endpoints_paused() {
+        let urls = ["https://hooks.example.com/a".to_owned()];
+        let mail = webhooks_paused_mail(BASE, "Acme", "admin@example.com was removed", &urls, T0, to());
+        well_formed(&mail);
+        assert_eq!(mail.subject, "Webhook endpoints paused in Acme");
+        assert!(mail.text.starts_with("admin@example.com was removed, at Jan 1, 2026, 00:00 UTC."), "{}", mail.text);
+        assert!(mail.text.contains(":\n- https://hooks.example.com/a\n\n"), "{}", mail.text);
+        assert!(mail.text.contains("https://tessera.example.com/app/settings/webhooks."), "{}", mail.text);
+    }
+
+    #[test]
     fn a_members_tokens_revoked_or_the_member_removed() {
         let revoked = member_tokens_revoked_mail("Acme", 2, false, T0, to());
         well_formed(&revoked);
@@ -813,7 +862,15 @@ mod tests {
 
     #[test]
     fn every_kind_of_email_has_a_per_recipient_limit() {
-        for topic in ["invitation", "alert.token_deleted", "alert.new_owner", "expiry.7d", "expiry.expired"] {
+        for topic in [
+            "invitation",
+            "alert.token_deleted",
+            "alert.token_rotated",
+            "alert.webhooks_paused",
+            "alert.new_owner",
+            "expiry.7d",
+            "expiry.expired",
+        ] {
             let limit = per_recipient_limit(kind_of(topic));
             assert!(limit.max > 0 && limit.max <= 50 && limit.window_ms == HOUR_MS, "{topic}");
         }

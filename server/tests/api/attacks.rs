@@ -785,7 +785,8 @@ mod with_email {
             seen.push_str(&format!("{:?}", person.members().await));
             seen.push_str(&format!("{:?}", person.audit(&[]).await));
             seen.push_str(&format!("{:?}", person.webhooks().await));
-            for page in ["/app/settings/api", "/app/settings/webhooks", "/app/settings/audit", "/app/settings/members"] {
+            for page in ["/app/settings/api", "/app/settings/webhooks", "/app/settings/audit", "/app/settings/members"]
+            {
                 seen.push_str(&person.get(page).await.text().await.unwrap());
             }
         }
@@ -1041,6 +1042,8 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
         ]
     );
     assert!(eventually(|| sink.to(OWNER).iter().filter(|e| e.subject.contains("paused")).count() == 3).await);
+}
+
 /// Email and webhook deliveries shared one queue: on SQLite one worker delivered batches in order, so
 /// two webhook endpoints that never answer (10 s each) held an invitation back for 20 s and more; on
 /// PostgreSQL they held every worker. Now emails have their own lane, and deliveries to different
