@@ -50,6 +50,7 @@ on_both_backends!(
     a_double_submitted_rotation_kills_the_new_secret,
     viewers_rotate_their_tokens_but_cannot_delete_them,
     rotation_in_the_dashboard_shortens_the_lifetime,
+    the_openapi_document_calls_a_required_field_optional,
     webhook_ssrf_through_url_parser_differences,
     the_delivery_log_tells_open_ports_from_closed,
     a_removed_admins_webhook_keeps_receiving_events,
@@ -717,6 +718,24 @@ async fn rotation_in_the_dashboard_shortens_the_lifetime(app: TestApp) {
         .unwrap();
     assert_eq!(chosen.successor.expires_at.millis() - chosen.successor.created_at.millis(), 14 * DAY_MS);
     app.clock.advance_ms(HOUR_MS);
+}
+
+/// Round 3, low: the OpenAPI document said `confirm` of revoke-all was optional and nullable while the
+/// server requires it, and an API fuzzer reported the mismatch. The document now says what the server does.
+async fn the_openapi_document_calls_a_required_field_optional(app: TestApp) {
+    let doc: serde_json::Value =
+        client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schema = &doc["components"]["schemas"]["RevokeAllRequest"];
+    assert!(schema["required"].as_array().is_some_and(|r| r.contains(&"confirm".into())), "{schema}");
+    assert_eq!(schema["properties"]["confirm"]["type"], "string", "not nullable: {schema}");
+    // And the server refuses what the document forbids, saying which field to fix.
+    let owner = app.setup_owner().await;
+    let api = app.api(&owner.token("owner's").await);
+    for body in [serde_json::json!({}), serde_json::json!({"confirm": null}), serde_json::json!({"confirm": ""})] {
+        let refused = api.post_json::<serde_json::Value>("/api/v1/tokens/revoke-all", body.clone()).await.unwrap_err();
+        assert_eq!((refused.status, refused.field()), (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")), "{body}");
+    }
+    assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "nothing was revoked");
 }
 
 /// The attacks that need email on (a real SMTP server), on both engines.
