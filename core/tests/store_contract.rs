@@ -338,6 +338,18 @@ async fn tokens(db: &Db) {
             .await
             .unwrap();
     assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);
+    // A rotated-away secret's use is claimed once, whether revoked by a rotation without grace or live past
+    // its grace; a token never rotated can't be claimed.
+    let d = token(db, org, ada, T0, 30).await;
+    let d2 = token(db, org, ada, T0, 30).await;
+    assert!(!store::tokens::claim_reuse(db.pool(), d, now).await.unwrap(), "not rotated");
+    assert!(store::tokens::mark_rotated(db.pool(), d, d2, T0).await.unwrap());
+    assert!(store::tokens::revoke(db.pool(), org, d, Some(ada), RevokeReason::Rotated, T0).await.unwrap());
+    assert!(store::tokens::claim_reuse(db.pool(), d, now).await.unwrap());
+    assert!(!store::tokens::claim_reuse(db.pool(), d, now).await.unwrap(), "only once");
+    let state = store::tokens::get(db.pool(), org, d).await.unwrap().unwrap();
+    assert_eq!((state.revoked_reason, state.revoked_at), (Some(RevokeReason::ReuseDetected), Some(T0)));
+    store::tokens::revoke(db.pool(), org, d2, None, RevokeReason::Deleted, now).await.unwrap();
     let c = token(db, org, ada, T0, 30).await;
     let all =
         store::tokens::revoke_all(db.pool(), org, Some(ada), None, RevokeReason::MemberRemoved, now).await.unwrap();
