@@ -333,10 +333,15 @@ async fn tokens(db: &Db) {
     );
     assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
 
-    let family =
-        store::tokens::revoke_family(db.pool(), FamilyId::from(successor), None, RevokeReason::ReuseDetected, now)
-            .await
-            .unwrap();
+    let family = store::tokens::revoke_family(
+        &mut *db.pool().acquire().await.unwrap(),
+        FamilyId::from(successor),
+        None,
+        RevokeReason::ReuseDetected,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);
     // A rotated-away secret's use is claimed once, whether revoked by a rotation without grace or live past
     // its grace; a token never rotated can't be claimed.
@@ -351,15 +356,30 @@ async fn tokens(db: &Db) {
     assert_eq!((state.revoked_reason, state.revoked_at), (Some(RevokeReason::ReuseDetected), Some(T0)));
     store::tokens::revoke(db.pool(), org, d2, None, RevokeReason::Deleted, now).await.unwrap();
     let c = token(db, org, ada, T0, 30).await;
-    let all =
-        store::tokens::revoke_all(db.pool(), org, Some(ada), None, RevokeReason::MemberRemoved, now).await.unwrap();
+    let all = store::tokens::revoke_all(
+        &mut *db.pool().acquire().await.unwrap(),
+        org,
+        Some(ada),
+        None,
+        RevokeReason::MemberRemoved,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>().len(), 2, "b and c");
     assert!(all.iter().any(|r| r.id == c));
     assert!(
-        store::tokens::revoke_all(db.pool(), org, None, None, RevokeReason::OrganizationTokensRevoked, now)
-            .await
-            .unwrap()
-            .is_empty()
+        store::tokens::revoke_all(
+            &mut *db.pool().acquire().await.unwrap(),
+            org,
+            None,
+            None,
+            RevokeReason::OrganizationTokensRevoked,
+            now
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     let d = token(db, org, ada, T0, 365).await;

@@ -51,6 +51,8 @@ on_both_backends!(
     viewers_rotate_their_tokens_but_cannot_delete_them,
     rotation_in_the_dashboard_shortens_the_lifetime,
     the_openapi_document_calls_a_required_field_optional,
+    a_token_rotating_in_a_loop_outlives_its_revocation,
+    the_unused_token_sweep_leaves_a_predecessor_alive,
     webhook_ssrf_through_url_parser_differences,
     the_delivery_log_tells_open_ports_from_closed,
     a_removed_admins_webhook_keeps_receiving_events,
@@ -736,6 +738,63 @@ async fn the_openapi_document_calls_a_required_field_optional(app: TestApp) {
         assert_eq!((refused.status, refused.field()), (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")), "{body}");
     }
     assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "nothing was revoked");
+}
+
+/// Rotates the token `api` holds, again and again with each successor, until refused; every token held.
+async fn rotate_until_refused(api: Api) -> Vec<Api> {
+    let mut held = vec![api];
+    for _ in 0..500 {
+        let current = held.last().unwrap().clone();
+        let body = serde_json::json!({"grace": "24h"});
+        match current.post_json::<Rotated>("/api/v1/tokens/current/rotate", body).await {
+            Ok(next) => held.push(Api { id: next.id, secret: next.secret, ..current }),
+            Err(_) => break,
+        }
+    }
+    held
+}
+
+/// Found by the outside attack on round 3's fix: on PostgreSQL a leaked token rotating itself in a loop
+/// outlived deleting it, revoking its creator's tokens and reuse detection (a revoking statement waited
+/// for the rotation's row lock, then never saw the successor the rotation had inserted).
+async fn a_token_rotating_in_a_loop_outlives_its_revocation(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let member = app.member("dev@example.com", "member").await;
+    let dev = app.user_id("dev@example.com").await;
+    for round in ["delete", "revoke the member's tokens"] {
+        let created = member.token(round).await;
+        let rotations_before = events_of(&app, "token.rotated").await;
+        let attacker = tokio::spawn(rotate_until_refused(app.api(&created)));
+        assert!(soon(async || events_of(&app, "token.rotated").await >= rotations_before + 3).await);
+        match round {
+            "delete" => member.delete_token(&created.id.to_string()).await.unwrap(),
+            _ => drop(owner.revoke_member_tokens(dev).await.unwrap()),
+        }
+        let held = attacker.await.unwrap();
+        assert!(held.len() > 3, "{round}: the loop ran");
+        for api in &held {
+            assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "{round}");
+        }
+        let live = member.list_tokens(None).await.unwrap().items;
+        assert!(live.is_empty(), "{round}: {live:?}");
+    }
+}
+
+/// Found by the outside attack: the unused-token sweep revoked a never-used successor and left its
+/// rotated-away predecessor working (in use, in its grace period) with nothing left to manage it.
+async fn the_unused_token_sweep_leaves_a_predecessor_alive(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "1", false).await.unwrap();
+    let created = owner.token("in use").await;
+    let rotated = owner.rotate_token(&created.id.to_string(), "7d").await.unwrap();
+    let old = app.api(&created);
+    app.clock.advance_ms(DAY_MS + HOUR_MS);
+    assert_eq!(old.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "the old secret is in use");
+    tessera_core::services::tokens::revoke_unused(&app.core).await.unwrap();
+    assert_eq!(app.api(&rotated.successor).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(old.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "the family goes together");
+    assert_eq!(events_of(&app, "token.exposed").await, 0, "and no false alarm later");
 }
 
 /// The attacks that need email on (a real SMTP server), on both engines.
