@@ -290,13 +290,14 @@ impl From<ErrorBody> for Error {
     }
 }
 
-/// "30 seconds", "a minute", "15 minutes".
+/// "30 seconds", "a minute", "15 minutes", "3 hours".
 pub fn wait_phrase(secs: u64) -> String {
     match secs {
         0..=1 => "a second".to_owned(),
         2..=59 => format!("{secs} seconds"),
         60 => "a minute".to_owned(),
-        _ => format!("{} minutes", secs.div_ceil(60)),
+        61..=5_400 => format!("{} minutes", secs.div_ceil(60)),
+        _ => format!("{} hours", secs.div_ceil(3_600)),
     }
 }
 

@@ -101,6 +101,7 @@ on_both!(
     audit,
     login_attempts,
     outbox,
+    outbox_lanes,
     notices,
     webhooks,
     cancelled_write_transactions,
@@ -332,21 +333,53 @@ async fn tokens(db: &Db) {
     );
     assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
 
-    let family =
-        store::tokens::revoke_family(db.pool(), FamilyId::from(successor), None, RevokeReason::ReuseDetected, now)
-            .await
-            .unwrap();
+    let family = store::tokens::revoke_family(
+        &mut *db.pool().acquire().await.unwrap(),
+        FamilyId::from(successor),
+        None,
+        RevokeReason::ReuseDetected,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);
+    // A rotated-away secret's use is claimed once, whether revoked by a rotation without grace or live past
+    // its grace; a token never rotated can't be claimed.
+    let d = token(db, org, ada, T0, 30).await;
+    let d2 = token(db, org, ada, T0, 30).await;
+    assert!(!store::tokens::claim_reuse(db.pool(), d, now).await.unwrap(), "not rotated");
+    assert!(store::tokens::mark_rotated(db.pool(), d, d2, T0).await.unwrap());
+    assert!(store::tokens::revoke(db.pool(), org, d, Some(ada), RevokeReason::Rotated, T0).await.unwrap());
+    assert!(store::tokens::claim_reuse(db.pool(), d, now).await.unwrap());
+    assert!(!store::tokens::claim_reuse(db.pool(), d, now).await.unwrap(), "only once");
+    let state = store::tokens::get(db.pool(), org, d).await.unwrap().unwrap();
+    assert_eq!((state.revoked_reason, state.revoked_at), (Some(RevokeReason::ReuseDetected), Some(T0)));
+    store::tokens::revoke(db.pool(), org, d2, None, RevokeReason::Deleted, now).await.unwrap();
     let c = token(db, org, ada, T0, 30).await;
-    let all =
-        store::tokens::revoke_all(db.pool(), org, Some(ada), None, RevokeReason::MemberRemoved, now).await.unwrap();
+    let all = store::tokens::revoke_all(
+        &mut *db.pool().acquire().await.unwrap(),
+        org,
+        Some(ada),
+        None,
+        RevokeReason::MemberRemoved,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>().len(), 2, "b and c");
     assert!(all.iter().any(|r| r.id == c));
     assert!(
-        store::tokens::revoke_all(db.pool(), org, None, None, RevokeReason::OrganizationTokensRevoked, now)
-            .await
-            .unwrap()
-            .is_empty()
+        store::tokens::revoke_all(
+            &mut *db.pool().acquire().await.unwrap(),
+            org,
+            None,
+            None,
+            RevokeReason::OrganizationTokensRevoked,
+            now
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     let d = token(db, org, ada, T0, 365).await;
@@ -553,23 +586,68 @@ async fn outbox(db: &Db) {
     assert_eq!(store::outbox::pending(db.pool()).await.unwrap(), 3);
     assert_eq!(store::outbox::oldest_pending(db.pool()).await.unwrap(), Some(T0));
     // A claim takes due messages, oldest first, and hides them for the lease.
-    let first = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(10), 1_000, 2).await.unwrap();
+    let first = store::outbox::claim_emails(db.pool(), db.backend(), T0.plus_ms(10), 1_000, 2).await.unwrap();
     assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), ids[..2]);
     assert!(first.iter().all(|m| m.attempts == 1 && m.kind == Kind::Email));
-    let second = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(10), 1_000, 10).await.unwrap();
+    let second = store::outbox::claim_emails(db.pool(), db.backend(), T0.plus_ms(10), 1_000, 10).await.unwrap();
     assert_eq!(second.iter().map(|m| m.id).collect::<Vec<_>>(), ids[2..], "claimed messages are not claimed twice");
     store::outbox::delivered(db.pool(), ids[0], T0.plus_ms(20)).await.unwrap();
     store::outbox::retry_at(db.pool(), ids[1], T0.plus_ms(5_000), "HTTP 500").await.unwrap();
     // Not due yet; the lease of ids[2] runs out at T0 + 1010.
-    assert!(store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(1_000), 1_000, 10).await.unwrap().is_empty());
-    let again = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(1_010), 1_000, 10).await.unwrap();
+    assert!(
+        store::outbox::claim_emails(db.pool(), db.backend(), T0.plus_ms(1_000), 1_000, 10).await.unwrap().is_empty()
+    );
+    let again = store::outbox::claim_emails(db.pool(), db.backend(), T0.plus_ms(1_010), 1_000, 10).await.unwrap();
     assert_eq!((again.len(), again[0].id, again[0].attempts), (1, ids[2], 2), "an expired lease is claimed again");
     store::outbox::delivered(db.pool(), ids[2], T0.plus_ms(1_011)).await.unwrap();
-    let retried = store::outbox::claim(db.pool(), db.backend(), T0.plus_ms(5_000), 1_000, 10).await.unwrap();
+    let retried = store::outbox::claim_emails(db.pool(), db.backend(), T0.plus_ms(5_000), 1_000, 10).await.unwrap();
     assert_eq!(retried.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[1]]);
     store::outbox::failed(db.pool(), ids[1], T0.plus_ms(5_001), "gave up").await.unwrap();
     assert_eq!(store::outbox::pending(db.pool()).await.unwrap(), 0);
     assert_eq!(store::outbox::prune(db.pool(), T0.plus_ms(100)).await.unwrap(), 3);
+}
+
+/// Webhook deliveries are claimed apart from emails, at most `per_endpoint` per endpoint, and never for
+/// an endpoint the caller is still delivering to: a slow endpoint holds up nobody else.
+async fn outbox_lanes(db: &Db) {
+    use store::outbox::{Kind, NewMessage};
+    let org = org_with_owner(db, user(db, "ada@example.com").await).await;
+    let (slow, fast) = (WebhookId::new_random(), WebhookId::new_random());
+    let mut queued = Vec::new();
+    for (i, (kind, webhook_id)) in [(Kind::Webhook, Some(slow)); 5]
+        .into_iter()
+        .chain([(Kind::Webhook, Some(fast)), (Kind::Email, None)])
+        .enumerate()
+    {
+        let id = MessageId::new_random();
+        let m = NewMessage {
+            id,
+            kind,
+            org_id: Some(org),
+            webhook_id,
+            event_type: "x",
+            payload: "{}",
+            now: T0.plus_ms(i as i64),
+        };
+        store::outbox::insert(db.pool(), m).await.unwrap();
+        queued.push(id);
+    }
+    let now = T0.plus_ms(10);
+    let claim = async |busy: &[WebhookId], limit| {
+        store::outbox::claim_webhooks(db.pool(), db.backend(), now, 1_000, 2, busy, limit).await.unwrap()
+    };
+    // The email is claimed first although it was queued last; webhooks never in the email lane.
+    let emails = store::outbox::claim_emails(db.pool(), db.backend(), now, 1_000, 10).await.unwrap();
+    assert_eq!(emails.iter().map(|m| m.id).collect::<Vec<_>>(), [queued[6]]);
+    // Two of the slow endpoint's five, and the fast one's, though three older ones wait.
+    let first = claim(&[], 10).await;
+    assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), [queued[0], queued[1], queued[5]]);
+    assert!(first.iter().all(|m| m.kind == Kind::Webhook));
+    // While the slow endpoint is busy, none of its messages is claimed.
+    assert!(claim(&[slow], 10).await.is_empty());
+    assert_eq!(claim(&[fast], 1).await.iter().map(|m| m.id).collect::<Vec<_>>(), [queued[2]]);
+    assert_eq!(claim(&[], 10).await.iter().map(|m| m.id).collect::<Vec<_>>(), [queued[3], queued[4]]);
+    assert!(claim(&[], 10).await.is_empty(), "claimed messages are not claimed twice");
 }
 
 async fn notices(db: &Db) {

@@ -49,6 +49,15 @@ const SHOTS: {
     },
     ready: (p) => p.getByTestId('token-reveal'),
   },
+  {
+    file: 'tokens-rotate',
+    open: async (p) => {
+      await p.goto(TOKENS_URL);
+      await hydrated(p);
+      await p.getByRole('button', { name: 'Rotate VS Code Extension' }).click();
+    },
+    ready: (p) => p.getByRole('dialog', { name: 'Rotate “VS Code Extension”' }),
+  },
   { file: 'members', open: (p) => p.goto(MEMBERS_URL), ready: (p) => p.getByTestId('member-row').nth(1) },
   { file: 'audit', open: (p) => p.goto(AUDIT_URL), ready: (p) => p.getByTestId('audit-row').first() },
   { file: 'policy', open: (p) => p.goto(POLICY_URL), ready: (p) => p.getByTestId('policy-form') },

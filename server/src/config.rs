@@ -253,7 +253,8 @@ pub struct NotifyArgs {
     /// Milliseconds between looks at the outbox for due emails and webhook deliveries.
     #[arg(long, env = "TESSERA_OUTBOX_POLL_MS", default_value_t = 1000)]
     pub outbox_poll_ms: u64,
-    /// Delivery workers in this process (PostgreSQL; SQLite always has one). Instances share the work.
+    /// Email delivery workers in this process (PostgreSQL; SQLite always has one). Instances share the
+    /// work. Webhooks have a lane of their own (deliveries to different endpoints run side by side).
     #[arg(long, env = "TESSERA_OUTBOX_WORKERS", default_value_t = 2)]
     pub outbox_workers: u32,
     /// Milliseconds before the first retry of a failed delivery; each further retry waits twice as long

@@ -2,6 +2,10 @@
 //! HTTP live in the server; this module decides what to send, how to sign it, when to retry and when to
 //! give up), and record the outcome.
 //!
+//! Emails and webhooks have separate lanes: emails are claimed by kind, so no webhook endpoint stands
+//! between an event and its email; webhook deliveries to different endpoints run side by side, at most
+//! [`DeliverySettings::per_endpoint`] at once to one endpoint, so a slow endpoint delays only itself.
+//!
 //! A message is marked delivered only after its transport succeeded, so a process killed in between
 //! sends it again when the lease runs out: at-least-once, with the message id as the idempotency key
 //! (`webhook-id`). Under normal operation each message is sent once: a claimed message is invisible to
@@ -15,7 +19,7 @@ use crate::{
     context::Core,
     domain::webhook::WebhookUrl,
     error::Error,
-    ids::MessageId,
+    ids::{MessageId, WebhookId},
     store::{
         self,
         outbox::{Kind, Message},
@@ -29,8 +33,12 @@ use std::{future::Future, time::Instant};
 /// How delivery retries.
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
-    /// Messages one claim takes.
+    /// Emails one claim takes.
     pub batch: i64,
+    /// Webhook deliveries in flight to one endpoint, per process.
+    pub per_endpoint: i64,
+    /// Webhook deliveries in flight in all, per process.
+    pub webhooks_in_flight: usize,
     /// How long a claimed message stays invisible to other workers.
     pub lease_ms: i64,
     /// The first retry's delay; each further one doubles, up to `retry_max_ms`.
@@ -44,6 +52,8 @@ impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
             batch: 20,
+            per_endpoint: 4,
+            webhooks_in_flight: 32,
             lease_ms: 5 * MINUTE_MS,
             retry_base_ms: 30_000,
             retry_max_ms: HOUR_MS,
@@ -107,32 +117,58 @@ fn unix_seconds() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
-/// Claims and delivers one batch; returns how many messages it handled (0: nothing was due).
-pub async fn deliver_due(core: &Core, transport: &impl Transport, settings: &DeliverySettings) -> Result<usize, Error> {
+/// Claims and delivers one batch of emails; returns how many it handled (0: nothing was due).
+pub async fn deliver_due_emails(
+    core: &Core,
+    transport: &impl Transport,
+    settings: &DeliverySettings,
+) -> Result<usize, Error> {
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
-    let claimed = store::outbox::claim(&mut *tx, core.db.backend(), now, settings.lease_ms, settings.batch).await?;
+    let claimed =
+        store::outbox::claim_emails(&mut *tx, core.db.backend(), now, settings.lease_ms, settings.batch).await?;
     tx.commit().await?;
     let count = claimed.len();
     for message in claimed {
-        let id = message.id;
-        if let Err(e) = deliver(core, transport, settings, message).await {
-            // The lease runs out and the message is tried again.
-            tracing::warn!(message = %id, error = ?e, "delivery bookkeeping failed");
-        }
+        deliver(core, transport, settings, message).await;
     }
     Ok(count)
 }
 
-async fn deliver(
+/// Claims up to `limit` due webhook deliveries, none to the endpoints in `busy` and at most
+/// `per_endpoint` to any other; the caller delivers each with [`deliver`], side by side.
+pub async fn claim_webhooks(
     core: &Core,
-    transport: &impl Transport,
     settings: &DeliverySettings,
-    m: Message,
-) -> Result<(), Error> {
-    match m.kind {
+    busy: &[WebhookId],
+    limit: usize,
+) -> Result<Vec<Message>, Error> {
+    let now = core.clock.now();
+    let mut tx = core.db.begin_write().await?;
+    let claimed = store::outbox::claim_webhooks(
+        &mut *tx,
+        core.db.backend(),
+        now,
+        settings.lease_ms,
+        settings.per_endpoint,
+        busy,
+        limit as i64,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// Delivers one claimed message and records the outcome. When even the bookkeeping fails, the lease
+/// runs out and the message is tried again.
+pub async fn deliver(core: &Core, transport: &impl Transport, settings: &DeliverySettings, m: Message) {
+    let id = m.id;
+    let outcome = match m.kind {
         Kind::Email => deliver_email(core, transport, settings, m).await,
         Kind::Webhook => deliver_webhook(core, transport, settings, m).await,
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(message = %id, error = ?e, "delivery bookkeeping failed");
     }
 }
 

@@ -1,4 +1,5 @@
-//! Periodic clean-up: expired sessions, audit events past retention, tokens unused beyond policy.
+//! Periodic clean-up: expired sessions, audit events past retention, tokens unused beyond policy, the
+//! email log past the longest email limit's window.
 
 use crate::{context::Core, error::Error};
 
@@ -7,6 +8,7 @@ pub struct Swept {
     pub sessions: u64,
     pub audit_events: u64,
     pub unused_tokens: usize,
+    pub email_log: u64,
 }
 
 pub async fn sweep(core: &Core) -> Result<Swept, Error> {
@@ -14,5 +16,6 @@ pub async fn sweep(core: &Core) -> Result<Swept, Error> {
         sessions: super::sessions::purge_expired(core).await?,
         audit_events: super::audit::prune(core).await?,
         unused_tokens: super::tokens::revoke_unused(core).await?,
+        email_log: super::notify::prune_email_log(core).await?,
     })
 }

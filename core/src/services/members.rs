@@ -10,7 +10,7 @@
 
 use super::{
     audit::{Recorder, Subject, no_detail},
-    notify::{self, Letter, Mail},
+    notify::{self, Mail},
     sessions::Identity,
     tokens::revoke_all_in,
     webhooks::{self, Departure},
@@ -163,17 +163,8 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
         )
         .await?;
     let emailed = core.settings.email;
-    if emailed {
-        notify::queue_letter(
-            &mut tx,
-            core,
-            Some(caller.org_id()),
-            "invitation",
-            &Letter::Invitation { invitation_id: id },
-            now,
-        )
+    notify::queue_invitation(&mut tx, core, (caller.org_id(), &caller.member.org_name), id, email.as_str(), now)
         .await?;
-    }
     tx.commit().await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), invitation = %id, %role, emailed, "member invited");
     Ok(Invited { id, email: email.clone(), role, code: (!emailed).then_some(code) })
@@ -189,19 +180,12 @@ pub async fn resend_invitation(core: &Core, caller: &Caller, id: InvitationId) -
     }
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
+    // Locks the organization: its invitation emails are counted one request at a time.
+    require_role(current_role(&mut tx, &caller.member).await?, Action::ManageMembers)?;
     let pending = store::invitations::pending(&mut *tx, caller.org_id(), now).await?;
-    if !pending.iter().any(|i| i.id == id) {
-        return Err(Error::not_found("That invitation"));
-    }
-    notify::queue_letter(
-        &mut tx,
-        core,
-        Some(caller.org_id()),
-        "invitation",
-        &Letter::Invitation { invitation_id: id },
-        now,
-    )
-    .await?;
+    let invitation = pending.iter().find(|i| i.id == id).ok_or_else(|| Error::not_found("That invitation"))?;
+    notify::queue_invitation(&mut tx, core, (caller.org_id(), &caller.member.org_name), id, &invitation.email, now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -217,18 +201,26 @@ pub(crate) async fn invitation_mail(core: &Core, id: InvitationId) -> Result<Opt
     };
     tx.commit().await?;
     let link = format!("{}/invite/{}", core.settings.links_base.trim_end_matches('/'), code.expose());
+    Ok(Some(invitation_letter(&row.inviter_email, &row.org_name, row.role, &link, row.expires_at, row.email)))
+}
+
+/// The invitation email's text.
+fn invitation_letter(
+    inviter: &str,
+    org: &str,
+    role: Role,
+    link: &str,
+    until: crate::time::Timestamp,
+    to: String,
+) -> Mail {
     let text = format!(
-        "{inviter} invited you to join the organization {org} on Tessera as {role}.\n\n         Accept the invitation: {link}\n\n         The link works once, until {until}. If you did not expect this email, ignore it.\n",
-        inviter = row.inviter_email,
-        org = row.org_name,
-        role = row.role.label(),
-        until = row.expires_at.date_time(),
+        "{inviter} invited you to join the organization {org} on Tessera as {role}.\n\n\
+         Accept the invitation: {link}\n\n\
+         The link works once, until {until}. If you did not expect this email, ignore it.\n",
+        role = role.label(),
+        until = until.date_time(),
     );
-    Ok(Some(Mail {
-        to: vec![row.email],
-        subject: format!("You are invited to join {} on Tessera", row.org_name),
-        text,
-    }))
+    Mail { to: vec![to], subject: format!("You are invited to join {org} on Tessera"), text }
 }
 
 /// Revokes a pending invitation (its link stops working).
@@ -527,4 +519,32 @@ pub async fn member_of(core: &Core, org_id: OrgId, user_id: UserId) -> Result<Op
         org_name: m.org_name,
         role: m.role,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{DAY_MS, Timestamp};
+
+    #[test]
+    fn the_invitation_email_says_who_where_and_until_when_without_stray_indentation() {
+        let mail = invitation_letter(
+            "ada@example.com",
+            "Acme",
+            Role::Admin,
+            "https://tessera.example.com/invite/CODE",
+            Timestamp(1_767_225_600_000 + 7 * DAY_MS),
+            "bob@example.com".into(),
+        );
+        assert_eq!(mail.to, ["bob@example.com"]);
+        assert_eq!(mail.subject, "You are invited to join Acme on Tessera");
+        assert_eq!(
+            mail.text,
+            "ada@example.com invited you to join the organization Acme on Tessera as Admin.\n\
+             \n\
+             Accept the invitation: https://tessera.example.com/invite/CODE\n\
+             \n\
+             The link works once, until Jan 8, 2026, 00:00 UTC. If you did not expect this email, ignore it.\n"
+        );
+    }
 }

@@ -268,7 +268,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
     }
     store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
     let family =
-        store::tokens::revoke_family(&mut *tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
+        store::tokens::revoke_family(&mut tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
             .await?;
     let by = if itself {
         "the token itself"
@@ -368,11 +368,11 @@ pub async fn rotate(
              You can delete it instead, and its creator is told.",
         ));
     }
-    if let Some(successor) = old.replaced_by {
-        return Err(Error::conflict(format!(
-            "This token was already rotated: its successor is {successor}. Nothing was changed; use the \
-             successor's secret (a rotation shows it once)."
-        )));
+    if old.replaced_by.is_some() {
+        return Err(Error::conflict(
+            "This token was already rotated. Nothing was changed; use its successor's secret (a rotation shows \
+             it once).",
+        ));
     }
     if now >= old.expires_at {
         return Err(Error::conflict("An expired token can't be rotated. Create a new token instead."));
@@ -464,8 +464,7 @@ pub(crate) async fn revoke_family(
     presented: TokenId,
     how: &str,
 ) -> Result<Vec<TokenId>, Error> {
-    let revoked =
-        store::tokens::revoke_family(&mut *tx, family, None, RevokeReason::ReuseDetected, recorder.at).await?;
+    let revoked = store::tokens::revoke_family(&mut tx, family, None, RevokeReason::ReuseDetected, recorder.at).await?;
     let state = store::tokens::state(&mut *tx, recorder.org_id, presented).await?;
     let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
     recorder
@@ -507,7 +506,7 @@ pub(crate) async fn revoke_all_in(
         super::audit::Actor::Member { member, .. } => Some(member.user_id),
         _ => None,
     };
-    let revoked = store::tokens::revoke_all(&mut **tx, org_id, creator, by, reason, recorder.at).await?;
+    let revoked = store::tokens::revoke_all(tx, org_id, creator, by, reason, recorder.at).await?;
     for token in &revoked {
         recorder
             .record(
@@ -601,7 +600,9 @@ async fn revoke_for_incident(
     Ok(revoked)
 }
 
-/// The policy sweep: tokens unused for longer than their organization allows are revoked.
+/// The policy sweep: tokens unused for longer than their organization allows are revoked, each with
+/// its rotation family (a successor never used while its predecessor is, say, must not leave that
+/// predecessor alive without anything to manage it).
 pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
     let now = core.clock.now();
     let stale = store::tokens::unused_beyond_policy(core.db.pool(), now).await?;
@@ -609,24 +610,23 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
         return Ok(0);
     }
     let mut tx = core.db.begin_write().await?;
-    let mut count = 0;
+    let mut revoked = Vec::new();
     for (org_id, id) in &stale {
+        let Some(state) = store::tokens::state(&mut *tx, *org_id, *id).await? else { continue };
         let recorder = Recorder::system(*org_id, now);
-        if store::tokens::revoke(&mut *tx, *org_id, *id, None, RevokeReason::Unused, now).await? {
-            let state = store::tokens::state(&mut *tx, *org_id, *id).await?;
-            let (name, creator) = state.map_or((None, UserId(uuid::Uuid::nil())), |s| (s.name, s.created_by));
+        for token in store::tokens::revoke_family(&mut tx, state.family_id, None, RevokeReason::Unused, now).await? {
             recorder
                 .record(
                     &mut tx,
                     EventType::TokenRevoked,
-                    Subject::token(*id, name.as_deref(), creator),
+                    Subject::token(token.id, token.name.as_deref(), token.created_by),
                     json!({"reason": RevokeReason::Unused}),
                 )
                 .await?;
-            count += 1;
+            revoked.push(Invalidation::Token(token.id));
         }
     }
-    commit_and_forget(core, tx, Invalidation::All).await?;
-    tracing::info!(revoked = count, "unused tokens revoked by policy");
-    Ok(count)
+    commit_and_forget_all(core, tx, &revoked).await?;
+    tracing::info!(revoked = revoked.len(), "unused tokens revoked by policy");
+    Ok(revoked.len())
 }

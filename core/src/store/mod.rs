@@ -6,6 +6,7 @@
 //! unique-constraint violation to a field error with [`crate::db::DbResultExt::on_unique`].
 
 pub mod audit;
+pub mod email_log;
 pub mod invitations;
 pub mod login_attempts;
 pub mod notices;

@@ -82,30 +82,85 @@ pub struct Message {
     pub attempts: i64,
 }
 
-/// Claims up to `limit` due messages until `now + lease_ms`. On PostgreSQL, instances skip the rows
-/// another one is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite there is one instance and one worker.
-pub async fn claim<'c>(
+/// The columns a claim returns.
+const CLAIMED: &str = "id, kind, org_id, webhook_id, event_type, payload, created_at, attempts";
+
+/// Claims up to `limit` due emails until `now + lease_ms`, oldest first. Emails have a lane of their
+/// own, so no webhook endpoint, however slow, stands between an event and its email. On PostgreSQL,
+/// instances skip the rows another one is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite the write
+/// transaction is the only one.
+pub async fn claim_emails<'c>(
     db: impl Exec<'c>,
     backend: Backend,
     now: Timestamp,
     lease_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Message>> {
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
+    let sql = format!(
+        "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ( \
+             SELECT id FROM outbox WHERE kind = 'email' AND {DUE} ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
+         RETURNING {CLAIMED}",
+        lock = skip_locked(backend),
+    );
+    let claimed = sqlx::query_as(&sql).bind(now.plus_ms(lease_ms)).bind(now).bind(limit).fetch_all(db).await?;
+    Ok(oldest_first(claimed))
+}
+
+/// Claims due webhook deliveries until `now + lease_ms`: at most `per_endpoint` for any one endpoint,
+/// none for the endpoints in `busy` (this process is still delivering to them), `limit` in all. So
+/// each endpoint has at most `per_endpoint` deliveries in flight per process, and an endpoint that
+/// never answers holds up nobody else's. The candidates are the 1,000 due soonest (a bounded scan).
+pub async fn claim_webhooks<'c>(
+    db: impl Exec<'c>,
+    backend: Backend,
+    now: Timestamp,
+    lease_ms: i64,
+    per_endpoint: i64,
+    busy: &[WebhookId],
+    limit: i64,
+) -> sqlx::Result<Vec<Message>> {
+    let skip = match busy.len() {
+        0 => String::new(),
+        n => format!(
+            " AND COALESCE(webhook_id, '') NOT IN ({})",
+            (5..5 + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        ),
     };
     let sql = format!(
         "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ( \
-             SELECT id FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
-             AND (locked_until IS NULL OR locked_until <= $2) ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
-         RETURNING id, kind, org_id, webhook_id, event_type, payload, created_at, attempts"
+             SELECT id FROM outbox WHERE {DUE} AND id IN ( \
+                 SELECT id FROM ( \
+                     SELECT id, next_attempt_at AS due, \
+                            ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS nth \
+                     FROM (SELECT id, webhook_id, next_attempt_at FROM outbox \
+                           WHERE kind = 'webhook' AND {DUE}{skip} ORDER BY next_attempt_at, id LIMIT 1000) soonest \
+                 ) ranked WHERE nth <= $3 ORDER BY due, id LIMIT $4) \
+             {lock}) \
+         RETURNING {CLAIMED}",
+        lock = skip_locked(backend),
     );
-    let mut claimed: Vec<Message> =
-        sqlx::query_as(&sql).bind(now.plus_ms(lease_ms)).bind(now).bind(limit).fetch_all(db).await?;
-    // `RETURNING` keeps no order: deliver the oldest first.
+    let mut query = sqlx::query_as(&sql).bind(now.plus_ms(lease_ms)).bind(now).bind(per_endpoint).bind(limit);
+    for id in busy {
+        query = query.bind(*id);
+    }
+    Ok(oldest_first(query.fetch_all(db).await?))
+}
+
+/// Not delivered, not given up, due at `$2` and not under another worker's lease.
+const DUE: &str = "delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
+                   AND (locked_until IS NULL OR locked_until <= $2)";
+
+fn skip_locked(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    }
+}
+
+/// `RETURNING` keeps no order: deliver the oldest first.
+fn oldest_first(mut claimed: Vec<Message>) -> Vec<Message> {
     claimed.sort_by_key(|m| (m.created_at, m.id));
-    Ok(claimed)
+    claimed
 }
 
 pub async fn delivered<'c>(db: impl Exec<'c>, id: MessageId, now: Timestamp) -> sqlx::Result<()> {

@@ -7,6 +7,7 @@ use crate::{
     time::{DAY_MS, Timestamp},
     views::TokenEntry,
 };
+use sqlx::AnyConnection;
 
 pub struct NewToken<'a> {
     pub id: TokenId,
@@ -213,9 +214,9 @@ pub struct Revoked {
 }
 
 /// Revokes every live token `created_by` made in the organization (all of them when `None`), including
-/// rotated-away secrets still in their grace period.
-pub async fn revoke_all<'c>(
-    db: impl Exec<'c>,
+/// rotated-away secrets still in their grace period, and successors a concurrent rotation adds.
+pub async fn revoke_all(
+    db: &mut AnyConnection,
     org_id: OrgId,
     created_by: Option<UserId>,
     by: Option<UserId>,
@@ -227,31 +228,54 @@ pub async fn revoke_all<'c>(
         "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
          WHERE org_id = $4 {creator} AND revoked_at IS NULL RETURNING id, name, created_by"
     );
-    let mut query = sqlx::query_as(&sql).bind(now).bind(by).bind(reason).bind(org_id);
-    if let Some(creator) = created_by {
-        query = query.bind(creator);
+    let mut all = Vec::new();
+    // Until nothing is left: see `revoke_family`.
+    loop {
+        let mut query = sqlx::query_as(&sql).bind(now).bind(by).bind(reason).bind(org_id);
+        if let Some(creator) = created_by {
+            query = query.bind(creator);
+        }
+        let found: Vec<Revoked> = query.fetch_all(&mut *db).await?;
+        if found.is_empty() {
+            return Ok(all);
+        }
+        all.extend(found);
     }
-    query.fetch_all(db).await
 }
 
-/// Revokes every live token of a family (deleted, or reuse detected).
-pub async fn revoke_family<'c>(
-    db: impl Exec<'c>,
+/// Revokes every live token of a family (deleted, or reuse detected), successors a concurrent rotation
+/// adds included.
+///
+/// The statement runs until it finds nothing left. On PostgreSQL (READ COMMITTED) one statement waits
+/// for a rotation that holds a token's row and then sees that row only, not the successor the rotation
+/// inserted: a token rotating in a loop would outlive its revocation. Each further statement sees what
+/// committed before it, and a rotation still waiting on a row revoked here fails once this transaction
+/// commits (its successor goes with it), so the loop ends with the whole family revoked. On SQLite,
+/// whose writers take turns, the second statement always finds nothing.
+pub async fn revoke_family(
+    db: &mut AnyConnection,
     family_id: FamilyId,
     by: Option<UserId>,
     reason: RevokeReason,
     now: Timestamp,
 ) -> sqlx::Result<Vec<Revoked>> {
-    sqlx::query_as(
-        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
-         WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by",
-    )
-    .bind(now)
-    .bind(by)
-    .bind(reason)
-    .bind(family_id)
-    .fetch_all(db)
-    .await
+    let mut all = Vec::new();
+    loop {
+        let found: Vec<Revoked> = sqlx::query_as(
+            "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
+             WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by",
+        )
+        .bind(now)
+        .bind(by)
+        .bind(reason)
+        .bind(family_id)
+        .fetch_all(&mut *db)
+        .await?;
+        if found.is_empty() {
+            return Ok(all);
+        }
+        all.extend(found);
+    }
 }
 
 /// Claims the report of a rotated-away secret's use: the token ends up revoked as `reuse_detected`.

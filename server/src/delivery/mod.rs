@@ -6,11 +6,16 @@ mod smtp;
 mod webhook;
 
 use crate::config::{ConfigError, NotifyArgs};
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 use tessera_core::{
     context::Core,
     db::Backend,
     domain::webhook::WebhookUrl,
+    ids::WebhookId,
     services::{
         delivery::{self, Answer, DeliverySettings, Transport},
         notify::Mail,
@@ -90,8 +95,9 @@ impl Transport for Transports {
     }
 }
 
-/// The worker loops: each claims a batch, delivers it, and looks again at once when there was work, or
-/// after the poll interval. SQLite has one worker; on PostgreSQL several, in every instance.
+/// The delivery loops, in lanes. Emails: workers that each claim a batch of emails, deliver it, and
+/// look again at once when there was work, or after the poll interval (SQLite has one; on PostgreSQL
+/// several, in every instance). Webhooks: one dispatcher per process (below).
 pub fn spawn_workers(
     core: &Core,
     transports: &Arc<Transports>,
@@ -101,20 +107,93 @@ pub fn spawn_workers(
         Backend::Sqlite => 1,
         Backend::Postgres => config.workers,
     };
-    (0..workers)
+    let mut tasks: Vec<_> = (0..workers)
         .map(|_| {
             let (core, transports, settings, poll) =
                 (core.clone(), transports.clone(), config.settings.clone(), config.poll);
             tokio::spawn(async move {
                 loop {
-                    match delivery::deliver_due(&core, &*transports, &settings).await {
+                    match delivery::deliver_due_emails(&core, &*transports, &settings).await {
                         Ok(n) if n > 0 => continue,
                         Ok(_) => {}
-                        Err(e) => tracing::warn!(error = ?e, "outbox: could not claim messages"),
+                        Err(e) => tracing::warn!(error = ?e, "outbox: could not claim emails"),
                     }
                     tokio::time::sleep(poll).await;
                 }
             })
         })
-        .collect()
+        .collect();
+    tasks.push(tokio::spawn(webhook_lane(core.clone(), transports.clone(), config.settings.clone(), config.poll)));
+    tasks
+}
+
+/// The endpoints this process is delivering to, and how many deliveries each has in flight.
+type Busy = Arc<Mutex<HashMap<WebhookId, usize>>>;
+
+/// Marks one delivery to an endpoint in flight until dropped (also when its task panics or is aborted).
+struct InFlight {
+    busy: Busy,
+    endpoint: Option<WebhookId>,
+}
+
+impl InFlight {
+    fn start(busy: &Busy, endpoint: Option<WebhookId>) -> Self {
+        if let Some(id) = endpoint {
+            *busy.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default() += 1;
+        }
+        Self { busy: busy.clone(), endpoint }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(id) = self.endpoint {
+            let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(n) = busy.get_mut(&id) {
+                *n -= 1;
+                if *n == 0 {
+                    busy.remove(&id);
+                }
+            }
+        }
+    }
+}
+
+/// The webhook lane: claims due deliveries for the endpoints it is not already delivering to (at most
+/// `per_endpoint` each, `webhooks_in_flight` in all) and delivers each in a task of its own, so
+/// deliveries to different endpoints run side by side and an endpoint that never answers holds up only
+/// its own. It looks again when a delivery finishes, at once after a claim that found work, or after
+/// the poll interval. Aborting it aborts its deliveries; their leases run out and they are claimed again.
+async fn webhook_lane(core: Core, transports: Arc<Transports>, settings: DeliverySettings, poll: Duration) {
+    let busy: Busy = Arc::default();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.try_join_next().is_some() {}
+        let free = settings.webhooks_in_flight.saturating_sub(running.len());
+        let mut claimed = 0;
+        if free > 0 {
+            let skip: Vec<WebhookId> = busy.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect();
+            match delivery::claim_webhooks(&core, &settings, &skip, free).await {
+                Ok(messages) => {
+                    claimed = messages.len();
+                    for message in messages {
+                        let in_flight = InFlight::start(&busy, message.webhook_id);
+                        let (core, transports, settings) = (core.clone(), transports.clone(), settings.clone());
+                        running.spawn(async move {
+                            delivery::deliver(&core, &*transports, &settings, message).await;
+                            drop(in_flight);
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = ?e, "outbox: could not claim webhook deliveries"),
+            }
+        }
+        if claimed > 0 {
+            continue;
+        }
+        tokio::select! {
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
 }

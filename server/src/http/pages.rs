@@ -87,7 +87,8 @@ async fn form_post(State(state): State<ServerState>, request: Request) -> Respon
     };
     let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
     let action = fields.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
-    let (mut outcome, response_options) = run_action(&state.app, &action, &parts, &bytes).await;
+    let action = if shown_elsewhere(&action, parts.uri.path()) { "" } else { action.as_str() };
+    let (mut outcome, response_options) = run_action(&state.app, action, &parts, &bytes).await;
     if outcome.json.starts_with("{\"Err\"") {
         outcome.kept = PostedOutcome::keep(&fields);
     }
@@ -122,6 +123,22 @@ async fn form_post(State(state): State<ServerState>, request: Request) -> Respon
         *response.status_mut() = status;
     }
     response
+}
+
+/// Whether `action` reveals a secret that only another page shows: posted anywhere else, it would
+/// create a credential whose secret nobody sees (and a rotation's old secret would then be "reused").
+fn shown_elsewhere(action: &str, page: &str) -> bool {
+    use app::{
+        routes::{TOKENS_URL, WEBHOOKS_URL},
+        tokens::{CreateToken, RotateToken},
+        webhooks::AddWebhook,
+    };
+    let shown_on = match action {
+        a if a == CreateToken::PATH || a == RotateToken::PATH => TOKENS_URL,
+        a if a == AddWebhook::PATH => WEBHOOKS_URL,
+        _ => return false,
+    };
+    page != shown_on
 }
 
 /// Runs the server function a form names. Only the dashboard's own functions can be named.

@@ -18,6 +18,7 @@
 use crate::helpers::{
     Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, soon, tessera_cli,
 };
+use crate::support::{Receiver, Silent, SmtpSink, eventually, notifying};
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
     ErrorKind,
@@ -49,9 +50,15 @@ on_both_backends!(
     a_double_submitted_rotation_kills_the_new_secret,
     viewers_rotate_their_tokens_but_cannot_delete_them,
     rotation_in_the_dashboard_shortens_the_lifetime,
+    the_openapi_document_calls_a_required_field_optional,
+    a_token_rotating_in_a_loop_outlives_its_revocation,
+    the_unused_token_sweep_leaves_a_predecessor_alive,
     webhook_ssrf_through_url_parser_differences,
     the_delivery_log_tells_open_ports_from_closed,
     a_removed_admins_webhook_keeps_receiving_events,
+    a_slow_webhook_endpoint_delays_security_emails,
+    invitation_email_flood,
+    encoded_words_in_a_token_name_spoof_an_email_subject,
     a_retried_cli_rotation_kills_the_new_token,
     the_cli_revokes_a_members_tokens_without_telling_them,
     the_cli_creates_a_database_where_it_was_not_asked,
@@ -719,6 +726,81 @@ async fn rotation_in_the_dashboard_shortens_the_lifetime(app: TestApp) {
     app.clock.advance_ms(HOUR_MS);
 }
 
+/// Round 3, low: the OpenAPI document said `confirm` of revoke-all was optional and nullable while the
+/// server requires it, and an API fuzzer reported the mismatch. The document now says what the server does.
+async fn the_openapi_document_calls_a_required_field_optional(app: TestApp) {
+    let doc: serde_json::Value =
+        client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schema = &doc["components"]["schemas"]["RevokeAllRequest"];
+    assert!(schema["required"].as_array().is_some_and(|r| r.contains(&"confirm".into())), "{schema}");
+    assert_eq!(schema["properties"]["confirm"]["type"], "string", "not nullable: {schema}");
+    // And the server refuses what the document forbids, saying which field to fix.
+    let owner = app.setup_owner().await;
+    let api = app.api(&owner.token("owner's").await);
+    for body in [serde_json::json!({}), serde_json::json!({"confirm": null}), serde_json::json!({"confirm": ""})] {
+        let refused = api.post_json::<serde_json::Value>("/api/v1/tokens/revoke-all", body.clone()).await.unwrap_err();
+        assert_eq!((refused.status, refused.field()), (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")), "{body}");
+    }
+    assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "nothing was revoked");
+}
+
+/// Rotates the token `api` holds, again and again with each successor, until refused; every token held.
+async fn rotate_until_refused(api: Api) -> Vec<Api> {
+    let mut held = vec![api];
+    for _ in 0..500 {
+        let current = held.last().unwrap().clone();
+        let body = serde_json::json!({"grace": "24h"});
+        match current.post_json::<Rotated>("/api/v1/tokens/current/rotate", body).await {
+            Ok(next) => held.push(Api { id: next.id, secret: next.secret, ..current }),
+            Err(_) => break,
+        }
+    }
+    held
+}
+
+/// Found by the outside attack on round 3's fix: on PostgreSQL a leaked token rotating itself in a loop
+/// outlived deleting it, revoking its creator's tokens and reuse detection (a revoking statement waited
+/// for the rotation's row lock, then never saw the successor the rotation had inserted).
+async fn a_token_rotating_in_a_loop_outlives_its_revocation(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "", true).await.unwrap();
+    let member = app.member("dev@example.com", "member").await;
+    let dev = app.user_id("dev@example.com").await;
+    for round in ["delete", "revoke the member's tokens"] {
+        let created = member.token(round).await;
+        let rotations_before = events_of(&app, "token.rotated").await;
+        let attacker = tokio::spawn(rotate_until_refused(app.api(&created)));
+        assert!(soon(async || events_of(&app, "token.rotated").await >= rotations_before + 3).await);
+        match round {
+            "delete" => member.delete_token(&created.id.to_string()).await.unwrap(),
+            _ => drop(owner.revoke_member_tokens(dev).await.unwrap()),
+        }
+        let held = attacker.await.unwrap();
+        assert!(held.len() > 3, "{round}: the loop ran");
+        for api in &held {
+            assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "{round}");
+        }
+        let live = member.list_tokens(None).await.unwrap().items;
+        assert!(live.is_empty(), "{round}: {live:?}");
+    }
+}
+
+/// Found by the outside attack: the unused-token sweep revoked a never-used successor and left its
+/// rotated-away predecessor working (in use, in its grace period) with nothing left to manage it.
+async fn the_unused_token_sweep_leaves_a_predecessor_alive(app: TestApp) {
+    let owner = app.setup_owner().await;
+    owner.set_policy("365", "30", "1", false).await.unwrap();
+    let created = owner.token("in use").await;
+    let rotated = owner.rotate_token(&created.id.to_string(), "7d").await.unwrap();
+    let old = app.api(&created);
+    app.clock.advance_ms(DAY_MS + HOUR_MS);
+    assert_eq!(old.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK, "the old secret is in use");
+    tessera_core::services::tokens::revoke_unused(&app.core).await.unwrap();
+    assert_eq!(app.api(&rotated.successor).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(old.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "the family goes together");
+    assert_eq!(events_of(&app, "token.exposed").await, 0, "and no false alarm later");
+}
+
 /// The attacks that need email on (a real SMTP server), on both engines.
 mod with_email {
     use super::{Rotated, rotate_path};
@@ -1044,6 +1126,132 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
     assert!(eventually(|| sink.to(OWNER).iter().filter(|e| e.subject.contains("paused")).count() == 3).await);
 }
 
+/// Email and webhook deliveries shared one queue: on SQLite one worker delivered batches in order, so
+/// two webhook endpoints that never answer (10 s each) held an invitation back for 20 s and more; on
+/// PostgreSQL they held every worker. Now emails have their own lane, and deliveries to different
+/// endpoints run side by side, a few at a time per endpoint.
+async fn a_slow_webhook_endpoint_delays_security_emails(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_on(app.stop().await, |c| notifying(c, Some(&sink), 60_000)).await;
+    let owner = app.setup_owner().await;
+    let silent = [Silent::start().await, Silent::start().await];
+    for endpoint in &silent {
+        owner.add_webhook(&endpoint.url(), "*").await.unwrap();
+    }
+    // Events one after another, each waited for until a delivery of it hangs: in the old design every
+    // worker ends up waiting on a silent endpoint.
+    let hanging = || silent.iter().map(Silent::connections).sum::<usize>();
+    for n in 0..2 {
+        let before = hanging();
+        owner.create_token(&format!("t{n}"), "30").await.unwrap();
+        assert!(eventually(|| hanging() > before).await, "the deliveries of event {n} hang");
+    }
+    let quick = std::time::Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    owner.invite("new@example.com", "member").await.unwrap();
+    let took = waited(started, || sink.to("new@example.com").len() == 1).await;
+    assert!(took < quick, "the invitation took {took:?} behind silent webhook endpoints");
+
+    // One silent endpoint doesn't delay another endpoint.
+    let receiver = Receiver::start().await;
+    let added = owner.add_webhook(&receiver.url(), "token.created").await.unwrap();
+    receiver.configure(&added.secret, 0).await;
+    let started = std::time::Instant::now();
+    owner.create_token("after", "30").await.unwrap();
+    let took = waited(started, || !receiver.accepted().is_empty()).await;
+    assert!(took < quick, "the healthy endpoint waited {took:?} behind silent ones");
+    assert!(silent.iter().all(|s| s.connections() <= 4), "at most four deliveries at once per endpoint");
+}
+
+/// How long after `started` `check` first held (looked at for up to six seconds).
+async fn waited(started: std::time::Instant, check: impl Fn() -> bool) -> std::time::Duration {
+    while !check() && started.elapsed() < std::time::Duration::from_secs(6) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    started.elapsed()
+}
+
+/// An invitation and 12 resends within 10 ms delivered 13 emails to one address: an admin (or a stolen
+/// session) could flood anyone's mailbox through Tessera. Now one address gets at most 3 invitation emails
+/// an hour, an organization sends at most 50 a day, and every other kind of email has a per-recipient cap.
+async fn invitation_email_flood(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_on(app.stop().await, |c| notifying(c, Some(&sink), 60_000)).await;
+    let owner = app.setup_owner().await;
+    owner.invite("victim@example.com", "member").await.unwrap();
+    let id = owner.members().await.unwrap().invitations[0].id.to_string();
+    let resends = all((0..12).map(|_| {
+        let (owner, id) = (owner.clone(), id.clone());
+        async move { owner.resend_invitation(&id).await }
+    }))
+    .await;
+    let refused: Vec<_> = resends.into_iter().filter_map(Result::err).collect();
+    assert_eq!(refused.len(), 10, "two resends pass, ten are refused");
+    for r in &refused {
+        assert_eq!((r.status, r.kind()), (StatusCode::TOO_MANY_REQUESTS, ErrorKind::RateLimited));
+        assert_eq!(
+            r.message(),
+            "victim@example.com was sent 3 invitation emails in the last hour, the most one address gets. Try again in 60 minutes."
+        );
+        assert_eq!(r.body.retry_after_secs, Some(3_600));
+    }
+    // Inviting the address again (which would replace the link) is refused too, and changes nothing.
+    let again = owner.invite("Victim@Example.com", "admin").await.unwrap_err();
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    let pending = owner.members().await.unwrap().invitations;
+    assert_eq!((pending.len(), pending[0].id.to_string(), pending[0].role.as_str()), (1, id.clone(), "member"));
+    assert!(eventually(|| sink.to("victim@example.com").len() == 3).await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.to("victim@example.com").len(), 3, "three emails, not thirteen");
+    // An hour later the address may get one again.
+    app.clock.advance_ms(tessera_core::time::HOUR_MS);
+    owner.resend_invitation(&id).await.unwrap();
+
+    // An organization sends at most 50 invitation emails a day (4 so far).
+    for n in 4..50 {
+        owner.invite(&format!("person{n}@example.com"), "viewer").await.unwrap();
+    }
+    let refused = owner.invite("one-too-many@example.com", "viewer").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.message(),
+        "Acme sent 50 invitation emails in the last 24 hours, the most an organization may. Try again in 23 hours."
+    );
+    assert_eq!(owner.members().await.unwrap().invitations.len(), 47, "the refused invitation is not there");
+
+    // Every other kind of email has a per-recipient cap too: an admin deleting 25 of a member's tokens
+    // sends them 20 alerts an hour, not 25.
+    let dev = app.member("dev@example.com", "member").await;
+    let admin = app.member("admin@example.com", "admin").await;
+    for n in 0..25 {
+        let token = dev.create_token(&format!("t{n}"), "30").await.unwrap();
+        admin.delete_token(&token.id.to_string()).await.unwrap();
+    }
+    assert!(eventually(|| sink.to("dev@example.com").len() == 20).await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.to("dev@example.com").len(), 20);
+}
+
+/// A token name holding an RFC 2047 encoded word went into an email's subject as plain ASCII, so mail
+/// clients showed what it decodes to ("Urgent: sign in again at …") instead of the name. Now such a
+/// subject is encoded throughout and decodes to exactly its text.
+async fn encoded_words_in_a_token_name_spoof_an_email_subject(app: TestApp) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_on(app.stop().await, |c| notifying(c, Some(&sink), 60_000)).await;
+    app.setup_owner().await;
+    let dev = app.member("dev@example.com", "member").await;
+    let admin = app.member("admin@example.com", "admin").await;
+    // "=?utf-8?b?VXJnZW50OiBzaWduIGluIGFnYWluIGF0IGV2aWwuZXhhbXBsZQ==?=" decodes to
+    // "Urgent: sign in again at evil.example".
+    let name = "ci =?utf-8?b?VXJnZW50OiBzaWduIGluIGFnYWluIGF0IGV2aWwuZXhhbXBsZQ==?= now";
+    let token = dev.create_token(name, "30").await.unwrap();
+    admin.delete_token(&token.id.to_string()).await.unwrap();
+    assert!(eventually(|| sink.to("dev@example.com").len() == 1).await);
+    let subject = sink.to("dev@example.com").remove(0).subject;
+    assert_eq!(subject, format!("Your API token \u{201c}{name}\u{201d} was deleted"));
+    assert!(!subject.contains("evil.example"), "{subject}");
+}
+
 /// `tessera api …` with a token pair in its environment, as a script runs it.
 fn cli_api(app: &TestApp, (id, secret): (&str, &str), args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
@@ -1096,7 +1304,7 @@ async fn a_retried_cli_rotation_kills_the_new_token(app: TestApp) {
     let stderr = String::from_utf8_lossy(&retry.stderr);
     assert!(!retry.status.success());
     assert!(retry.stdout.is_empty(), "no export lines for a refused rotation");
-    assert!(stderr.contains("409") && stderr.contains("already rotated") && stderr.contains(&new_id), "{stderr}");
+    assert!(stderr.contains("409") && stderr.contains("already rotated"), "{stderr}");
     let whoami = cli_api(&app, (&new_id, &new_secret), &["whoami"]);
     assert!(whoami.status.success(), "{}", String::from_utf8_lossy(&whoami.stderr));
     assert_eq!(successor.whoami().await.unwrap().role, "member");

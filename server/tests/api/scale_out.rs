@@ -19,6 +19,7 @@ on_postgres!(
     with_the_cache_on_instances_tell_each_other_of_changes,
     a_lost_notification_leaves_a_bounded_staleness,
     rotation_works_across_instances,
+    deleting_a_successor_ends_its_family_on_every_instance,
     concurrent_lookups_share_statements_and_stay_strict,
     a_database_outage_is_503_and_heals_by_itself,
     postgres_statement_timeout_applies,
@@ -181,6 +182,25 @@ async fn rotation_works_across_instances() {
     // Using it then is reuse: the whole family, the successor too, is revoked, on every instance.
     assert!(soon(async || new_on_b.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
     assert_eq!(a.api(&rotated.successor).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+}
+
+/// Round 3: deleting the successor of a rotation ends the rotated-away secret too, on the other
+/// instance as well, although that instance had both in use (and the successor cached).
+async fn deleting_a_successor_ends_its_family_on_every_instance() {
+    let (a, b) = postgres_pair(TokenCache::On).await;
+    let owner = a.setup_owner().await;
+    assert!(listening(&[&a, &b]).await);
+    let created = owner.token("leaked").await;
+    let rotated = owner.rotate_token(&created.id.to_string(), "7d").await.unwrap();
+    let (old_on_b, new_on_b) = (on(&b, &a.api(&created)), on(&b, &a.api(&rotated.successor)));
+    for api in [&old_on_b, &new_on_b] {
+        assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    }
+    owner.delete_token(&rotated.successor.id.to_string()).await.unwrap();
+    for api in [&old_on_b, &new_on_b] {
+        assert!(soon(async || api.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
+    }
+    assert_eq!(a.api(&created).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
 }
 
 /// 4 tasks × 250 token creations while other tasks verify tokens: no error, exactly 1,000 tokens, all valid.
