@@ -39,6 +39,7 @@ on_both_backends!(
     admins_learn_which_emails_have_accounts,
     an_error_message_injected_through_the_url,
     a_stale_role_authorises_a_member_change,
+    first_run_setup_behind_a_reverse_proxy_needs_no_code,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -437,4 +438,51 @@ fn secret_holding_types_print_no_secret() {
     let key = tessera_core::crypto::ServerKey::generate();
     assert!(!format!("{key:?}").contains(key.to_hex().as_str()));
     assert!(!format!("{:?}", app::state::SetupGate::with_code("opensesame")).contains("opensesame"));
+}
+
+/// The usual nginx-on-the-same-host layout: Tessera on 127.0.0.1, `TESSERA_PUBLIC_URL` elsewhere and the
+/// proxy trusted. Every request arrived from loopback and setup asked for no code, so the first visitor
+/// on the internet became owner in one click. Now setup asks for the operator's code unless the listen
+/// address, the public URL and the trusted proxies all say that only this machine can reach the server:
+/// any one of them alone is enough to ask.
+async fn first_run_setup_behind_a_reverse_proxy_needs_no_code(app: TestApp) {
+    type Layout = fn(&mut tessera::startup::ServerConfig);
+    let public_url: Layout = |c| c.web.public_origin = Some("https://tessera.example.com".into());
+    let proxy: Layout = |c| c.proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let layouts: [(&str, Layout); 4] = [
+        ("public URL alone", public_url),
+        ("trusted proxy alone", proxy),
+        ("listening beyond loopback", |c| c.listen = "0.0.0.0:0".parse().unwrap()),
+        ("public URL and trusted proxy (the nginx layout)", |c| {
+            c.web.public_origin = Some("https://tessera.example.com".into());
+            c.proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        }),
+    ];
+    let mut db = app.stop().await;
+    for (layout, configure) in layouts {
+        let app = TestApp::spawn_on(db, configure).await;
+        let url = app.url.replace("0.0.0.0", "127.0.0.1");
+        // The Host a browser sends: the public URL's, or the address it was given.
+        let public_host = app.server.app.web.public_origin.as_deref().map(|o| o.trim_start_matches("https://"));
+        let host = public_host.unwrap_or(url.trim_start_matches("http://")).to_owned();
+        let setup = |code: &str| {
+            let form =
+                [("email", "first@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", code)];
+            let request = client().post(format!("{url}/rpc/auth/setup")).header(header::HOST, &host);
+            request.header("accept", "application/json").form(&form).send()
+        };
+        let refused = setup("").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{layout}");
+        let body: tessera_core::ErrorBody = refused.json().await.unwrap();
+        assert_eq!(body.field.as_deref(), Some("setup_code"), "{layout}: {body:?}");
+        assert_eq!(app.count("users").await, 0, "{layout}");
+        // The operator's code opens it (through the proxy too).
+        let code = app.setup_code();
+        assert!(!code.is_empty(), "{layout}");
+        if layout.contains("nginx") {
+            assert_eq!(setup(&code).await.unwrap().status(), StatusCode::OK, "{layout}");
+            assert_eq!(app.count("users").await, 1);
+        }
+        db = app.stop().await;
+    }
 }
