@@ -3,7 +3,7 @@
 //!
 //! The attacks whose test needs another harness live beside it:
 //! - the client's own `X-Forwarded-For` through nginx: `proxy.rs` (a real nginx running deploy/nginx.conf),
-//!   and `server/src/http/client.rs` (trusted-proxy parsing, IPv6 grouped by /64);
+//!   `server/src/http/client.rs` (trusted-proxy parsing) and `core/src/identity.rs` (IPv6 grouped by /64);
 //! - flooding the failure limiter with distinct addresses: `server/src/http/limiter.rs`;
 //! - control bytes in every parameter of every route: `web_security.rs`
 //!   (`control_bytes_in_any_parameter_of_any_route_never_panic`);
@@ -40,6 +40,7 @@ on_both_backends!(
     an_error_message_injected_through_the_url,
     a_stale_role_authorises_a_member_change,
     first_run_setup_behind_a_reverse_proxy_needs_no_code,
+    sign_in_limits_dodged_by_rotating_ipv6_addresses,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -485,4 +486,26 @@ async fn first_run_setup_behind_a_reverse_proxy_needs_no_code(app: TestApp) {
         }
         db = app.stop().await;
     }
+}
+
+/// One IPv6 subscriber holds a whole /64: a new address for every guess dodged the sign-in limit of 20
+/// failures per address, which was keyed on the exact address (the API's limits already grouped by /64).
+/// The addresses are `X-Forwarded-For` values from the trusted proxy on loopback, never contacted.
+async fn sign_in_limits_dodged_by_rotating_ipv6_addresses(app: TestApp) {
+    use tessera_core::services::accounts::IP_FAILURES_ALLOWED;
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, |c| c.proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    app.setup_owner().await;
+    let attempt = |from: String, email: &'static str, password: &'static str| {
+        let request = client().post(app.at("/rpc/auth/login")).header("x-forwarded-for", from);
+        async move { request.form(&[("email", email), ("password", password)]).send().await.unwrap().status() }
+    };
+    for i in 0..IP_FAILURES_ALLOWED {
+        let from = format!("2001:db8:1:2:{i:x}::{i:x}");
+        assert_eq!(attempt(from, "nobody@example.com", "guess").await, StatusCode::UNPROCESSABLE_ENTITY, "{i}");
+    }
+    // The next address of the same /64 is limited, even with the right password.
+    assert_eq!(attempt("2001:db8:1:2:ffff::1".into(), OWNER, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    // Another /64 is someone else.
+    assert_eq!(attempt("2001:db8:1:3::1".into(), OWNER, PASSWORD).await, StatusCode::OK);
 }
