@@ -42,7 +42,7 @@ sleep 1
 idle=$(kib VmRSS)
 
 python3 - "$url" "$attempts" "$clients" "$accounts" "$password" >"$work/statuses" <<'PY'
-import collections, concurrent.futures, http.client, sys, urllib.parse
+import collections, concurrent.futures, http.client, sys, time, urllib.parse
 
 url, attempts, clients, accounts, password = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 host = urllib.parse.urlsplit(url).netloc
@@ -62,10 +62,12 @@ def attempt(i):
     conn.close()
     return kind, status
 
+started = time.monotonic()
 with concurrent.futures.ThreadPoolExecutor(clients) as pool:
     counts = collections.Counter(pool.map(attempt, range(attempts)))
 for (kind, status), n in sorted(counts.items()):
     print(kind, status, n)
+print("seconds", f"{time.monotonic() - started:.1f}", 0)
 PY
 sleep 2
 after=$(kib VmRSS)
@@ -74,12 +76,13 @@ threads=$(awk '$1 == "Threads:" {print $2}' "/proc/$server/status")
 
 echo
 echo "Memory under sign-in attempts: $attempts attempts, $clients at a time, release build, SQLite, $(nproc) CPUs"
-awk '{printf "  %-8s password  HTTP %s  x %s\n", $1, $2, $3}' "$work/statuses"
+awk '$1 != "seconds" {printf "  %-8s password  HTTP %s  x %s\n", $1, $2, $3}' "$work/statuses"
+awk '$1 == "seconds" {printf "  in %s s (%.0f attempts/s)\n", $2, '"$attempts"' / $2}' "$work/statuses"
 printf '  server RSS idle:  %6s MiB\n' "$(mib "$idle")"
 printf '  server RSS peak:  %6s MiB (VmHWM)\n' "$(mib "$peak")"
 printf '  server RSS after: %6s MiB (limit %s MiB); %s threads\n' "$(mib "$after")" "$limit_mib" "$threads"
 
-unexpected=$(awk '($1 == "right" && $2 != 200) || ($1 != "right" && ($2 < 400 || $2 == 429 || $2 >= 500)) {n += $3} END {print n + 0}' "$work/statuses")
+unexpected=$(awk '$1 == "seconds" {next} ($1 == "right" && $2 != 200) || ($1 != "right" && ($2 < 400 || $2 == 429 || $2 >= 500)) {n += $3} END {print n + 0}' "$work/statuses")
 if [ "$unexpected" -gt 0 ]; then
   echo "bench-memory: $unexpected attempts got an unexpected answer (a right password must sign in, a wrong one be refused, none limited)" >&2
   exit 1
