@@ -1,7 +1,7 @@
 # Tessera: the two commands a new user needs are `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh), and skip what is already there.
 
-.PHONY: run test build release bench bench-instructions bench-cluster bench-page fuzz fmt clean
+.PHONY: run test build release bench bench-memory bench-instructions bench-cluster bench-page fuzz fmt clean
 
 ## Build (release) and serve on SQLite in ./data; prints the URL.
 run:
@@ -17,9 +17,15 @@ test:
 build:
 	@scripts/bootstrap.sh && scripts/build.sh
 
-## The API hot path under load (release build, SQLite, wrk); prints req/s, p50/p99 and ratios.
+## The API hot path under load (release build, SQLite, wrk); prints req/s, p50/p99 and ratios; then
+## bench-memory.
 bench:
 	@scripts/bench.sh
+
+## The server's memory (RSS) idle, at its peak and after 1,000 sign-in attempts, right and wrong, 16 at
+## a time; fails above 100 MiB after.
+bench-memory:
+	@scripts/bench-memory.sh
 
 ## The same requests under valgrind's callgrind: user-space instructions per request, which, unlike
 ## requests/s on a shared machine, don't move from run to run.

@@ -6,7 +6,7 @@ use crate::{
     error::Error,
     ids::{OrgId, TokenId, UserId},
 };
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// Someone acting inside an organization, with their role there right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,18 @@ pub struct Origin {
 impl Origin {
     pub fn new(ip: Option<IpAddr>, user_agent: Option<&str>) -> Self {
         Self { ip, user_agent: user_agent.map(|ua| ua.chars().take(256).collect()) }
+    }
+}
+
+/// The key limits are counted by: an IPv4 address, or an IPv6 address's /64 (one subscriber usually
+/// holds a whole /64, so counting single IPv6 addresses would let one client spread over 2^64 keys).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
 }
 
@@ -96,5 +108,23 @@ impl Caller {
 
     pub fn user_id(&self) -> UserId {
         self.member.user_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limit_key;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_is_limited_per_64() {
+        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), limit_key(ip("2001:db8:1:2:ffff::9")));
+        assert_ne!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:3::1")));
+        assert_eq!(limit_key(ip("192.0.2.1")), ip("192.0.2.1"));
+        assert_eq!(limit_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
     }
 }

@@ -72,7 +72,7 @@ pub fn setup_code(common: &CommonArgs) -> Result<(), Stop> {
     let code = crate::startup::setup_code(&data_dir).map_err(|e| e.to_string())?;
     output::line(code)?;
     output::note(
-        "Enter this code on the setup page. It is needed only while setup is open on a server listening beyond this machine.",
+        "Enter this code on the setup page. It is needed only while setup is open on a server that others can reach (listening beyond this machine, or behind a proxy).",
     );
     Ok(())
 }

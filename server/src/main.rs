@@ -61,10 +61,26 @@ async fn run(cli: Cli) -> Result<(), Stop> {
 
 async fn serve(common: &tessera::config::CommonArgs, args: &tessera::config::ServeArgs) -> Result<(), String> {
     let config = ServerConfig::from_args(common, args).map_err(|e| e.to_string())?;
+    let data_dir = config.data_dir.clone();
     let app = Application::build(config, Clock::system()).await.map_err(|e| e.to_string())?;
     let url = format!("http://{}", app.local_addr());
     tracing::info!(%url, "Tessera is listening");
     // A closed standard output loses this line (and the log), not the server.
     let _ = cli::line(format_args!("Tessera is running at {url}"));
+    if app.state().app.setup.requires_code() {
+        announce_setup_code(&data_dir)?;
+    }
     app.run_until(startup::shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// Setup needs the operator's code (others can reach this server). At a terminal (`make run`) the code is
+/// printed for the person who started the server; otherwise stdout is a log, and only the way to get it is.
+fn announce_setup_code(data_dir: &std::path::Path) -> Result<(), String> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let code = startup::setup_code(data_dir).map_err(|e| e.to_string())?;
+        let _ = cli::line(format_args!("First-run setup asks for this one-time code: {code}"));
+    } else {
+        let _ = cli::line(format_args!("First-run setup asks for a one-time code: print it with `tessera setup-code`"));
+    }
+    Ok(())
 }

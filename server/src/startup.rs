@@ -189,8 +189,24 @@ pub fn setup_code(data_dir: &Path) -> Result<String, StartupError> {
     }
 }
 
-fn is_loopback_only(listen: SocketAddr) -> bool {
-    listen.ip().is_loopback()
+/// Only this machine can reach the server, so first-run setup may go without the operator's code: it
+/// listens on loopback, its public URL (if set) names loopback too, and it trusts no proxy. A public URL
+/// elsewhere or a trusted proxy means a reverse proxy on this machine forwards other people's requests,
+/// which then arrive from loopback.
+pub fn reachable_only_from_this_machine(listen: SocketAddr, public_origin: Option<&str>, proxies: &[IpNet]) -> bool {
+    listen.ip().is_loopback() && public_origin.is_none_or(names_loopback) && proxies.is_empty()
+}
+
+/// Does this origin (`https://host[:port]`) name this machine? Read with the parser the rest of the
+/// server uses for URLs; anything it can't read is taken as elsewhere.
+fn names_loopback(origin: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(origin).ok().and_then(|url| url.host_str().map(str::to_owned)) else {
+        return false;
+    };
+    match host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.to_canonical().is_loopback(),
+        Err(_) => host == "localhost" || host.ends_with(".localhost"),
+    }
 }
 
 fn leptos_options(site_root: &Path, site_addr: SocketAddr) -> Result<LeptosOptions, StartupError> {
@@ -262,13 +278,14 @@ impl Application {
                 .await?;
         // The command line reads them, to queue the same emails as the dashboard, with the same links.
         tessera_core::services::instance::record_mail_settings(&core).await.map_err(StartupError::Core)?;
-        let setup = if is_loopback_only(addr)
+        let local = reachable_only_from_this_machine(addr, config.web.public_origin.as_deref(), &config.proxies);
+        let setup = if local
             || !tessera_core::services::accounts::needs_setup(&core).await.map_err(StartupError::Core)?
         {
             SetupGate::open()
         } else {
             tracing::warn!(
-                "first-run setup is open and Tessera listens beyond this machine: setup asks for a one-time code; print it with `tessera setup-code`"
+                "first-run setup is open and Tessera can be reached from beyond this machine (listen address, public URL or trusted proxies): setup asks for a one-time code; print it with `tessera setup-code`"
             );
             SetupGate::with_code(&setup_code(&config.data_dir)?)
         };
@@ -389,4 +406,30 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_is_local_only_when_listen_address_public_url_and_proxies_all_say_so() {
+        let loopback: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let proxy: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        assert!(reachable_only_from_this_machine(loopback, None, &[]));
+        assert!(reachable_only_from_this_machine("[::1]:3000".parse().unwrap(), None, &[]));
+        for local in ["http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "http://tessera.localhost"]
+        {
+            assert!(reachable_only_from_this_machine(loopback, Some(local), &[]), "{local}");
+        }
+        // The usual nginx-on-the-same-host layout, and each of its parts alone.
+        assert!(!reachable_only_from_this_machine(loopback, Some("https://tessera.example.com"), &proxy));
+        assert!(!reachable_only_from_this_machine(loopback, Some("https://tessera.example.com"), &[]));
+        assert!(!reachable_only_from_this_machine(loopback, None, &proxy));
+        assert!(!reachable_only_from_this_machine("0.0.0.0:3000".parse().unwrap(), None, &[]));
+        assert!(!reachable_only_from_this_machine("10.0.0.5:3000".parse().unwrap(), None, &[]));
+        for elsewhere in ["https://localhost.example.com", "https://127.0.0.1.nip.io", "https://[::ffff:7f00:1]x"] {
+            assert!(!reachable_only_from_this_machine(loopback, Some(elsewhere), &[]), "{elsewhere}");
+        }
+    }
 }

@@ -11,14 +11,14 @@ use crate::{
         org::{OrgName, Role},
     },
     error::Error,
-    identity::{Caller, Member, Origin, Via},
+    identity::{Caller, Member, Origin, Via, limit_key},
     ids::{OrgId, UserId},
     store::{self, login_attempts::Key},
     time::{HOUR_MS, MINUTE_MS, Timestamp},
 };
 use std::net::IpAddr;
 
-/// Failed sign-ins allowed from one client address per window, whatever the accounts.
+/// Failed sign-ins allowed from one client address (IPv6: one /64) per window, whatever the accounts.
 pub const IP_FAILURES_ALLOWED: i64 = 20;
 pub const IP_WINDOW_MS: i64 = 15 * MINUTE_MS;
 /// Failed sign-ins allowed against one account per window (ASVS 2.2.1: at most 100 an hour), except
@@ -127,13 +127,15 @@ pub async fn sign_in(
 ) -> Result<UserId, Error> {
     let now = core.clock.now();
     let ip = origin.ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    // Counted per address as the API's limits are: IPv4 exactly, IPv6 per /64.
+    let client = origin.ip.map_or_else(|| "unknown".to_owned(), |ip| limit_key(ip).to_string());
     let email = input.email.as_str();
     let attempt = random_urlsafe::<16>();
-    store::login_attempts::insert(core.db.pool(), &attempt, email, &ip, now).await?;
+    store::login_attempts::insert(core.db.pool(), &attempt, email, &client, now).await?;
 
     let user = store::users::credentials(core.db.pool(), &input.email).await?;
     let trusted = user.as_ref().is_some_and(|u| Some(u.id) == trusted_device_for);
-    let limit = check_limits(core, email, &ip, trusted, now).await;
+    let limit = check_limits(core, email, &client, trusted, now).await;
     if let Err(limited) = limit {
         // A refused attempt is not a guess: it doesn't count, so a flood adds no rows.
         store::login_attempts::delete(core.db.pool(), &attempt).await?;

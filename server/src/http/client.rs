@@ -7,7 +7,7 @@
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, Default)]
 pub struct Proxies(Vec<IpNet>);
@@ -41,17 +41,7 @@ impl Proxies {
     }
 }
 
-/// The key limits are counted by: an IPv4 address, or an IPv6 address's /64 (one subscriber usually
-/// holds a whole /64, so counting single IPv6 addresses would let one client spread over 2^64 keys).
-pub fn limit_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
+pub use tessera_core::identity::limit_key;
 
 #[cfg(test)]
 mod tests {
@@ -96,13 +86,6 @@ mod tests {
         assert_eq!(p.client_ip(ip("10.0.0.2"), &headers(&["6.6.6.6", "198.51.100.7"])), ip("198.51.100.7"));
         // IPv4-mapped peers are the same address.
         assert_eq!(p.client_ip(ip("::ffff:127.0.0.1"), &headers(&["198.51.100.7"])), ip("198.51.100.7"));
-    }
-
-    #[test]
-    fn ipv6_is_limited_per_64() {
-        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), limit_key(ip("2001:db8:1:2:ffff::9")));
-        assert_ne!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:3::1")));
-        assert_eq!(limit_key(ip("192.0.2.1")), ip("192.0.2.1"));
     }
 
     proptest::proptest! {

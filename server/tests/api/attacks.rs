@@ -3,7 +3,7 @@
 //!
 //! The attacks whose test needs another harness live beside it:
 //! - the client's own `X-Forwarded-For` through nginx: `proxy.rs` (a real nginx running deploy/nginx.conf),
-//!   and `server/src/http/client.rs` (trusted-proxy parsing, IPv6 grouped by /64);
+//!   `server/src/http/client.rs` (trusted-proxy parsing) and `core/src/identity.rs` (IPv6 grouped by /64);
 //! - flooding the failure limiter with distinct addresses: `server/src/http/limiter.rs`;
 //! - control bytes in every parameter of every route: `web_security.rs`
 //!   (`control_bytes_in_any_parameter_of_any_route_never_panic`);
@@ -16,7 +16,8 @@
 //!   `scripts/api-fuzz.sh` (schemathesis), and every parser under cargo-fuzz: `fuzz/`.
 
 use crate::helpers::{
-    Api, Browser, OWNER, PASSWORD, TestApp, TestDatabase, all, captured_logs, client, code_of, soon, tessera_cli,
+    Api, Browser, OWNER, PASSWORD, ServerProcess, TestApp, TestDatabase, all, captured_logs, client, code_of, soon,
+    tessera_cli,
 };
 use crate::support::{Receiver, Silent, SmtpSink, eventually, notifying};
 use reqwest::{Method, StatusCode, header};
@@ -63,6 +64,9 @@ on_both_backends!(
     the_cli_revokes_a_members_tokens_without_telling_them,
     the_cli_creates_a_database_where_it_was_not_asked,
     the_cli_panics_on_a_closed_pipe,
+    first_run_setup_behind_a_reverse_proxy_needs_no_code,
+    sign_in_limits_dodged_by_rotating_ipv6_addresses,
+    sign_in_attempts_exhaust_the_servers_memory,
 );
 on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
 
@@ -1523,4 +1527,104 @@ async fn the_cli_panics_on_a_closed_pipe(app: TestApp) {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("could not be printed") && stderr.contains("delete"), "{stderr}");
     assert!(!stderr.contains("tsr_"), "no secret on standard error: {stderr}");
+}
+
+/// The usual nginx-on-the-same-host layout: Tessera on 127.0.0.1, `TESSERA_PUBLIC_URL` elsewhere and the
+/// proxy trusted. Every request arrived from loopback and setup asked for no code, so the first visitor
+/// on the internet became owner in one click. Now setup asks for the operator's code unless the listen
+/// address, the public URL and the trusted proxies all say that only this machine can reach the server:
+/// any one of them alone is enough to ask.
+async fn first_run_setup_behind_a_reverse_proxy_needs_no_code(app: TestApp) {
+    type Layout = fn(&mut tessera::startup::ServerConfig);
+    let public_url: Layout = |c| c.web.public_origin = Some("https://tessera.example.com".into());
+    let proxy: Layout = |c| c.proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let layouts: [(&str, Layout); 4] = [
+        ("public URL alone", public_url),
+        ("trusted proxy alone", proxy),
+        ("listening beyond loopback", |c| c.listen = "0.0.0.0:0".parse().unwrap()),
+        ("public URL and trusted proxy (the nginx layout)", |c| {
+            c.web.public_origin = Some("https://tessera.example.com".into());
+            c.proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        }),
+    ];
+    let mut db = app.stop().await;
+    for (layout, configure) in layouts {
+        let app = TestApp::spawn_on(db, configure).await;
+        let url = app.url.replace("0.0.0.0", "127.0.0.1");
+        // The Host a browser sends: the public URL's, or the address it was given.
+        let public_host = app.server.app.web.public_origin.as_deref().map(|o| o.trim_start_matches("https://"));
+        let host = public_host.unwrap_or(url.trim_start_matches("http://")).to_owned();
+        let setup = |code: &str| {
+            let form =
+                [("email", "first@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", code)];
+            let request = client().post(format!("{url}/rpc/auth/setup")).header(header::HOST, &host);
+            request.header("accept", "application/json").form(&form).send()
+        };
+        let refused = setup("").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{layout}");
+        let body: tessera_core::ErrorBody = refused.json().await.unwrap();
+        assert_eq!(body.field.as_deref(), Some("setup_code"), "{layout}: {body:?}");
+        assert_eq!(app.count("users").await, 0, "{layout}");
+        // The operator's code opens it (through the proxy too).
+        let code = app.setup_code();
+        assert!(!code.is_empty(), "{layout}");
+        if layout.contains("nginx") {
+            assert_eq!(setup(&code).await.unwrap().status(), StatusCode::OK, "{layout}");
+            assert_eq!(app.count("users").await, 1);
+        }
+        db = app.stop().await;
+    }
+}
+
+/// One IPv6 subscriber holds a whole /64: a new address for every guess dodged the sign-in limit of 20
+/// failures per address, which was keyed on the exact address (the API's limits already grouped by /64).
+/// The addresses are `X-Forwarded-For` values from the trusted proxy on loopback, never contacted.
+async fn sign_in_limits_dodged_by_rotating_ipv6_addresses(app: TestApp) {
+    use tessera_core::services::accounts::IP_FAILURES_ALLOWED;
+    let db = app.stop().await;
+    let app = TestApp::spawn_on(db, |c| c.proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    app.setup_owner().await;
+    let attempt = |from: String, email: &'static str, password: &'static str| {
+        let request = client().post(app.at("/rpc/auth/login")).header("x-forwarded-for", from);
+        async move { request.form(&[("email", email), ("password", password)]).send().await.unwrap().status() }
+    };
+    for i in 0..IP_FAILURES_ALLOWED {
+        let from = format!("2001:db8:1:2:{i:x}::{i:x}");
+        assert_eq!(attempt(from, "nobody@example.com", "guess").await, StatusCode::UNPROCESSABLE_ENTITY, "{i}");
+    }
+    // The next address of the same /64 is limited, even with the right password.
+    assert_eq!(attempt("2001:db8:1:2:ffff::1".into(), OWNER, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    // Another /64 is someone else.
+    assert_eq!(attempt("2001:db8:1:3::1".into(), OWNER, PASSWORD).await, StatusCode::OK);
+}
+
+/// Each sign-in attempt's 19 MiB of argon2 working memory stayed in the process (RSS 20 MiB idle, 418 MiB
+/// after 25 failed attempts, 574 MiB after about 60, never given back): 20 attempts per address every 15
+/// minutes run a small VM out of memory. Now a fixed set of hashing threads reuses its memory. A server
+/// process of its own (its memory is its own), read from `/proc`; 60 attempts for emails without an
+/// account (each hashed against the dummy hash), 10 at a time, from addresses of their own behind the
+/// trusted proxy. `make bench-memory` measures 1,000 on a release build.
+async fn sign_in_attempts_exhaust_the_servers_memory(app: TestApp) {
+    const BOUND_KIB: u64 = 200 * 1024;
+    let db = app.stop().await;
+    let server = ServerProcess::start_with(&db, &[("TESSERA_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let rss_kib = |pid: u32| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap().to_owned();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
+    };
+    let pid = server.child.id().unwrap();
+    for round in 0..6 {
+        let attempts = (0..10).map(|i| {
+            let request = client()
+                .post(format!("{}/rpc/auth/login", server.url))
+                .header("x-forwarded-for", format!("127.66.{round}.{}", i + 1))
+                .form(&[("email", format!("nobody{round}-{i}@example.com")), ("password", "a wrong password".into())]);
+            async move { request.send().await.unwrap().status() }
+        });
+        assert!(all(attempts).await.iter().all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    let rss = rss_kib(pid);
+    assert!(rss < BOUND_KIB, "the server holds {} MiB after 60 sign-in attempts", rss / 1024);
+    server.kill().await;
 }

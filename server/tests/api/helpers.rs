@@ -231,8 +231,20 @@ impl TestApp {
     /// First-run setup with the standard owner and organization "Acme"; that browser is signed in.
     pub async fn setup_owner(&self) -> Browser {
         let owner = self.browser();
-        owner.setup(OWNER, PASSWORD, "Acme").await.expect("setup");
+        let form =
+            [("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &self.setup_code())];
+        owner.call::<()>("/rpc/auth/setup", &form).await.expect("setup");
         owner
+    }
+
+    /// The code first-run setup asks for, as the operator prints it (`tessera setup-code`); empty when
+    /// setup asks for none.
+    pub fn setup_code(&self) -> String {
+        if self.server.app.setup.requires_code() {
+            tessera::startup::setup_code(self.db.data_dir.path()).expect("the setup code")
+        } else {
+            String::new()
+        }
     }
 
     /// A person with an account (created as the operator does) and their own signed-in browser.

@@ -116,7 +116,7 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
         .post(app.at("/rpc/auth/setup"))
         .header(header::HOST, "tessera.example.com")
         .header("accept", "application/json")
-        .form(&[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
+        .form(&[("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &app.setup_code())])
         .send()
         .await
         .unwrap();
