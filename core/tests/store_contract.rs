@@ -334,7 +334,7 @@ async fn tokens(db: &Db) {
     assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
 
     let family = store::tokens::revoke_family(
-        &mut *db.pool().acquire().await.unwrap(),
+        &mut db.pool().acquire().await.unwrap(),
         FamilyId::from(successor),
         None,
         RevokeReason::ReuseDetected,
@@ -357,7 +357,7 @@ async fn tokens(db: &Db) {
     store::tokens::revoke(db.pool(), org, d2, None, RevokeReason::Deleted, now).await.unwrap();
     let c = token(db, org, ada, T0, 30).await;
     let all = store::tokens::revoke_all(
-        &mut *db.pool().acquire().await.unwrap(),
+        &mut db.pool().acquire().await.unwrap(),
         org,
         Some(ada),
         None,
@@ -370,7 +370,7 @@ async fn tokens(db: &Db) {
     assert!(all.iter().any(|r| r.id == c));
     assert!(
         store::tokens::revoke_all(
-            &mut *db.pool().acquire().await.unwrap(),
+            &mut db.pool().acquire().await.unwrap(),
             org,
             None,
             None,
