@@ -62,7 +62,7 @@ pub enum Role {
 }
 
 #[cfg(feature = "server")]
-crate::db::text_type!(Role);
+crate::sql_types::text_type!(Role);
 
 impl Role {
     /// Most powerful first, as lists show them.

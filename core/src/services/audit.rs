@@ -154,7 +154,7 @@ impl<'a> Recorder<'a> {
     ) -> Result<NewEvent, Error> {
         let event = self.event(event, subject, detail);
         store::audit::insert(&mut *conn, &event).await?;
-        super::notify::fan_out(conn, &event).await?;
+        super::events::fan_out(conn, &event).await?;
         Ok(event)
     }
 }
@@ -236,7 +236,7 @@ pub async fn export(core: &Core, org_id: OrgId, since: Timestamp, mut line: impl
 
 /// One event as a JSON line: RFC 3339 time, the codes, and the detail as an object.
 pub fn export_line(e: &AuditEntry) -> String {
-    event_json(&NewEvent {
+    super::events::event_json(&NewEvent {
         id: e.id,
         org_id: e.org_id,
         at: e.at,
@@ -254,23 +254,6 @@ pub fn export_line(e: &AuditEntry) -> String {
         detail: e.detail.clone(),
     })
     .to_string()
-}
-
-/// An event as the export and webhooks show it.
-pub fn event_json(e: &NewEvent) -> Value {
-    let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-    json!({
-        "id": e.id,
-        "time": e.at.rfc3339(),
-        "time_ms": e.at.millis(),
-        "organization_id": e.org_id,
-        "type": e.event,
-        "actor": {"kind": e.actor_kind, "id": e.actor_id, "label": e.actor_label},
-        "subject": {"kind": e.subject_kind, "id": e.subject_id, "label": e.subject_label},
-        "client_ip": e.client_ip,
-        "user_agent": e.user_agent,
-        "detail": detail,
-    })
 }
 
 /// Deletes events past the retention period; returns how many.

@@ -2,12 +2,12 @@
 
 use super::Exec;
 use crate::{
-    db::Flag,
     domain::{
         policy::{ExpiryWarnings, TokenPolicy},
         token::ExpiryDays,
     },
     ids::{OrgId, UserId},
+    sql_types::Flag,
     time::Timestamp,
 };
 
