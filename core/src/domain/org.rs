@@ -165,6 +165,11 @@ pub fn allows(role: Role, action: Action) -> bool {
     role >= least_role(action)
 }
 
+/// [`allows`], as the error a service returns: the refusal names what the role lacks.
+pub fn require(role: Role, action: Action) -> Result<(), crate::error::Error> {
+    if allows(role, action) { Ok(()) } else { Err(crate::error::Error::forbidden(refusal(action))) }
+}
+
 /// The least powerful role that may do `action`.
 pub fn least_role(action: Action) -> Role {
     match action {

@@ -1,6 +1,6 @@
 //! First-run setup, signing in within the rate limits, and the operator's account commands.
 
-use super::audit::{Recorder, Subject, no_detail};
+use super::audit::{Actor, Recorder, Subject, no_detail};
 use crate::{
     context::Core,
     crypto::{constant_time_eq, random_urlsafe},
@@ -11,7 +11,7 @@ use crate::{
         org::{OrgName, Role},
     },
     error::Error,
-    identity::{Caller, Member, Origin, Via},
+    identity::Origin,
     ids::{OrgId, UserId},
     store::{self, login_attempts::Key},
     time::{HOUR_MS, MINUTE_MS, Timestamp},
@@ -71,14 +71,7 @@ pub async fn setup(core: &Core, input: SetupInput, origin: &Origin) -> Result<(U
     let org_id = OrgId::new_random();
     store::orgs::insert(&mut *tx, org_id, input.organization.as_str(), now).await?;
     store::orgs::insert_membership(&mut *tx, org_id, user_id, Role::Owner, now).await?;
-    let member = Member {
-        user_id,
-        email: input.email.to_string(),
-        org_id,
-        org_name: input.organization.to_string(),
-        role: Role::Owner,
-    };
-    Recorder { org_id, actor: super::audit::Actor::Member { member: &member, via: Via::Dashboard }, origin, at: now }
+    Recorder { org_id, actor: Actor::person(user_id, input.email.as_str()), origin, at: now }
         .record(
             &mut tx,
             EventType::MemberAdded,
@@ -86,7 +79,7 @@ pub async fn setup(core: &Core, input: SetupInput, origin: &Origin) -> Result<(U
             serde_json::json!({"role": "owner", "how": "setup"}),
         )
         .await?;
-    tx.commit().await.on_unique(already_set_up)?;
+    tx.commit(core).await.on_unique(already_set_up)?;
     tracing::info!(user = %user_id, org = %org_id, "first-run setup completed");
     Ok((user_id, org_id))
 }
@@ -153,15 +146,7 @@ pub async fn sign_in(
     let mut tx = core.db.begin_write().await?;
     if let Some(u) = &user {
         for org in &orgs {
-            let member = Member {
-                user_id: u.id,
-                email: email.to_owned(),
-                org_id: org.id,
-                org_name: org.name.clone(),
-                role: org.role,
-            };
-            let caller = Caller { member, via: Via::Dashboard, origin: origin.clone() };
-            Recorder::for_caller(&caller, now)
+            Recorder { org_id: org.id, actor: Actor::person(u.id, email), origin, at: now }
                 .record(&mut tx, event, Subject::member(u.id, email), no_detail())
                 .await?;
         }
@@ -171,7 +156,7 @@ pub async fn sign_in(
     } else {
         store::login_attempts::purge_before(&mut *tx, now.minus_ms(ACCOUNT_WINDOW_MS.max(IP_WINDOW_MS))).await?;
     }
-    tx.commit().await?;
+    tx.commit(core).await?;
     match user {
         Some(u) if verified => {
             tracing::info!(user = %u.id, ip = %ip, "signed in");
@@ -232,7 +217,7 @@ pub async fn create_user(core: &Core, email: &Email, password: &Password) -> Res
         .await
         .on_unique(|| Error::invalid("email", format!("An account with the email {email} already exists.")))?;
     store::settings::insert_if_absent(&mut *tx, store::settings::SETUP_COMPLETED, &now.millis().to_string()).await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(user_id)
 }
 
@@ -244,7 +229,7 @@ pub async fn reset_password(core: &Core, email: &Email, password: &Password) -> 
         .await?
         .ok_or_else(|| Error::not_found("An account with that email"))?;
     store::sessions::delete_all_of(&mut *tx, user_id).await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(user_id)
 }
 

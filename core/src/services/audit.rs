@@ -24,10 +24,8 @@ use sqlx::AnyConnection;
 /// Who caused an event.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
-    Member {
-        member: &'a Member,
-        via: Via,
-    },
+    /// A person, in the dashboard or through one of their tokens.
+    Member { user_id: UserId, email: &'a str, via: Via },
     /// The server administrator at the command line.
     Operator,
     /// Tessera itself.
@@ -36,7 +34,13 @@ pub enum Actor<'a> {
 
 impl<'a> Actor<'a> {
     pub fn of(caller: &'a Caller) -> Self {
-        Actor::Member { member: &caller.member, via: caller.via }
+        Actor::Member { user_id: caller.user_id(), email: &caller.member.email, via: caller.via }
+    }
+
+    /// A person in the dashboard who is not a [`Caller`] yet: setting up, signing in, accepting an
+    /// invitation.
+    pub fn person(user_id: UserId, email: &'a str) -> Self {
+        Actor::Member { user_id, email, via: Via::Dashboard }
     }
 }
 
@@ -51,14 +55,14 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// A token, created by `creator`.
-    pub fn token(id: TokenId, name: Option<&str>, creator: UserId) -> Self {
+    /// A token, created by `creator` (`None`: its row is gone, so its creator is not known).
+    pub fn token(id: TokenId, name: Option<&str>, creator: Option<UserId>) -> Self {
         Self {
             kind: SubjectKind::Token,
             id: id.to_string(),
             label: name.map(str::to_owned),
             token_id: Some(id),
-            member_id: Some(creator),
+            member_id: creator,
         }
     }
 
@@ -112,13 +116,13 @@ impl<'a> Recorder<'a> {
 
     pub fn event(&self, event: EventType, subject: Subject, detail: Value) -> NewEvent {
         let (actor_kind, actor_id, actor_label, acting_token) = match self.actor {
-            Actor::Member { member, via: Via::Dashboard } => {
-                (ActorKind::User, Some(member.user_id.to_string()), member.email.clone(), None)
+            Actor::Member { user_id, email, via: Via::Dashboard } => {
+                (ActorKind::User, Some(user_id.to_string()), email.to_owned(), None)
             }
-            Actor::Member { member, via: Via::Token(token) } => (
+            Actor::Member { email, via: Via::Token(token), .. } => (
                 ActorKind::Token,
                 Some(token.id.to_string()),
-                format!("token {} of {}", &token.id.to_string()[..8], member.email),
+                format!("token {} of {email}", &token.id.to_string()[..8]),
                 Some(token.id),
             ),
             Actor::Operator => (ActorKind::Operator, None, "operator".to_owned(), None),

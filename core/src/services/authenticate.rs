@@ -175,9 +175,11 @@ async fn record_refusal(
                 ),
             };
             let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };
-            recorder.record(&mut tx, event, Subject::token(id, known.name.as_deref(), member.user_id), detail).await?;
+            recorder
+                .record(&mut tx, event, Subject::token(id, known.name.as_deref(), Some(member.user_id)), detail)
+                .await?;
         }
-        tx.commit().await?;
+        tx.commit(core).await?;
         Ok::<_, Error>(())
     };
     if let Err(e) = recorded.await {
@@ -190,7 +192,7 @@ async fn record_refusal(
 async fn reuse_detected(core: &Core, member: &Member, id: TokenId, known: &Known, origin: &Origin, now: Timestamp) {
     let revoked = async {
         let mut tx = core.db.begin_write().await?;
-        if !store::tokens::claim_reuse(&mut *tx, id, now).await? {
+        if !store::tokens::claim_reuse(&mut tx, id, now).await? {
             return Ok(Vec::new()); // another request (or instance) reported this use already
         }
         let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };

@@ -391,7 +391,7 @@ pub(crate) async fn new_owner(
         .collect();
     let org_name = store::orgs::name_of(&mut *conn, recorder.org_id).await?.unwrap_or_default();
     let by = match recorder.actor {
-        super::audit::Actor::Member { member, .. } => member.email.clone(),
+        super::audit::Actor::Member { email, .. } => email.to_owned(),
         super::audit::Actor::Operator => "the server's operator".to_owned(),
         super::audit::Actor::System => "Tessera".to_owned(),
     };
@@ -554,14 +554,14 @@ pub async fn sweep_expiry(core: &Core) -> Result<usize, Error> {
                 }
                 progressed = true;
                 if !wanted.days().contains(&threshold) {
-                    tx.commit().await?;
+                    tx.commit(core).await?;
                     continue;
                 }
                 for &farther in wanted.days().iter().filter(|&&d| d > threshold) {
                     store::notices::note(&mut *tx, token.token.id, farther, now).await?;
                 }
                 warn(core, &mut tx, &token, threshold, now).await?;
-                tx.commit().await?;
+                tx.commit(core).await?;
                 sent += 1;
             }
             if batch < 200 || !progressed {
@@ -575,10 +575,16 @@ pub async fn sweep_expiry(core: &Core) -> Result<usize, Error> {
     Ok(sent)
 }
 
-async fn warn(core: &Core, tx: &mut crate::db::Tx, due: &Due, threshold: u16, now: Timestamp) -> Result<(), Error> {
+async fn warn(
+    core: &Core,
+    tx: &mut crate::db::WriteTx,
+    due: &Due,
+    threshold: u16,
+    now: Timestamp,
+) -> Result<(), Error> {
     let t = &due.token;
     let recorder = Recorder::system(due.org_id, now);
-    let subject = Subject::token(t.id, t.name.as_deref(), t.created_by);
+    let subject = Subject::token(t.id, t.name.as_deref(), Some(t.created_by));
     if threshold == 0 {
         // `token.expired` is recorded once, whether the sweep or a request with the token sees it first.
         if store::tokens::note_expiry_recorded(&mut **tx, t.id, now).await? {

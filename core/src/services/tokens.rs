@@ -21,7 +21,6 @@ use crate::{
     secret::TokenSecret,
     store::{self, tokens::Listing},
     time::{DAY_MS, Timestamp},
-    verify::bus::{self, Invalidation},
     views::{Page, TokenEntry, TokenListing},
 };
 use serde_json::json;
@@ -113,11 +112,11 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
         .record(
             &mut tx,
             EventType::TokenCreated,
-            Subject::token(id, name, caller.user_id()),
+            Subject::token(id, name, Some(caller.user_id())),
             json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days()}),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), days = days.days(), "API token created");
     Ok(NewToken { id, name: name.map(str::to_owned), created_at: now, expires_at, secret })
 }
@@ -233,23 +232,6 @@ pub async fn get(core: &Core, viewer: &Caller, id: TokenId) -> Result<TokenListi
     Ok(listing(viewer, &policy, changed_at, token))
 }
 
-/// The cached copies of tokens go when the change commits: announced to the other instances inside the
-/// transaction, forgotten here right after the commit, before the change is acknowledged.
-async fn commit_and_forget(core: &Core, tx: crate::db::Tx, change: Invalidation) -> Result<(), Error> {
-    commit_and_forget_all(core, tx, &[change]).await
-}
-
-async fn commit_and_forget_all(core: &Core, mut tx: crate::db::Tx, changes: &[Invalidation]) -> Result<(), Error> {
-    for &change in changes {
-        bus::announce(&mut *tx, core.db.backend(), change).await?;
-    }
-    tx.commit().await?;
-    for &change in changes {
-        core.verifier.forget(change);
-    }
-    Ok(())
-}
-
 /// Deletes a token: one's own for everyone, anyone's for admins and owners. It stops working at once,
 /// and with it every live token of its rotation family (a rotated-away secret still in its grace period,
 /// or the successor of the one deleted): after a leak, ending one of them must end them all.
@@ -266,9 +248,9 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
     if !itself {
         caller.require(action_for_token_delete(own))?;
     }
-    store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
+    store::tokens::revoke(&mut tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
     let family =
-        store::tokens::revoke_family(&mut *tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
+        store::tokens::revoke_family(&mut tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
             .await?;
     let by = if itself {
         "the token itself"
@@ -282,7 +264,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
         .record(
             &mut tx,
             EventType::TokenDeleted,
-            Subject::token(id, token.name.as_deref(), token.created_by),
+            Subject::token(id, token.name.as_deref(), Some(token.created_by)),
             json!({"by": by}),
         )
         .await?;
@@ -291,7 +273,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
             .record(
                 &mut tx,
                 EventType::TokenRevoked,
-                Subject::token(other.id, other.name.as_deref(), other.created_by),
+                Subject::token(other.id, other.name.as_deref(), Some(other.created_by)),
                 json!({"reason": RevokeReason::Deleted, "with": id}),
             )
             .await?;
@@ -301,8 +283,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
         notify::token_deleted_by_other(&mut tx, core, &recorder, &caller.member.org_name, token, &caller.member.email)
             .await?;
     }
-    let changes: Vec<_> = std::iter::once(id).chain(family.iter().map(|t| t.id)).map(Invalidation::Token).collect();
-    commit_and_forget_all(core, tx, &changes).await?;
+    tx.commit(core).await?;
     tracing::info!(token = %id, family = family.len(), org = %caller.org_id(), by = %caller.user_id(), "API token deleted");
     Ok(())
 }
@@ -400,7 +381,7 @@ pub async fn rotate(
     )
     .await?;
     let old_valid_until = now.plus_ms(grace.millis());
-    if !store::tokens::mark_rotated(&mut *tx, id, successor_id, old_valid_until).await? {
+    if !store::tokens::mark_rotated(&mut tx, id, successor_id, old_valid_until).await? {
         // Another rotation of the same token committed first; this one rolls back.
         return Err(Error::conflict(
             "This token was already rotated by a request at the same moment. Nothing was changed; use the \
@@ -408,8 +389,7 @@ pub async fn rotate(
         ));
     }
     if grace == GracePeriod::None {
-        store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Rotated, now)
-            .await?;
+        store::tokens::revoke(&mut tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Rotated, now).await?;
     }
     let recorder = Recorder::for_caller(caller, now);
     let lifetime_days = rotation_days(now, expires_at, ExpiryDays::MAX);
@@ -417,7 +397,7 @@ pub async fn rotate(
         .record(
             &mut tx,
             EventType::TokenRotated,
-            Subject::token(id, old.name.as_deref(), old.created_by),
+            Subject::token(id, old.name.as_deref(), Some(old.created_by)),
             json!({
                 "successor": successor_id,
                 "grace_period": grace.as_str(),
@@ -431,7 +411,7 @@ pub async fn rotate(
         .record(
             &mut tx,
             EventType::TokenCreated,
-            Subject::token(successor_id, old.name.as_deref(), old.created_by),
+            Subject::token(successor_id, old.name.as_deref(), Some(old.created_by)),
             json!({"expires_at": expires_at.rfc3339(), "lifetime_days": lifetime_days, "rotated_from": id}),
         )
         .await?;
@@ -440,7 +420,7 @@ pub async fn rotate(
         let rotation = (id, old.name.as_deref(), successor_id, old_valid_until);
         notify::token_rotated_through_api(&mut tx, core, &recorder, &caller.member, rotation).await?;
     }
-    commit_and_forget(core, tx, Invalidation::Token(id)).await?;
+    tx.commit(core).await?;
     tracing::info!(token = %id, successor = %successor_id, org = %caller.org_id(), "API token rotated");
     Ok(Rotated {
         old_id: id,
@@ -458,21 +438,20 @@ fn original_lifetime(policy: &TokenPolicy, token: &store::tokens::TokenState) ->
 /// Revokes every live token of a family and records the exposure, in `tx`, and commits it.
 pub(crate) async fn revoke_family(
     core: &Core,
-    mut tx: crate::db::Tx,
+    mut tx: crate::db::WriteTx,
     recorder: &Recorder<'_>,
     family: FamilyId,
     presented: TokenId,
     how: &str,
 ) -> Result<Vec<TokenId>, Error> {
-    let revoked =
-        store::tokens::revoke_family(&mut *tx, family, None, RevokeReason::ReuseDetected, recorder.at).await?;
+    let revoked = store::tokens::revoke_family(&mut tx, family, None, RevokeReason::ReuseDetected, recorder.at).await?;
     let state = store::tokens::state(&mut *tx, recorder.org_id, presented).await?;
     let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
     recorder
         .record(
             &mut tx,
             EventType::TokenExposed,
-            Subject::token(presented, name.as_deref(), creator.unwrap_or(UserId(uuid::Uuid::nil()))),
+            Subject::token(presented, name.as_deref(), creator),
             json!({"how": how, "family": family, "revoked": revoked.iter().map(|r| r.id).collect::<Vec<_>>()}),
         )
         .await?;
@@ -481,13 +460,13 @@ pub(crate) async fn revoke_family(
             .record(
                 &mut tx,
                 EventType::TokenRevoked,
-                Subject::token(token.id, token.name.as_deref(), token.created_by),
+                Subject::token(token.id, token.name.as_deref(), Some(token.created_by)),
                 json!({"reason": RevokeReason::ReuseDetected}),
             )
             .await?;
     }
     notify::family_revoked(&mut tx, core, recorder, (presented, name.as_deref(), creator), revoked.len(), how).await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     tracing::warn!(family = %family, token = %presented, how, revoked = revoked.len(), "token family revoked: reuse detected");
     Ok(revoked.iter().map(|r| r.id).collect())
 }
@@ -496,7 +475,7 @@ pub(crate) async fn revoke_family(
 /// one audit event per token. With `tell`, each creator other than the one acting is emailed.
 pub(crate) async fn revoke_all_in(
     core: &Core,
-    tx: &mut crate::db::Tx,
+    tx: &mut crate::db::WriteTx,
     recorder: &Recorder<'_>,
     (org_id, org_name): (OrgId, &str),
     creator: Option<UserId>,
@@ -504,16 +483,16 @@ pub(crate) async fn revoke_all_in(
     tell: bool,
 ) -> Result<Vec<TokenId>, Error> {
     let by = match recorder.actor {
-        super::audit::Actor::Member { member, .. } => Some(member.user_id),
+        super::audit::Actor::Member { user_id, .. } => Some(user_id),
         _ => None,
     };
-    let revoked = store::tokens::revoke_all(&mut **tx, org_id, creator, by, reason, recorder.at).await?;
+    let revoked = store::tokens::revoke_all(tx, org_id, creator, by, reason, recorder.at).await?;
     for token in &revoked {
         recorder
             .record(
                 tx,
                 EventType::TokenRevoked,
-                Subject::token(token.id, token.name.as_deref(), token.created_by),
+                Subject::token(token.id, token.name.as_deref(), Some(token.created_by)),
                 json!({"reason": reason}),
             )
             .await?;
@@ -551,7 +530,7 @@ pub async fn revoke_member_tokens(core: &Core, caller: &Caller, member: UserId) 
         true,
     )
     .await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     tracing::warn!(org = %caller.org_id(), member = %member, by = %caller.user_id(), revoked = revoked.len(), "member's tokens revoked");
     Ok(revoked)
 }
@@ -580,7 +559,7 @@ pub async fn revoke_org_tokens(core: &Core, caller: &Caller, confirmation: &str)
         true,
     )
     .await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     tracing::warn!(org = %caller.org_id(), by = %caller.user_id(), revoked = revoked.len(), "every token of the organization revoked");
     Ok(revoked)
 }
@@ -594,7 +573,7 @@ pub async fn operator_revoke(core: &Core, org_id: OrgId, creator: Option<UserId>
     let recorder = Recorder::operator(org_id, now);
     let org_name = store::orgs::name_of(&mut *tx, org_id).await?.unwrap_or_default();
     let revoked = revoke_all_in(core, &mut tx, &recorder, (org_id, &org_name), creator, reason, true).await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     Ok(revoked)
 }
 
@@ -609,9 +588,9 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
     let mut count = 0;
     for (org_id, id) in &stale {
         let recorder = Recorder::system(*org_id, now);
-        if store::tokens::revoke(&mut *tx, *org_id, *id, None, RevokeReason::Unused, now).await? {
+        if store::tokens::revoke(&mut tx, *org_id, *id, None, RevokeReason::Unused, now).await? {
             let state = store::tokens::state(&mut *tx, *org_id, *id).await?;
-            let (name, creator) = state.map_or((None, UserId(uuid::Uuid::nil())), |s| (s.name, s.created_by));
+            let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
             recorder
                 .record(
                     &mut tx,
@@ -623,7 +602,7 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
             count += 1;
         }
     }
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     tracing::info!(revoked = count, "unused tokens revoked by policy");
     Ok(count)
 }

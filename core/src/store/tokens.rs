@@ -2,6 +2,7 @@
 
 use super::Exec;
 use crate::{
+    db::{Invalidation, WriteTx},
     domain::{org::Role, paging::Cursor, token::RevokeReason},
     ids::{FamilyId, OrgId, TokenId, UserId},
     time::{DAY_MS, Timestamp},
@@ -182,8 +183,8 @@ pub async fn state<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::R
 }
 
 /// Revokes one token; returns whether it was live (not already revoked).
-pub async fn revoke<'c>(
-    db: impl Exec<'c>,
+pub async fn revoke(
+    tx: &mut WriteTx,
     org_id: OrgId,
     id: TokenId,
     by: Option<UserId>,
@@ -199,8 +200,9 @@ pub async fn revoke<'c>(
     .bind(reason)
     .bind(org_id)
     .bind(id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::Token(id));
     Ok(done.rows_affected() == 1)
 }
 
@@ -214,8 +216,8 @@ pub struct Revoked {
 
 /// Revokes every live token `created_by` made in the organization (all of them when `None`), including
 /// rotated-away secrets still in their grace period.
-pub async fn revoke_all<'c>(
-    db: impl Exec<'c>,
+pub async fn revoke_all(
+    tx: &mut WriteTx,
     org_id: OrgId,
     created_by: Option<UserId>,
     by: Option<UserId>,
@@ -231,18 +233,20 @@ pub async fn revoke_all<'c>(
     if let Some(creator) = created_by {
         query = query.bind(creator);
     }
-    query.fetch_all(db).await
+    let revoked = query.fetch_all(&mut **tx).await?;
+    tx.invalidate(Invalidation::All);
+    Ok(revoked)
 }
 
 /// Revokes every live token of a family (deleted, or reuse detected).
-pub async fn revoke_family<'c>(
-    db: impl Exec<'c>,
+pub async fn revoke_family(
+    tx: &mut WriteTx,
     family_id: FamilyId,
     by: Option<UserId>,
     reason: RevokeReason,
     now: Timestamp,
 ) -> sqlx::Result<Vec<Revoked>> {
-    sqlx::query_as(
+    let revoked: Vec<Revoked> = sqlx::query_as(
         "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
          WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by",
     )
@@ -250,14 +254,18 @@ pub async fn revoke_family<'c>(
     .bind(by)
     .bind(reason)
     .bind(family_id)
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut **tx)
+    .await?;
+    for token in &revoked {
+        tx.invalidate(Invalidation::Token(token.id));
+    }
+    Ok(revoked)
 }
 
 /// Claims the report of a rotated-away secret's use: the token ends up revoked as `reuse_detected`.
 /// True for the one request that changed it (live past its grace, or revoked by a rotation without
 /// grace); false when another request already reported it.
-pub async fn claim_reuse<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
+pub async fn claim_reuse(tx: &mut WriteTx, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1), revoked_reason = $2 \
          WHERE id = $3 AND replaced_by IS NOT NULL AND (revoked_at IS NULL OR revoked_reason = $4)",
@@ -266,15 +274,16 @@ pub async fn claim_reuse<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> 
     .bind(RevokeReason::ReuseDetected)
     .bind(id)
     .bind(RevokeReason::Rotated)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::Token(id));
     Ok(done.rows_affected() == 1)
 }
 
 /// Marks a token as replaced by `successor`; its secret keeps working until `grace_until`. Returns
 /// whether it was still live and not yet rotated (a second rotation must fail: it means two holders).
-pub async fn mark_rotated<'c>(
-    db: impl Exec<'c>,
+pub async fn mark_rotated(
+    tx: &mut WriteTx,
     id: TokenId,
     successor: TokenId,
     grace_until: Timestamp,
@@ -286,8 +295,9 @@ pub async fn mark_rotated<'c>(
     .bind(successor)
     .bind(grace_until)
     .bind(id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::Token(id));
     Ok(done.rows_affected() == 1)
 }
 
