@@ -16,7 +16,6 @@ use crate::{
     store::{self, login_attempts::Key},
     time::{HOUR_MS, MINUTE_MS, Timestamp},
 };
-use std::net::IpAddr;
 
 /// Failed sign-ins allowed from one client address per window, whatever the accounts.
 pub const IP_FAILURES_ALLOWED: i64 = 20;
@@ -237,9 +236,4 @@ pub async fn find_user(core: &Core, email: &Email) -> Result<UserId, Error> {
     store::users::id_by_email(core.db.pool(), email)
         .await?
         .ok_or_else(|| Error::not_found("An account with that email"))
-}
-
-/// Where a sign-in attempt comes from: used by the rate limits.
-pub fn origin_of(ip: IpAddr, user_agent: Option<&str>) -> Origin {
-    Origin::new(Some(ip), user_agent)
 }

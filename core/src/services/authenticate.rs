@@ -16,7 +16,6 @@ use super::{
 };
 use crate::{
     context::Core,
-    crypto::ServerKey,
     domain::{
         audit::EventType,
         policy::TokenPolicy,
@@ -201,9 +200,4 @@ async fn reuse_detected(core: &Core, member: &Member, id: TokenId, known: &Known
     if let Err(e) = revoked.await {
         tracing::warn!(token = %id, error = ?e, "could not revoke a token family after reuse");
     }
-}
-
-/// For tests and benchmarks: the digest a secret is stored as.
-pub fn digest_of(key: &ServerKey, secret: &str) -> String {
-    hex::encode(key.sign(secret.as_bytes()))
 }

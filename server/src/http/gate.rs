@@ -298,11 +298,6 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// A plain 503 for when even the error page can't be rendered.
-pub fn unavailable() -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, "Tessera is temporarily unavailable.").into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
