@@ -43,7 +43,8 @@ packages=(-p tessera-core -p app -p server --features tessera-core/server,app/ss
 step "formatting" cargo fmt --all --check
 step "wasm bundle holds no server-only crate" scripts/check-wasm-deps.sh
 step "... and that check can fail" scripts/check-wasm-deps.sh --self-test
-step "no import cycle between the modules of a crate" python3 scripts/check-module-cycles.py core/src app/src server/src
+step "no import cycle between the modules of a crate, at any level" python3 scripts/check-module-cycles.py core/src app/src server/src
+step "... and that check can fail" python3 scripts/check-module-cycles.py --self-test
 step "build and lint: core, app, server, their tests" cargo test --locked "${packages[@]}" --no-run
 step "build and lint: the browser bundle, and the site" scripts/build.sh --site
 step "unit and integration tests (SQLite and PostgreSQL)" cargo test --locked "${packages[@]}"

@@ -75,6 +75,13 @@ impl std::fmt::Debug for Core {
     }
 }
 
+/// `tx.commit(core)`: a commit makes this instance's verifier forget what the change invalidated.
+impl crate::db::TokenCopies for Core {
+    fn forget(&self, change: crate::db::Invalidation) {
+        self.verifier.forget(change);
+    }
+}
+
 impl Core {
     /// The core, and the verifier's background work for the server to run (the CLI drops it).
     pub fn new(db: Db, clock: Clock, key: ServerKey, settings: CoreSettings, cache: CacheMode) -> (Self, Background) {

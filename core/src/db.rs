@@ -2,13 +2,13 @@
 //!
 //! Queries and migrations are written once, in the SQL both engines share, with `$1`-style parameters and
 //! instants as BIGINT unix milliseconds. The only differences live here: connection settings and how a
-//! write transaction starts. Domain types bind and decode as themselves ([`text_type!`],
-//! [`integer_type!`]), so no store converts ids to strings or compares them as text.
+//! write transaction starts. Domain types bind and decode as themselves (see [`crate::sql_types`]), so no
+//! store converts ids to strings or compares them as text.
 
-use crate::error::Error;
+use crate::{error::Error, ids::TokenId};
 use sqlx::{
     AnyPool, Executor, Transaction,
-    any::{Any, AnyConnectOptions, AnyPoolOptions, AnyTypeInfo},
+    any::{Any, AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
 };
 use std::{str::FromStr, time::Duration};
@@ -16,8 +16,102 @@ use std::{str::FromStr, time::Duration};
 /// One schema for both engines (`migrations/`).
 static MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
 
-pub type Tx = Transaction<'static, Any>;
 pub type Conn = sqlx::AnyConnection;
+
+/// A change that cached copies of API tokens must not outlive: one token's row, or anything every token
+/// carries (its creator's role, the organization's policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalidation {
+    Token(TokenId),
+    All,
+}
+
+/// The PostgreSQL channel a commit announces its [`Invalidation`]s on (`crate::verify::bus` listens).
+pub const TOKEN_CHANNEL: &str = "tessera_token_changes";
+
+impl Invalidation {
+    pub fn encode(self) -> String {
+        match self {
+            Invalidation::Token(id) => format!("token:{id}"),
+            Invalidation::All => "all".to_owned(),
+        }
+    }
+
+    /// Anything unreadable is treated as "everything changed", the safe answer.
+    pub fn decode(payload: &str) -> Self {
+        payload.strip_prefix("token:").and_then(|id| id.parse().ok()).map_or(Invalidation::All, Invalidation::Token)
+    }
+}
+
+/// What keeps copies of tokens in this process (the verifier's cache): told after a commit.
+pub trait TokenCopies {
+    fn forget(&self, change: Invalidation);
+}
+
+/// A write transaction ([`Db::begin_write`]), the one way to commit a change. The store functions that
+/// change what a cached token means (revoking, rotating, a role, a membership, the policy) take a
+/// `&mut WriteTx` and note their [`Invalidation`] on it themselves; [`WriteTx::commit`] announces them to
+/// the other instances inside the transaction (PostgreSQL delivers the notification exactly when the
+/// change commits), commits, then has this instance forget them before the change is acknowledged. There
+/// is no other commit, so no such change can commit without reaching every cache.
+///
+/// It derefs to the connection, so `&mut *tx` runs any other store function inside it. Dropped without
+/// a commit, it rolls back and announces nothing.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    changes: Vec<Invalidation>,
+}
+
+impl WriteTx {
+    /// Notes a change the commit must announce and forget (once, however often it is noted; `All`
+    /// covers every token).
+    pub fn invalidate(&mut self, change: Invalidation) {
+        if self.changes.contains(&Invalidation::All) || self.changes.contains(&change) {
+            return;
+        }
+        if change == Invalidation::All {
+            self.changes.clear();
+        }
+        self.changes.push(change);
+    }
+
+    /// The changes noted so far.
+    pub fn invalidations(&self) -> &[Invalidation] {
+        &self.changes
+    }
+
+    /// Announces the noted changes in the transaction, commits it, then makes `copies` forget them.
+    pub async fn commit(mut self, copies: &impl TokenCopies) -> sqlx::Result<()> {
+        if self.backend == Backend::Postgres {
+            for change in &self.changes {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(TOKEN_CHANNEL)
+                    .bind(change.encode())
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        self.tx.commit().await?;
+        for &change in &self.changes {
+            copies.forget(change);
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.tx
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -162,7 +256,7 @@ impl Db {
     /// (its client hung up): sqlx 0.8.6 opens a `BEGIN IMMEDIATE` and then awaits a check, and a future
     /// dropped at that await leaves the connection inside a transaction nothing will ever end. A
     /// transaction opened for nobody is dropped in the task, which rolls it back.
-    pub async fn begin_write(&self) -> Result<Tx, Error> {
+    pub async fn begin_write(&self) -> Result<WriteTx, Error> {
         let (pool, begin) = match &self.writer {
             Some(writer) => (writer.clone(), Some("BEGIN IMMEDIATE")),
             None => (self.pool.clone(), None),
@@ -173,7 +267,8 @@ impl Db {
                 None => pool.begin().await,
             }
         });
-        Ok(opening.await.map_err(|e| Error::internal(format!("opening a transaction failed: {e}")))??)
+        let tx = opening.await.map_err(|e| Error::internal(format!("opening a transaction failed: {e}")))??;
+        Ok(WriteTx { tx, backend: self.backend, changes: Vec::new() })
     }
 
     /// Is the database usable right now? Reads a real table, and on SQLite through a fresh connection,
@@ -278,85 +373,6 @@ impl<T> DbResultExt<T> for Result<T, sqlx::Error> {
         self.map_err(|e| if is_unique_violation(&e) { error() } else { e.into() })
     }
 }
-
-/// A boolean column: PostgreSQL answers BOOLEAN, SQLite an integer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Flag(pub bool);
-
-impl sqlx::Type<Any> for Flag {
-    fn type_info() -> AnyTypeInfo {
-        <bool as sqlx::Type<Any>>::type_info()
-    }
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <bool as sqlx::Type<Any>>::compatible(ty) || <i64 as sqlx::Type<Any>>::compatible(ty)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, Any> for Flag {
-    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        match <bool as sqlx::Decode<'r, Any>>::decode(value.clone()) {
-            Ok(b) => Ok(Flag(b)),
-            Err(_) => Ok(Flag(<i64 as sqlx::Decode<'r, Any>>::decode(value)? != 0)),
-        }
-    }
-}
-
-/// Binds and decodes a type as TEXT through its `Display` and `FromStr` (ids, roles, enums).
-macro_rules! text_type {
-    ($t:ty) => {
-        impl sqlx::Type<sqlx::Any> for $t {
-            fn type_info() -> sqlx::any::AnyTypeInfo {
-                <String as sqlx::Type<sqlx::Any>>::type_info()
-            }
-            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
-            }
-        }
-        impl<'q> sqlx::Encode<'q, sqlx::Any> for $t {
-            fn encode_by_ref(
-                &self,
-                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
-            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <String as sqlx::Encode<'q, sqlx::Any>>::encode(self.to_string(), buf)
-            }
-        }
-        impl<'r> sqlx::Decode<'r, sqlx::Any> for $t {
-            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
-                text.parse::<$t>().map_err(|_| format!("{text:?} is not a valid {}", stringify!($t)).into())
-            }
-        }
-    };
-}
-pub(crate) use text_type;
-
-/// Binds and decodes a newtype over `i64` as BIGINT (instants).
-macro_rules! integer_type {
-    ($t:ident) => {
-        impl sqlx::Type<sqlx::Any> for $t {
-            fn type_info() -> sqlx::any::AnyTypeInfo {
-                <i64 as sqlx::Type<sqlx::Any>>::type_info()
-            }
-            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-                <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
-            }
-        }
-        impl<'q> sqlx::Encode<'q, sqlx::Any> for $t {
-            fn encode_by_ref(
-                &self,
-                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
-            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <i64 as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&self.0, buf)
-            }
-        }
-        impl<'r> sqlx::Decode<'r, sqlx::Any> for $t {
-            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                Ok($t(<i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value)?))
-            }
-        }
-    };
-}
-pub(crate) use integer_type;
 
 #[cfg(test)]
 mod tests {

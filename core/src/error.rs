@@ -236,11 +236,6 @@ impl Error {
         self.cause.as_deref()
     }
 
-    /// Is this our side's failure (log it), rather than a refusal of the request?
-    pub fn is_server_side(&self) -> bool {
-        matches!(self.kind, ErrorKind::Internal | ErrorKind::Unavailable)
-    }
-
     /// The wire form. The cause stays behind.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {

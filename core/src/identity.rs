@@ -2,7 +2,7 @@
 //! from some address. Resolved once per request by the adapters and handed to every service.
 
 use crate::{
-    domain::org::{Action, Role, allows, refusal},
+    domain::org::{self, Action, Role, allows},
     error::Error,
     ids::{OrgId, TokenId, UserId},
 };
@@ -25,7 +25,7 @@ impl Member {
 
     /// Refuses with a message that names what the role lacks.
     pub fn require(&self, action: Action) -> Result<(), Error> {
-        if self.may(action) { Ok(()) } else { Err(Error::forbidden(refusal(action))) }
+        org::require(self.role, action)
     }
 }
 

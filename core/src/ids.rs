@@ -1,5 +1,5 @@
 //! Typed identifiers: a token id can't be passed where a user id is expected. In the database they are
-//! TEXT (a hyphenated UUID), bound and decoded as themselves (see [`crate::db::text_type!`]).
+//! TEXT (a hyphenated UUID), bound and decoded as themselves (see [`crate::sql_types::text_type!`]).
 
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
@@ -37,7 +37,7 @@ macro_rules! id_type {
         }
 
         #[cfg(feature = "server")]
-        crate::db::text_type!($name);
+        crate::sql_types::text_type!($name);
     };
 }
 

@@ -9,7 +9,7 @@
 //! per aggregate, the services that hold the business rules, and API-token verification.
 //!
 //! Layers, bottom up (each imports only those below it):
-//! `ids`, `time`, `error`, `domain`, `views` → `clock`, `crypto`, `secret`, `db`, `identity` → `store` → `verify` → `services`, and `context`
+//! `sql_types` (how they bind in SQL) → `ids`, `time`, `error`, `domain`, `views` → `clock`, `crypto`, `secret`, `db`, `identity` → `store` → `verify` → `services`, and `context`
 //! (what the services are given) on top.
 
 pub mod domain;
@@ -36,6 +36,8 @@ pub mod passwords;
 pub mod secret;
 #[cfg(feature = "server")]
 pub mod services;
+#[cfg(feature = "server")]
+pub mod sql_types;
 #[cfg(feature = "server")]
 pub mod store;
 #[cfg(feature = "server")]

@@ -13,7 +13,7 @@ pub const DAY_MS: i64 = 24 * HOUR_MS;
 pub struct Timestamp(pub i64);
 
 #[cfg(feature = "server")]
-crate::db::integer_type!(Timestamp);
+crate::sql_types::integer_type!(Timestamp);
 
 impl Timestamp {
     pub fn millis(self) -> i64 {

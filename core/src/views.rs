@@ -68,13 +68,6 @@ pub struct TokenEntry {
     pub grace_until: Option<Timestamp>,
 }
 
-impl TokenEntry {
-    /// Does the token still authenticate at `now` (policy aside)?
-    pub fn is_usable(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none() && now < self.expires_at && self.grace_until.is_none_or(|until| now < until)
-    }
-}
-
 /// A token, and what the person looking may do with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenListing {

@@ -5,7 +5,7 @@
 //! Without it the PostgreSQL half says "skipped", and fails when CI=true.
 
 use tessera_core::{
-    db::{Backend, Db, DbOptions, DbResultExt, is_unique_violation},
+    db::{Backend, Db, DbOptions, DbResultExt, Invalidation, TokenCopies, WriteTx, is_unique_violation},
     domain::{
         account::Email,
         audit::{ActorKind, EventType, SubjectKind},
@@ -20,6 +20,26 @@ use tessera_core::{
 };
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);
+
+/// What a commit told this instance's token cache to forget.
+#[derive(Default)]
+struct Forgotten(std::sync::Mutex<Vec<Invalidation>>);
+
+impl TokenCopies for Forgotten {
+    fn forget(&self, change: Invalidation) {
+        self.0.lock().unwrap().push(change);
+    }
+}
+
+/// Runs a change that cached tokens depend on (those store functions take a [`WriteTx`]) in its own
+/// write transaction and commits it: its answer, and what the commit made the cache forget.
+async fn changing<T>(db: &Db, change: impl AsyncFnOnce(&mut WriteTx) -> sqlx::Result<T>) -> (T, Vec<Invalidation>) {
+    let forgotten = Forgotten::default();
+    let mut tx = db.begin_write().await.unwrap();
+    let answer = change(&mut tx).await.unwrap();
+    tx.commit(&forgotten).await.unwrap();
+    (answer, forgotten.0.into_inner().unwrap())
+}
 
 struct TestDb {
     db: Db,
@@ -121,7 +141,7 @@ async fn cancelled_write_transactions(db: &Db) {
             .expect("a write transaction opens after cancelled ones")
             .expect("and without an error");
         store::login_attempts::insert(&mut *tx, &format!("tx{i}"), "ada@example.com", "10.0.0.1", T0).await.unwrap();
-        tx.commit().await.unwrap();
+        tx.commit(&Forgotten::default()).await.unwrap();
     }
     // Every pooled connection writes outside a transaction (all of them at once, so each is used): a
     // connection left inside a stale transaction would hold its write back, uncommitted.
@@ -191,7 +211,9 @@ async fn orgs_and_memberships(db: &Db) {
         &store::orgs::insert_membership(db.pool(), org, bob, Role::Admin, T0).await.unwrap_err()
     ));
     assert_eq!(store::orgs::role_of(db.pool(), org, bob).await.unwrap(), Some(Role::Viewer));
-    store::orgs::set_role(db.pool(), org, bob, Role::Admin).await.unwrap();
+    let ((), forgot) =
+        changing(db, async |tx: &mut WriteTx| store::orgs::set_role(tx, org, bob, Role::Admin).await).await;
+    assert_eq!(forgot, [Invalidation::All], "tokens carry their creator's role");
     assert_eq!(store::orgs::count_owners(db.pool(), org).await.unwrap(), 1);
     let members = store::orgs::members(db.pool(), org, T0).await.unwrap();
     assert_eq!(
@@ -205,7 +227,8 @@ async fn orgs_and_memberships(db: &Db) {
     assert_eq!(store::orgs::membership(db.pool(), org, bob).await.unwrap().unwrap().org_name, "Acme");
     assert_eq!(store::orgs::find_by_id_or_name(db.pool(), "Acme").await.unwrap(), vec![org]);
     assert_eq!(store::orgs::find_by_id_or_name(db.pool(), &org.to_string()).await.unwrap(), vec![org]);
-    store::orgs::delete_membership(db.pool(), org, bob).await.unwrap();
+    let ((), forgot) = changing(db, async |tx: &mut WriteTx| store::orgs::delete_membership(tx, org, bob).await).await;
+    assert_eq!(forgot, [Invalidation::All], "tokens carry their creator's membership");
     assert_eq!(store::orgs::role_of(db.pool(), org, bob).await.unwrap(), None);
 }
 
@@ -318,69 +341,61 @@ async fn tokens(db: &Db) {
     assert_eq!(store::tokens::page(db.pool(), org, Listing::Active, Some(next), 1, T0).await.unwrap()[0].id, a);
 
     let successor = token(db, org, ada, T0.plus_ms(2), 30).await;
-    assert!(store::tokens::mark_rotated(db.pool(), a, successor, T0.plus_ms(100)).await.unwrap());
-    assert!(!store::tokens::mark_rotated(db.pool(), a, successor, T0.plus_ms(100)).await.unwrap(), "only once");
+    let rotate = async |tx: &mut WriteTx| store::tokens::mark_rotated(tx, a, successor, T0.plus_ms(100)).await;
+    assert_eq!(changing(db, rotate).await, (true, vec![Invalidation::Token(a)]));
+    assert!(!changing(db, rotate).await.0, "only once");
     let state = store::tokens::state(db.pool(), org, a).await.unwrap().unwrap();
     assert_eq!((state.replaced_by, state.grace_until), (Some(successor), Some(T0.plus_ms(100))));
     let revoked = store::tokens::page(db.pool(), org, Listing::Revoked, None, 25, T0.plus_ms(100)).await.unwrap();
     assert_eq!(revoked.iter().map(|t| t.id).collect::<Vec<_>>(), vec![a], "past its grace period");
 
-    assert!(store::tokens::revoke(db.pool(), org, a, Some(ada), RevokeReason::Deleted, now).await.unwrap());
-    assert!(!store::tokens::revoke(db.pool(), org, a, Some(ada), RevokeReason::Deleted, now).await.unwrap());
+    let revoke =
+        async |tx: &mut WriteTx| store::tokens::revoke(tx, org, a, Some(ada), RevokeReason::Deleted, now).await;
+    assert_eq!(changing(db, revoke).await, (true, vec![Invalidation::Token(a)]));
+    assert!(!changing(db, revoke).await.0);
     assert_eq!(
         store::tokens::get(db.pool(), org, a).await.unwrap().unwrap().revoked_reason,
         Some(RevokeReason::Deleted)
     );
     assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
 
-    let family = store::tokens::revoke_family(
-        &mut db.pool().acquire().await.unwrap(),
-        FamilyId::from(successor),
-        None,
-        RevokeReason::ReuseDetected,
-        now,
-    )
-    .await
-    .unwrap();
+    let (family, forgot) = changing(db, async |tx: &mut WriteTx| {
+        store::tokens::revoke_family(tx, FamilyId::from(successor), None, RevokeReason::ReuseDetected, now).await
+    })
+    .await;
     assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);
+    assert_eq!(forgot, [Invalidation::Token(successor)]);
     // A rotated-away secret's use is claimed once, whether revoked by a rotation without grace or live past
     // its grace; a token never rotated can't be claimed.
     let d = token(db, org, ada, T0, 30).await;
     let d2 = token(db, org, ada, T0, 30).await;
-    assert!(!store::tokens::claim_reuse(db.pool(), d, now).await.unwrap(), "not rotated");
-    assert!(store::tokens::mark_rotated(db.pool(), d, d2, T0).await.unwrap());
-    assert!(store::tokens::revoke(db.pool(), org, d, Some(ada), RevokeReason::Rotated, T0).await.unwrap());
-    assert!(store::tokens::claim_reuse(db.pool(), d, now).await.unwrap());
-    assert!(!store::tokens::claim_reuse(db.pool(), d, now).await.unwrap(), "only once");
+    let claim = async |tx: &mut WriteTx| store::tokens::claim_reuse(tx, d, now).await;
+    assert!(!changing(db, claim).await.0, "not rotated");
+    assert!(changing(db, async |tx: &mut WriteTx| store::tokens::mark_rotated(tx, d, d2, T0).await).await.0);
+    let without_grace =
+        async |tx: &mut WriteTx| store::tokens::revoke(tx, org, d, Some(ada), RevokeReason::Rotated, T0).await;
+    assert!(changing(db, without_grace).await.0);
+    let (claimed, forgot) = changing(db, claim).await;
+    assert!(claimed);
+    assert_eq!(forgot, [Invalidation::Token(d)]);
+    assert!(!changing(db, claim).await.0, "only once");
     let state = store::tokens::get(db.pool(), org, d).await.unwrap().unwrap();
     assert_eq!((state.revoked_reason, state.revoked_at), (Some(RevokeReason::ReuseDetected), Some(T0)));
-    store::tokens::revoke(db.pool(), org, d2, None, RevokeReason::Deleted, now).await.unwrap();
+    changing(db, async |tx: &mut WriteTx| store::tokens::revoke(tx, org, d2, None, RevokeReason::Deleted, now).await)
+        .await;
     let c = token(db, org, ada, T0, 30).await;
-    let all = store::tokens::revoke_all(
-        &mut db.pool().acquire().await.unwrap(),
-        org,
-        Some(ada),
-        None,
-        RevokeReason::MemberRemoved,
-        now,
-    )
-    .await
-    .unwrap();
+    let (all, forgot) = changing(db, async |tx: &mut WriteTx| {
+        store::tokens::revoke_all(tx, org, Some(ada), None, RevokeReason::MemberRemoved, now).await
+    })
+    .await;
+    assert_eq!(forgot, [Invalidation::All]);
     assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>().len(), 2, "b and c");
     assert!(all.iter().any(|r| r.id == c));
-    assert!(
-        store::tokens::revoke_all(
-            &mut db.pool().acquire().await.unwrap(),
-            org,
-            None,
-            None,
-            RevokeReason::OrganizationTokensRevoked,
-            now
-        )
-        .await
-        .unwrap()
-        .is_empty()
-    );
+    let (none, _) = changing(db, async |tx: &mut WriteTx| {
+        store::tokens::revoke_all(tx, org, None, None, RevokeReason::OrganizationTokensRevoked, now).await
+    })
+    .await;
+    assert!(none.is_empty());
 
     let d = token(db, org, ada, T0, 365).await;
     store::tokens::record_use(db.pool(), d, T0.plus_ms(5), "10.0.0.1", Some("curl/8")).await.unwrap();
@@ -407,10 +422,12 @@ async fn policies(db: &Db) {
     let org = org_with_owner(db, ada).await;
     assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (TokenPolicy::default(), None));
     let policy = TokenPolicy::parse(Some("90"), Some("14"), Some("30"), true).unwrap();
-    store::policies::set(db.pool(), org, &policy, ada, T0).await.unwrap();
+    let ((), forgot) =
+        changing(db, async |tx: &mut WriteTx| store::policies::set(tx, org, &policy, ada, T0).await).await;
+    assert_eq!(forgot, [Invalidation::All], "tokens carry their organization's policy");
     assert_eq!(store::policies::get(db.pool(), org).await.unwrap(), (policy.clone(), Some(T0)));
     let lower = TokenPolicy { max_lifetime: ExpiryDays::new(30).unwrap(), ..policy };
-    store::policies::set(db.pool(), org, &lower, ada, T0.plus_ms(1)).await.unwrap();
+    changing(db, async |tx: &mut WriteTx| store::policies::set(tx, org, &lower, ada, T0.plus_ms(1)).await).await;
     assert_eq!(store::policies::get(db.pool(), org).await.unwrap().0.max_lifetime.days(), 30);
     let t = token(db, org, ada, T0, 30).await;
     let auth = store::tokens::for_auth(db.pool(), t).await.unwrap().unwrap();

@@ -40,7 +40,9 @@ pub fn session_info() -> Option<SessionInfo> {
     })
 }
 
-/// Who is signed in; `None` for nobody (not an error).
+/// Who is signed in; `None` for nobody (not an error). The pages render [`session_info`] on the server
+/// and never call this; it is the same answer as data, for clients that need it without parsing a page
+/// (the integration tests of signing in, switching organization and accepting invitations use it).
 #[server(prefix = "/rpc", endpoint = "auth/session")]
 pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     crate::request::serve(|_| async { Ok(session_info()) }).await

@@ -124,16 +124,6 @@ pub async fn tokens_overview(
     .await
 }
 
-/// A page of the organization's active tokens, newest first.
-#[server(prefix = "/rpc", endpoint = "tokens/list")]
-pub async fn list_tokens(#[server(default)] after: Option<String>) -> Result<Page<TokenListing>, AppError> {
-    use tessera_core::{services::tokens, store::tokens::Listing};
-    crate::request::serve_member(|cx, caller| async move {
-        tokens::list(cx.core(), &caller, Listing::Active, adapt::cursor("after", &after)?, adapt::PAGE).await
-    })
-    .await
-}
-
 /// Creates a token. `expires_in_days` is a number of days (1 to the policy's maximum; blank for the
 /// organization's default), or `custom` to take the number from `custom_days`.
 #[server(prefix = "/rpc", endpoint = "tokens/create")]

@@ -50,7 +50,7 @@ event_types! {
 }
 
 #[cfg(feature = "server")]
-crate::db::text_type!(EventType);
+crate::sql_types::text_type!(EventType);
 
 impl fmt::Display for EventType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,7 +84,7 @@ pub enum ActorKind {
 }
 
 #[cfg(feature = "server")]
-crate::db::text_type!(ActorKind);
+crate::sql_types::text_type!(ActorKind);
 
 impl ActorKind {
     pub fn as_str(self) -> &'static str {
@@ -128,7 +128,7 @@ pub enum SubjectKind {
 }
 
 #[cfg(feature = "server")]
-crate::db::text_type!(SubjectKind);
+crate::sql_types::text_type!(SubjectKind);
 
 impl SubjectKind {
     pub fn as_str(self) -> &'static str {

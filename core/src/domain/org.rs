@@ -62,7 +62,7 @@ pub enum Role {
 }
 
 #[cfg(feature = "server")]
-crate::db::text_type!(Role);
+crate::sql_types::text_type!(Role);
 
 impl Role {
     /// Most powerful first, as lists show them.
@@ -163,6 +163,11 @@ actions! {
 /// The single answer to "may this role do this action". Everything else asks here.
 pub fn allows(role: Role, action: Action) -> bool {
     role >= least_role(action)
+}
+
+/// [`allows`], as the error a service returns: the refusal names what the role lacks.
+pub fn require(role: Role, action: Action) -> Result<(), crate::error::Error> {
+    if allows(role, action) { Ok(()) } else { Err(crate::error::Error::forbidden(refusal(action))) }
 }
 
 /// The least powerful role that may do `action`.

@@ -212,7 +212,7 @@ pub enum RevokeReason {
 }
 
 #[cfg(feature = "server")]
-crate::db::text_type!(RevokeReason);
+crate::sql_types::text_type!(RevokeReason);
 
 impl RevokeReason {
     pub const ALL: [RevokeReason; 7] = [

@@ -1,6 +1,6 @@
 //! First-run setup, signing in within the rate limits, and the operator's account commands.
 
-use super::audit::{Recorder, Subject, no_detail};
+use super::audit::{Actor, Recorder, Subject, no_detail};
 use crate::{
     context::Core,
     crypto::{constant_time_eq, random_urlsafe},
@@ -11,12 +11,11 @@ use crate::{
         org::{OrgName, Role},
     },
     error::Error,
-    identity::{Caller, Member, Origin, Via, limit_key},
+    identity::{Origin, limit_key},
     ids::{OrgId, UserId},
     store::{self, login_attempts::Key},
     time::{HOUR_MS, MINUTE_MS, Timestamp},
 };
-use std::net::IpAddr;
 
 /// Failed sign-ins allowed from one client address (IPv6: one /64) per window, whatever the accounts.
 pub const IP_FAILURES_ALLOWED: i64 = 20;
@@ -71,14 +70,7 @@ pub async fn setup(core: &Core, input: SetupInput, origin: &Origin) -> Result<(U
     let org_id = OrgId::new_random();
     store::orgs::insert(&mut *tx, org_id, input.organization.as_str(), now).await?;
     store::orgs::insert_membership(&mut *tx, org_id, user_id, Role::Owner, now).await?;
-    let member = Member {
-        user_id,
-        email: input.email.to_string(),
-        org_id,
-        org_name: input.organization.to_string(),
-        role: Role::Owner,
-    };
-    Recorder { org_id, actor: super::audit::Actor::Member { member: &member, via: Via::Dashboard }, origin, at: now }
+    Recorder { org_id, actor: Actor::person(user_id, input.email.as_str()), origin, at: now }
         .record(
             &mut tx,
             EventType::MemberAdded,
@@ -86,7 +78,7 @@ pub async fn setup(core: &Core, input: SetupInput, origin: &Origin) -> Result<(U
             serde_json::json!({"role": "owner", "how": "setup"}),
         )
         .await?;
-    tx.commit().await.on_unique(already_set_up)?;
+    tx.commit(core).await.on_unique(already_set_up)?;
     tracing::info!(user = %user_id, org = %org_id, "first-run setup completed");
     Ok((user_id, org_id))
 }
@@ -155,15 +147,7 @@ pub async fn sign_in(
     let mut tx = core.db.begin_write().await?;
     if let Some(u) = &user {
         for org in &orgs {
-            let member = Member {
-                user_id: u.id,
-                email: email.to_owned(),
-                org_id: org.id,
-                org_name: org.name.clone(),
-                role: org.role,
-            };
-            let caller = Caller { member, via: Via::Dashboard, origin: origin.clone() };
-            Recorder::for_caller(&caller, now)
+            Recorder { org_id: org.id, actor: Actor::person(u.id, email), origin, at: now }
                 .record(&mut tx, event, Subject::member(u.id, email), no_detail())
                 .await?;
         }
@@ -173,7 +157,7 @@ pub async fn sign_in(
     } else {
         store::login_attempts::purge_before(&mut *tx, now.minus_ms(ACCOUNT_WINDOW_MS.max(IP_WINDOW_MS))).await?;
     }
-    tx.commit().await?;
+    tx.commit(core).await?;
     match user {
         Some(u) if verified => {
             tracing::info!(user = %u.id, ip = %ip, "signed in");
@@ -234,7 +218,7 @@ pub async fn create_user(core: &Core, email: &Email, password: &Password) -> Res
         .await
         .on_unique(|| Error::invalid("email", format!("An account with the email {email} already exists.")))?;
     store::settings::insert_if_absent(&mut *tx, store::settings::SETUP_COMPLETED, &now.millis().to_string()).await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(user_id)
 }
 
@@ -246,7 +230,7 @@ pub async fn reset_password(core: &Core, email: &Email, password: &Password) -> 
         .await?
         .ok_or_else(|| Error::not_found("An account with that email"))?;
     store::sessions::delete_all_of(&mut *tx, user_id).await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(user_id)
 }
 
@@ -254,9 +238,4 @@ pub async fn find_user(core: &Core, email: &Email) -> Result<UserId, Error> {
     store::users::id_by_email(core.db.pool(), email)
         .await?
         .ok_or_else(|| Error::not_found("An account with that email"))
-}
-
-/// Where a sign-in attempt comes from: used by the rate limits.
-pub fn origin_of(ip: IpAddr, user_agent: Option<&str>) -> Origin {
-    Origin::new(Some(ip), user_agent)
 }

@@ -24,10 +24,8 @@ use sqlx::AnyConnection;
 /// Who caused an event.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
-    Member {
-        member: &'a Member,
-        via: Via,
-    },
+    /// A person, in the dashboard or through one of their tokens.
+    Member { user_id: UserId, email: &'a str, via: Via },
     /// The server administrator at the command line.
     Operator,
     /// Tessera itself.
@@ -36,7 +34,13 @@ pub enum Actor<'a> {
 
 impl<'a> Actor<'a> {
     pub fn of(caller: &'a Caller) -> Self {
-        Actor::Member { member: &caller.member, via: caller.via }
+        Actor::Member { user_id: caller.user_id(), email: &caller.member.email, via: caller.via }
+    }
+
+    /// A person in the dashboard who is not a [`Caller`] yet: setting up, signing in, accepting an
+    /// invitation.
+    pub fn person(user_id: UserId, email: &'a str) -> Self {
+        Actor::Member { user_id, email, via: Via::Dashboard }
     }
 }
 
@@ -51,14 +55,14 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// A token, created by `creator`.
-    pub fn token(id: TokenId, name: Option<&str>, creator: UserId) -> Self {
+    /// A token, created by `creator` (`None`: its row is gone, so its creator is not known).
+    pub fn token(id: TokenId, name: Option<&str>, creator: Option<UserId>) -> Self {
         Self {
             kind: SubjectKind::Token,
             id: id.to_string(),
             label: name.map(str::to_owned),
             token_id: Some(id),
-            member_id: Some(creator),
+            member_id: creator,
         }
     }
 
@@ -112,13 +116,13 @@ impl<'a> Recorder<'a> {
 
     pub fn event(&self, event: EventType, subject: Subject, detail: Value) -> NewEvent {
         let (actor_kind, actor_id, actor_label, acting_token) = match self.actor {
-            Actor::Member { member, via: Via::Dashboard } => {
-                (ActorKind::User, Some(member.user_id.to_string()), member.email.clone(), None)
+            Actor::Member { user_id, email, via: Via::Dashboard } => {
+                (ActorKind::User, Some(user_id.to_string()), email.to_owned(), None)
             }
-            Actor::Member { member, via: Via::Token(token) } => (
+            Actor::Member { email, via: Via::Token(token), .. } => (
                 ActorKind::Token,
                 Some(token.id.to_string()),
-                format!("token {} of {}", &token.id.to_string()[..8], member.email),
+                format!("token {} of {email}", &token.id.to_string()[..8]),
                 Some(token.id),
             ),
             Actor::Operator => (ActorKind::Operator, None, "operator".to_owned(), None),
@@ -154,7 +158,7 @@ impl<'a> Recorder<'a> {
     ) -> Result<NewEvent, Error> {
         let event = self.event(event, subject, detail);
         store::audit::insert(&mut *conn, &event).await?;
-        super::notify::fan_out(conn, &event).await?;
+        super::events::fan_out(conn, &event).await?;
         Ok(event)
     }
 }
@@ -236,7 +240,7 @@ pub async fn export(core: &Core, org_id: OrgId, since: Timestamp, mut line: impl
 
 /// One event as a JSON line: RFC 3339 time, the codes, and the detail as an object.
 pub fn export_line(e: &AuditEntry) -> String {
-    event_json(&NewEvent {
+    super::events::event_json(&NewEvent {
         id: e.id,
         org_id: e.org_id,
         at: e.at,
@@ -254,23 +258,6 @@ pub fn export_line(e: &AuditEntry) -> String {
         detail: e.detail.clone(),
     })
     .to_string()
-}
-
-/// An event as the export and webhooks show it.
-pub fn event_json(e: &NewEvent) -> Value {
-    let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-    json!({
-        "id": e.id,
-        "time": e.at.rfc3339(),
-        "time_ms": e.at.millis(),
-        "organization_id": e.org_id,
-        "type": e.event,
-        "actor": {"kind": e.actor_kind, "id": e.actor_id, "label": e.actor_label},
-        "subject": {"kind": e.subject_kind, "id": e.subject_id, "label": e.subject_label},
-        "client_ip": e.client_ip,
-        "user_agent": e.user_agent,
-        "detail": detail,
-    })
 }
 
 /// Deletes events past the retention period; returns how many.

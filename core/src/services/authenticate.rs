@@ -16,7 +16,6 @@ use super::{
 };
 use crate::{
     context::Core,
-    crypto::ServerKey,
     domain::{
         audit::EventType,
         policy::TokenPolicy,
@@ -175,9 +174,11 @@ async fn record_refusal(
                 ),
             };
             let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };
-            recorder.record(&mut tx, event, Subject::token(id, known.name.as_deref(), member.user_id), detail).await?;
+            recorder
+                .record(&mut tx, event, Subject::token(id, known.name.as_deref(), Some(member.user_id)), detail)
+                .await?;
         }
-        tx.commit().await?;
+        tx.commit(core).await?;
         Ok::<_, Error>(())
     };
     if let Err(e) = recorded.await {
@@ -190,7 +191,7 @@ async fn record_refusal(
 async fn reuse_detected(core: &Core, member: &Member, id: TokenId, known: &Known, origin: &Origin, now: Timestamp) {
     let revoked = async {
         let mut tx = core.db.begin_write().await?;
-        if !store::tokens::claim_reuse(&mut *tx, id, now).await? {
+        if !store::tokens::claim_reuse(&mut tx, id, now).await? {
             return Ok(Vec::new()); // another request (or instance) reported this use already
         }
         let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };
@@ -199,9 +200,4 @@ async fn reuse_detected(core: &Core, member: &Member, id: TokenId, known: &Known
     if let Err(e) = revoked.await {
         tracing::warn!(token = %id, error = ?e, "could not revoke a token family after reuse");
     }
-}
-
-/// For tests and benchmarks: the digest a secret is stored as.
-pub fn digest_of(key: &ServerKey, secret: &str) -> String {
-    hex::encode(key.sign(secret.as_bytes()))
 }

@@ -127,7 +127,7 @@ pub async fn deliver_due_emails(
     let mut tx = core.db.begin_write().await?;
     let claimed =
         store::outbox::claim_emails(&mut *tx, core.db.backend(), now, settings.lease_ms, settings.batch).await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     let count = claimed.len();
     for message in claimed {
         deliver(core, transport, settings, message).await;
@@ -155,7 +155,7 @@ pub async fn claim_webhooks(
         limit as i64,
     )
     .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(claimed)
 }
 
@@ -294,7 +294,7 @@ async fn deliver_webhook(
             store::outbox::retry_at(&mut *tx, m.id, now.plus_ms(settings.backoff_ms(m.attempts)), &error).await?;
         }
     }
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ pub async fn record_mail_settings(core: &Core) -> Result<(), Error> {
     let mut tx = core.db.begin_write().await?;
     settings::set(&mut *tx, settings::EMAIL, if core.settings.email { "on" } else { "off" }).await?;
     settings::set(&mut *tx, settings::LINKS_BASE, &core.settings.links_base).await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@
 //! account without its owner accepting.
 
 use super::{
-    audit::{Recorder, Subject, no_detail},
+    audit::{Actor, Recorder, Subject, no_detail},
     notify::{self, Mail},
     sessions::Identity,
     tokens::revoke_all_in,
@@ -18,18 +18,17 @@ use super::{
 use crate::{
     context::Core,
     crypto::{random_urlsafe, sha256_hex},
-    db::{DbResultExt, Tx},
+    db::{DbResultExt, WriteTx},
     domain::{
         account::{Email, Password},
         audit::{EventType, SubjectKind},
-        org::{Action, OrgName, Role, action_for_member_change, allows},
+        org::{self, Action, OrgName, Role, action_for_member_change, allows},
         token::RevokeReason,
     },
     error::Error,
-    identity::{Caller, Member, Origin, Via},
+    identity::{Caller, Member, Origin},
     ids::{InvitationId, OrgId, UserId},
     store,
-    verify::bus::{self, Invalidation},
     views::{InvitationEntry, MemberEntry},
 };
 use serde_json::json;
@@ -92,24 +91,13 @@ pub async fn list(core: &Core, viewer: &Member) -> Result<Roster, Error> {
 }
 
 /// The actor's role, read again inside the transaction: it may have changed since the request began.
-async fn current_role(tx: &mut Tx, actor: &Member) -> Result<Role, Error> {
+async fn current_role(tx: &mut WriteTx, actor: &Member) -> Result<Role, Error> {
     if !store::orgs::lock(&mut **tx, actor.org_id).await? {
         return Err(Error::not_found("That organization"));
     }
     store::orgs::role_of(&mut **tx, actor.org_id, actor.user_id)
         .await?
         .ok_or_else(|| Error::forbidden("You are no longer a member of this organization."))
-}
-
-fn require_role(role: Role, action: Action) -> Result<(), Error> {
-    Member {
-        user_id: UserId(uuid::Uuid::nil()),
-        email: String::new(),
-        org_id: OrgId(uuid::Uuid::nil()),
-        org_name: String::new(),
-        role,
-    }
-    .require(action)
 }
 
 /// An invitation just issued: the code goes into the link, shown once to the admin, or (when email is
@@ -130,7 +118,7 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
     let inviter_role = current_role(&mut tx, &caller.member).await?;
-    require_role(inviter_role, action_for_member_change(None, Some(role)))?;
+    org::require(inviter_role, action_for_member_change(None, Some(role)))?;
     if let Some(existing) = store::users::id_by_email(&mut *tx, email).await?
         && store::orgs::role_of(&mut *tx, caller.org_id(), existing).await?.is_some()
     {
@@ -165,7 +153,7 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
     let emailed = core.settings.email;
     notify::queue_invitation(&mut tx, core, (caller.org_id(), &caller.member.org_name), id, email.as_str(), now)
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), invitation = %id, %role, emailed, "member invited");
     Ok(Invited { id, email: email.clone(), role, code: (!emailed).then_some(code) })
 }
@@ -181,12 +169,12 @@ pub async fn resend_invitation(core: &Core, caller: &Caller, id: InvitationId) -
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
     // Locks the organization: its invitation emails are counted one request at a time.
-    require_role(current_role(&mut tx, &caller.member).await?, Action::ManageMembers)?;
+    org::require(current_role(&mut tx, &caller.member).await?, Action::ManageMembers)?;
     let pending = store::invitations::pending(&mut *tx, caller.org_id(), now).await?;
     let invitation = pending.iter().find(|i| i.id == id).ok_or_else(|| Error::not_found("That invitation"))?;
     notify::queue_invitation(&mut tx, core, (caller.org_id(), &caller.member.org_name), id, &invitation.email, now)
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 
@@ -199,7 +187,7 @@ pub(crate) async fn invitation_mail(core: &Core, id: InvitationId) -> Result<Opt
     let Some(row) = store::invitations::recode(&mut tx, id, &code.hash(), now).await? else {
         return Ok(None);
     };
-    tx.commit().await?;
+    tx.commit(core).await?;
     let link = format!("{}/invite/{}", core.settings.links_base.trim_end_matches('/'), code.expose());
     Ok(Some(invitation_letter(&row.inviter_email, &row.org_name, row.role, &link, row.expires_at, row.email)))
 }
@@ -232,7 +220,7 @@ pub async fn revoke_invitation(core: &Core, caller: &Caller, id: InvitationId) -
     let (email, invited_role) = store::invitations::delete_in_org(&mut *tx, caller.org_id(), id)
         .await?
         .ok_or_else(|| Error::not_found("That invitation"))?;
-    require_role(role, action_for_member_change(None, Some(invited_role)))?;
+    org::require(role, action_for_member_change(None, Some(invited_role)))?;
     Recorder::for_caller(caller, now)
         .record(
             &mut tx,
@@ -241,7 +229,7 @@ pub async fn revoke_invitation(core: &Core, caller: &Caller, id: InvitationId) -
             no_detail(),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 
@@ -329,15 +317,7 @@ pub async fn accept_invitation(
         .await
         .on_unique(|| Error::conflict(format!("You are already a member of {}.", row.org_name)))?;
     store::invitations::delete(&mut *tx, row.id).await?;
-    let member = Member {
-        user_id,
-        email: row.email.clone(),
-        org_id: row.org_id,
-        org_name: row.org_name.clone(),
-        role: row.role,
-    };
-    let caller = Caller { member, via: Via::Dashboard, origin: origin.clone() };
-    Recorder::for_caller(&caller, now)
+    Recorder { org_id: row.org_id, actor: Actor::person(user_id, &row.email), origin, at: now }
         .record(
             &mut tx,
             EventType::MemberAdded,
@@ -345,7 +325,7 @@ pub async fn accept_invitation(
             json!({"role": row.role, "how": "invitation", "invited_by": row.invited_by}),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     tracing::info!(user = %user_id, org = %row.org_id, "invitation accepted");
     Ok((user_id, row.org_id))
 }
@@ -358,14 +338,14 @@ pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Rol
     let from = store::orgs::role_of(&mut *tx, caller.org_id(), target)
         .await?
         .ok_or_else(|| Error::not_found("That member"))?;
-    require_role(actor_role, action_for_member_change(Some(from), Some(role)))?;
+    org::require(actor_role, action_for_member_change(Some(from), Some(role)))?;
     if from == role {
         return Ok(());
     }
     if from == Role::Owner {
         ensure_another_owner(&mut tx, caller.org_id(), "The last owner can't be demoted").await?;
     }
-    store::orgs::set_role(&mut *tx, caller.org_id(), target, role).await?;
+    store::orgs::set_role(&mut tx, caller.org_id(), target, role).await?;
     let dropped = store::invitations::delete_issued_by(&mut *tx, caller.org_id(), target).await?;
     let email = store::users::email_of(&mut *tx, target).await?.unwrap_or_default();
     if !allows(role, Action::ManageWebhooks) {
@@ -386,9 +366,7 @@ pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Rol
         notify::new_owner(&mut tx, core, &Recorder::for_caller(caller, now), &email).await?;
     }
     // Tokens carry their creator's role: cached copies must not outlive the change.
-    bus::announce(&mut *tx, core.db.backend(), Invalidation::All).await?;
-    tx.commit().await?;
-    core.verifier.forget(Invalidation::All);
+    tx.commit(core).await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), user = %target, %from, to = %role, "role changed");
     Ok(())
 }
@@ -403,13 +381,13 @@ pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), 
         .await?
         .ok_or_else(|| Error::not_found("That member"))?;
     let leaving = target == caller.user_id();
-    require_role(actor_role, if leaving { Action::Leave } else { action_for_member_change(Some(from), None) })?;
+    org::require(actor_role, if leaving { Action::Leave } else { action_for_member_change(Some(from), None) })?;
     if from == Role::Owner {
         let what = if leaving { "The last owner can't leave" } else { "The last owner can't be removed" };
         ensure_another_owner(&mut tx, caller.org_id(), what).await?;
     }
     let email = store::users::email_of(&mut *tx, target).await?.unwrap_or_default();
-    store::orgs::delete_membership(&mut *tx, caller.org_id(), target).await?;
+    store::orgs::delete_membership(&mut tx, caller.org_id(), target).await?;
     let recorder = Recorder::for_caller(caller, now);
     // First, so that none of the events below (token names, the removal) reaches their endpoints.
     let departure = if leaving { Departure::Left } else { Departure::Removed };
@@ -438,14 +416,12 @@ pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), 
         notify::member_tokens_revoked(&mut tx, core, &recorder, &caller.member.org_name, target, revoked.len(), true)
             .await?;
     }
-    bus::announce(&mut *tx, core.db.backend(), Invalidation::All).await?;
-    tx.commit().await?;
-    core.verifier.forget(Invalidation::All);
+    tx.commit(core).await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), user = %target, tokens_revoked = revoked.len(), "member removed");
     Ok(())
 }
 
-async fn ensure_another_owner(tx: &mut Tx, org_id: OrgId, what: &str) -> Result<(), Error> {
+async fn ensure_another_owner(tx: &mut WriteTx, org_id: OrgId, what: &str) -> Result<(), Error> {
     if store::orgs::count_owners(&mut **tx, org_id).await? <= 1 {
         return Err(Error::conflict(format!(
             "{what}: an organization always needs an owner. Make someone else an owner first."
@@ -470,7 +446,7 @@ pub async fn operator_create_org(core: &Core, name: &OrgName, owner: UserId) -> 
             json!({"role": Role::Owner, "how": "operator"}),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(org_id)
 }
 
@@ -497,7 +473,7 @@ pub async fn operator_add_member(core: &Core, org_id: OrgId, user_id: UserId, ro
     if role == Role::Owner {
         notify::new_owner(&mut tx, core, &Recorder::operator(org_id, now), &email).await?;
     }
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 

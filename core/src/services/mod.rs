@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod authenticate;
 pub mod delivery;
+pub mod events;
 pub mod housekeeping;
 pub mod instance;
 pub mod members;

@@ -2,25 +2,19 @@
 //! causes it, so it exists exactly when the change does; [`super::delivery`] sends it afterwards.
 //!
 //! - Webhooks: every deliverable audit event goes to the organization's endpoints that chose it
-//!   ([`fan_out`], called by the audit recorder for every event).
+//!   ([`super::events::fan_out`], called by the audit recorder for every event).
 //! - Email (when SMTP is configured): expiry warnings ([`sweep_expiry`]), security alerts (the functions
 //!   below, called by the services), invitations, and failing webhooks.
 
-use super::audit::{Recorder, Subject, event_json};
+use super::audit::{Recorder, Subject};
 use crate::{
     context::Core,
-    domain::{
-        audit::EventType,
-        org::Role,
-        policy::ExpiryWarnings,
-        webhook::{WebhookEvents, deliverable},
-    },
+    domain::{audit::EventType, org::Role, policy::ExpiryWarnings},
     error::Error,
     identity::Member,
     ids::{InvitationId, MessageId, OrgId, TokenId, UserId},
     store::{
         self,
-        audit::NewEvent,
         notices::Due,
         outbox::{Kind, NewMessage},
     },
@@ -46,43 +40,6 @@ pub enum Letter {
     Mail(Mail),
     /// An invitation: the link's code is made when the email is sent, so no code waits in the outbox.
     Invitation { invitation_id: InvitationId },
-}
-
-/// Webhook deliveries for one event: a message per endpoint that chose it. The message id is the
-/// `webhook-id` receivers deduplicate on.
-pub(crate) async fn fan_out(conn: &mut AnyConnection, event: &NewEvent) -> Result<(), Error> {
-    if !deliverable(event.event) {
-        return Ok(());
-    }
-    let targets = store::webhooks::targets(&mut *conn, event.org_id).await?;
-    let mut body = None;
-    for target in targets {
-        if target.paused_at.is_some() {
-            // Paused: the events of the pause are not delivered, now or later.
-            continue;
-        }
-        let wants = WebhookEvents::parse(&target.events).is_ok_and(|chosen| chosen.matches(event.event));
-        if !wants {
-            continue;
-        }
-        let body = body.get_or_insert_with(|| {
-            json!({"type": event.event, "timestamp": event.at.rfc3339(), "data": event_json(event)}).to_string()
-        });
-        store::outbox::insert(
-            &mut *conn,
-            NewMessage {
-                id: MessageId::new_random(),
-                kind: Kind::Webhook,
-                org_id: Some(event.org_id),
-                webhook_id: Some(target.id),
-                event_type: event.event.as_str(),
-                payload: body,
-                now: event.at,
-            },
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// How many emails of one kind a window admits.
@@ -434,7 +391,7 @@ pub(crate) async fn new_owner(
         .collect();
     let org_name = store::orgs::name_of(&mut *conn, recorder.org_id).await?.unwrap_or_default();
     let by = match recorder.actor {
-        super::audit::Actor::Member { member, .. } => member.email.clone(),
+        super::audit::Actor::Member { email, .. } => email.to_owned(),
         super::audit::Actor::Operator => "the server's operator".to_owned(),
         super::audit::Actor::System => "Tessera".to_owned(),
     };
@@ -597,14 +554,14 @@ pub async fn sweep_expiry(core: &Core) -> Result<usize, Error> {
                 }
                 progressed = true;
                 if !wanted.days().contains(&threshold) {
-                    tx.commit().await?;
+                    tx.commit(core).await?;
                     continue;
                 }
                 for &farther in wanted.days().iter().filter(|&&d| d > threshold) {
                     store::notices::note(&mut *tx, token.token.id, farther, now).await?;
                 }
                 warn(core, &mut tx, &token, threshold, now).await?;
-                tx.commit().await?;
+                tx.commit(core).await?;
                 sent += 1;
             }
             if batch < 200 || !progressed {
@@ -618,10 +575,16 @@ pub async fn sweep_expiry(core: &Core) -> Result<usize, Error> {
     Ok(sent)
 }
 
-async fn warn(core: &Core, tx: &mut crate::db::Tx, due: &Due, threshold: u16, now: Timestamp) -> Result<(), Error> {
+async fn warn(
+    core: &Core,
+    tx: &mut crate::db::WriteTx,
+    due: &Due,
+    threshold: u16,
+    now: Timestamp,
+) -> Result<(), Error> {
     let t = &due.token;
     let recorder = Recorder::system(due.org_id, now);
-    let subject = Subject::token(t.id, t.name.as_deref(), t.created_by);
+    let subject = Subject::token(t.id, t.name.as_deref(), Some(t.created_by));
     if threshold == 0 {
         // `token.expired` is recorded once, whether the sweep or a request with the token sees it first.
         if store::tokens::note_expiry_recorded(&mut **tx, t.id, now).await? {
@@ -650,7 +613,7 @@ async fn warn(core: &Core, tx: &mut crate::db::Tx, due: &Due, threshold: u16, no
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{db::Flag, views::TokenEntry};
+    use crate::{sql_types::Flag, views::TokenEntry};
 
     const T0: Timestamp = Timestamp(1_767_225_600_000);
     const BASE: &str = "https://tessera.example.com/";

@@ -7,7 +7,6 @@ use crate::{
     error::Error,
     identity::{Caller, Member},
     store,
-    verify::bus::{self, Invalidation},
     views::PolicyView,
 };
 use serde_json::json;
@@ -40,7 +39,7 @@ pub async fn set(core: &Core, caller: &Caller, policy: TokenPolicy) -> Result<i6
     let (before, _) = store::policies::get(&mut *tx, caller.org_id()).await?;
     let affected =
         store::tokens::count_over_lifetime(&mut *tx, caller.org_id(), policy.max_lifetime.days(), now, now).await?;
-    store::policies::set(&mut *tx, caller.org_id(), &policy, caller.user_id(), now).await?;
+    store::policies::set(&mut tx, caller.org_id(), &policy, caller.user_id(), now).await?;
     Recorder::for_caller(caller, now)
         .record(
             &mut tx,
@@ -49,9 +48,7 @@ pub async fn set(core: &Core, caller: &Caller, policy: TokenPolicy) -> Result<i6
             json!({"before": before, "after": policy, "tokens_refused": affected}),
         )
         .await?;
-    bus::announce(&mut *tx, core.db.backend(), Invalidation::All).await?;
-    tx.commit().await?;
-    core.verifier.forget(Invalidation::All);
+    tx.commit(core).await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), max_days = policy.max_lifetime.days(), affected, "token policy changed");
     Ok(affected)
 }

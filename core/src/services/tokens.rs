@@ -21,7 +21,6 @@ use crate::{
     secret::TokenSecret,
     store::{self, tokens::Listing},
     time::{DAY_MS, Timestamp},
-    verify::bus::{self, Invalidation},
     views::{Page, TokenEntry, TokenListing},
 };
 use serde_json::json;
@@ -113,11 +112,11 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
         .record(
             &mut tx,
             EventType::TokenCreated,
-            Subject::token(id, name, caller.user_id()),
+            Subject::token(id, name, Some(caller.user_id())),
             json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days()}),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), days = days.days(), "API token created");
     Ok(NewToken { id, name: name.map(str::to_owned), created_at: now, expires_at, secret })
 }
@@ -233,23 +232,6 @@ pub async fn get(core: &Core, viewer: &Caller, id: TokenId) -> Result<TokenListi
     Ok(listing(viewer, &policy, changed_at, token))
 }
 
-/// The cached copies of tokens go when the change commits: announced to the other instances inside the
-/// transaction, forgotten here right after the commit, before the change is acknowledged.
-async fn commit_and_forget(core: &Core, tx: crate::db::Tx, change: Invalidation) -> Result<(), Error> {
-    commit_and_forget_all(core, tx, &[change]).await
-}
-
-async fn commit_and_forget_all(core: &Core, mut tx: crate::db::Tx, changes: &[Invalidation]) -> Result<(), Error> {
-    for &change in changes {
-        bus::announce(&mut *tx, core.db.backend(), change).await?;
-    }
-    tx.commit().await?;
-    for &change in changes {
-        core.verifier.forget(change);
-    }
-    Ok(())
-}
-
 /// Deletes a token: one's own for everyone, anyone's for admins and owners. It stops working at once,
 /// and with it every live token of its rotation family (a rotated-away secret still in its grace period,
 /// or the successor of the one deleted): after a leak, ending one of them must end them all.
@@ -266,7 +248,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
     if !itself {
         caller.require(action_for_token_delete(own))?;
     }
-    store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
+    store::tokens::revoke(&mut tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
     let family =
         store::tokens::revoke_family(&mut tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
             .await?;
@@ -282,7 +264,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
         .record(
             &mut tx,
             EventType::TokenDeleted,
-            Subject::token(id, token.name.as_deref(), token.created_by),
+            Subject::token(id, token.name.as_deref(), Some(token.created_by)),
             json!({"by": by}),
         )
         .await?;
@@ -291,7 +273,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
             .record(
                 &mut tx,
                 EventType::TokenRevoked,
-                Subject::token(other.id, other.name.as_deref(), other.created_by),
+                Subject::token(other.id, other.name.as_deref(), Some(other.created_by)),
                 json!({"reason": RevokeReason::Deleted, "with": id}),
             )
             .await?;
@@ -301,8 +283,7 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
         notify::token_deleted_by_other(&mut tx, core, &recorder, &caller.member.org_name, token, &caller.member.email)
             .await?;
     }
-    let changes: Vec<_> = std::iter::once(id).chain(family.iter().map(|t| t.id)).map(Invalidation::Token).collect();
-    commit_and_forget_all(core, tx, &changes).await?;
+    tx.commit(core).await?;
     tracing::info!(token = %id, family = family.len(), org = %caller.org_id(), by = %caller.user_id(), "API token deleted");
     Ok(())
 }
@@ -400,7 +381,7 @@ pub async fn rotate(
     )
     .await?;
     let old_valid_until = now.plus_ms(grace.millis());
-    if !store::tokens::mark_rotated(&mut *tx, id, successor_id, old_valid_until).await? {
+    if !store::tokens::mark_rotated(&mut tx, id, successor_id, old_valid_until).await? {
         // Another rotation of the same token committed first; this one rolls back.
         return Err(Error::conflict(
             "This token was already rotated by a request at the same moment. Nothing was changed; use the \
@@ -408,8 +389,7 @@ pub async fn rotate(
         ));
     }
     if grace == GracePeriod::None {
-        store::tokens::revoke(&mut *tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Rotated, now)
-            .await?;
+        store::tokens::revoke(&mut tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Rotated, now).await?;
     }
     let recorder = Recorder::for_caller(caller, now);
     let lifetime_days = rotation_days(now, expires_at, ExpiryDays::MAX);
@@ -417,7 +397,7 @@ pub async fn rotate(
         .record(
             &mut tx,
             EventType::TokenRotated,
-            Subject::token(id, old.name.as_deref(), old.created_by),
+            Subject::token(id, old.name.as_deref(), Some(old.created_by)),
             json!({
                 "successor": successor_id,
                 "grace_period": grace.as_str(),
@@ -431,7 +411,7 @@ pub async fn rotate(
         .record(
             &mut tx,
             EventType::TokenCreated,
-            Subject::token(successor_id, old.name.as_deref(), old.created_by),
+            Subject::token(successor_id, old.name.as_deref(), Some(old.created_by)),
             json!({"expires_at": expires_at.rfc3339(), "lifetime_days": lifetime_days, "rotated_from": id}),
         )
         .await?;
@@ -440,7 +420,7 @@ pub async fn rotate(
         let rotation = (id, old.name.as_deref(), successor_id, old_valid_until);
         notify::token_rotated_through_api(&mut tx, core, &recorder, &caller.member, rotation).await?;
     }
-    commit_and_forget(core, tx, Invalidation::Token(id)).await?;
+    tx.commit(core).await?;
     tracing::info!(token = %id, successor = %successor_id, org = %caller.org_id(), "API token rotated");
     Ok(Rotated {
         old_id: id,
@@ -458,7 +438,7 @@ fn original_lifetime(policy: &TokenPolicy, token: &store::tokens::TokenState) ->
 /// Revokes every live token of a family and records the exposure, in `tx`, and commits it.
 pub(crate) async fn revoke_family(
     core: &Core,
-    mut tx: crate::db::Tx,
+    mut tx: crate::db::WriteTx,
     recorder: &Recorder<'_>,
     family: FamilyId,
     presented: TokenId,
@@ -471,7 +451,7 @@ pub(crate) async fn revoke_family(
         .record(
             &mut tx,
             EventType::TokenExposed,
-            Subject::token(presented, name.as_deref(), creator.unwrap_or(UserId(uuid::Uuid::nil()))),
+            Subject::token(presented, name.as_deref(), creator),
             json!({"how": how, "family": family, "revoked": revoked.iter().map(|r| r.id).collect::<Vec<_>>()}),
         )
         .await?;
@@ -480,13 +460,13 @@ pub(crate) async fn revoke_family(
             .record(
                 &mut tx,
                 EventType::TokenRevoked,
-                Subject::token(token.id, token.name.as_deref(), token.created_by),
+                Subject::token(token.id, token.name.as_deref(), Some(token.created_by)),
                 json!({"reason": RevokeReason::ReuseDetected}),
             )
             .await?;
     }
     notify::family_revoked(&mut tx, core, recorder, (presented, name.as_deref(), creator), revoked.len(), how).await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     tracing::warn!(family = %family, token = %presented, how, revoked = revoked.len(), "token family revoked: reuse detected");
     Ok(revoked.iter().map(|r| r.id).collect())
 }
@@ -495,7 +475,7 @@ pub(crate) async fn revoke_family(
 /// one audit event per token. With `tell`, each creator other than the one acting is emailed.
 pub(crate) async fn revoke_all_in(
     core: &Core,
-    tx: &mut crate::db::Tx,
+    tx: &mut crate::db::WriteTx,
     recorder: &Recorder<'_>,
     (org_id, org_name): (OrgId, &str),
     creator: Option<UserId>,
@@ -503,7 +483,7 @@ pub(crate) async fn revoke_all_in(
     tell: bool,
 ) -> Result<Vec<TokenId>, Error> {
     let by = match recorder.actor {
-        super::audit::Actor::Member { member, .. } => Some(member.user_id),
+        super::audit::Actor::Member { user_id, .. } => Some(user_id),
         _ => None,
     };
     let revoked = store::tokens::revoke_all(tx, org_id, creator, by, reason, recorder.at).await?;
@@ -512,7 +492,7 @@ pub(crate) async fn revoke_all_in(
             .record(
                 tx,
                 EventType::TokenRevoked,
-                Subject::token(token.id, token.name.as_deref(), token.created_by),
+                Subject::token(token.id, token.name.as_deref(), Some(token.created_by)),
                 json!({"reason": reason}),
             )
             .await?;
@@ -591,9 +571,9 @@ async fn revoke_for_incident(
         }
     };
     let revoked = revoke_all_in(core, &mut tx, recorder, (org_id, &org_name), creator, reason, true).await?;
-    commit_and_forget(core, tx, Invalidation::All).await?;
+    tx.commit(core).await?;
     let by = match recorder.actor {
-        super::audit::Actor::Member { member, .. } => member.user_id.to_string(),
+        super::audit::Actor::Member { user_id, .. } => user_id.to_string(),
         _ => "operator".to_owned(),
     };
     tracing::warn!(org = %org_id, member = ?creator, %by, revoked = revoked.len(), "tokens revoked (incident response)");
@@ -610,7 +590,7 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
         return Ok(0);
     }
     let mut tx = core.db.begin_write().await?;
-    let mut revoked = Vec::new();
+    let mut revoked = 0;
     for (org_id, id) in &stale {
         let Some(state) = store::tokens::state(&mut *tx, *org_id, *id).await? else { continue };
         let recorder = Recorder::system(*org_id, now);
@@ -619,14 +599,14 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
                 .record(
                     &mut tx,
                     EventType::TokenRevoked,
-                    Subject::token(token.id, token.name.as_deref(), token.created_by),
+                    Subject::token(token.id, token.name.as_deref(), Some(token.created_by)),
                     json!({"reason": RevokeReason::Unused}),
                 )
                 .await?;
-            revoked.push(Invalidation::Token(token.id));
+            revoked += 1;
         }
     }
-    commit_and_forget_all(core, tx, &revoked).await?;
-    tracing::info!(revoked = revoked.len(), "unused tokens revoked by policy");
-    Ok(revoked.len())
+    tx.commit(core).await?;
+    tracing::info!(revoked, "unused tokens revoked by policy");
+    Ok(revoked)
 }

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     context::Core,
     crypto::random_urlsafe,
-    db::Tx,
+    db::WriteTx,
     domain::{
         audit::{EventType, SubjectKind},
         org::Action,
@@ -129,7 +129,7 @@ pub async fn register(core: &Core, caller: &Caller, url: &str, events: &str) -> 
             json!({"events": events.codes()}),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     tracing::info!(webhook = %id, org = %caller.org_id(), by = %caller.user_id(), "webhook endpoint registered");
     Ok(Registered {
         entry: WebhookEntry {
@@ -168,7 +168,7 @@ pub async fn remove(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), E
             no_detail(),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 
@@ -184,7 +184,7 @@ pub enum Departure {
 /// events are recorded, so none of them reaches those endpoints), records `webhook.paused` for each and
 /// emails the owners. Returns how many were paused.
 pub(crate) async fn pause_added_by(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     core: &Core,
     recorder: &Recorder<'_>,
     org_name: &str,
@@ -236,7 +236,7 @@ pub async fn resume(core: &Core, caller: &Caller, id: WebhookId) -> Result<(), E
             no_detail(),
         )
         .await?;
-    tx.commit().await?;
+    tx.commit(core).await?;
     tracing::info!(webhook = %id, org = %caller.org_id(), by = %caller.user_id(), "webhook endpoint resumed");
     Ok(())
 }
@@ -263,7 +263,7 @@ pub async fn resend(core: &Core, caller: &Caller, id: WebhookId, message: Messag
     if !store::outbox::resend(&mut *tx, caller.org_id(), id, message, core.clock.now()).await? {
         return Err(Error::not_found("That delivery"));
     }
-    tx.commit().await?;
+    tx.commit(core).await?;
     Ok(())
 }
 

@@ -1,6 +1,9 @@
 //! One store per aggregate, each owning its SQL. Rows decode into typed values (`sqlx::FromRow`, ids and
 //! instants as themselves); nothing here checks permissions or business rules (the services do), and
-//! every function takes any executor, so the same code runs on the pool or inside a transaction.
+//! every function takes any executor, so the same code runs on the pool or inside a transaction, except
+//! those that change what a cached API token means (revoking or rotating a token, a role, a membership,
+//! the policy): they take the [`crate::db::WriteTx`] and note their invalidation on it, so the change
+//! can't commit without reaching every instance's cache.
 //!
 //! Functions return `sqlx::Result`: services turn errors into [`crate::Error`] with `?`, or map a
 //! unique-constraint violation to a field error with [`crate::db::DbResultExt::on_unique`].

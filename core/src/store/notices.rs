@@ -2,8 +2,8 @@
 
 use super::Exec;
 use crate::{
-    db::Flag,
     ids::{OrgId, TokenId},
+    sql_types::Flag,
     time::{DAY_MS, Timestamp},
     views::TokenEntry,
 };

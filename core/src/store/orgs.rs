@@ -2,6 +2,7 @@
 
 use super::Exec;
 use crate::{
+    db::{Invalidation, WriteTx},
     domain::org::Role,
     ids::{OrgId, UserId},
     time::Timestamp,
@@ -97,22 +98,26 @@ pub async fn insert_membership<'c>(
     Ok(())
 }
 
-pub async fn set_role<'c>(db: impl Exec<'c>, org_id: OrgId, user_id: UserId, role: Role) -> sqlx::Result<()> {
+/// Tokens carry their creator's role: every cached one is invalidated.
+pub async fn set_role(tx: &mut WriteTx, org_id: OrgId, user_id: UserId, role: Role) -> sqlx::Result<()> {
     sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
         .bind(role)
         .bind(org_id)
         .bind(user_id)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
+    tx.invalidate(Invalidation::All);
     Ok(())
 }
 
-pub async fn delete_membership<'c>(db: impl Exec<'c>, org_id: OrgId, user_id: UserId) -> sqlx::Result<()> {
+/// Tokens carry their creator's membership: every cached one is invalidated.
+pub async fn delete_membership(tx: &mut WriteTx, org_id: OrgId, user_id: UserId) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org_id)
         .bind(user_id)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
+    tx.invalidate(Invalidation::All);
     Ok(())
 }
 

@@ -41,7 +41,7 @@ impl std::str::FromStr for Kind {
     }
 }
 
-crate::db::text_type!(Kind);
+crate::sql_types::text_type!(Kind);
 
 pub struct NewMessage<'a> {
     pub id: MessageId,

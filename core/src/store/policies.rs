@@ -2,12 +2,13 @@
 
 use super::Exec;
 use crate::{
-    db::Flag,
+    db::{Invalidation, WriteTx},
     domain::{
         policy::{ExpiryWarnings, TokenPolicy},
         token::ExpiryDays,
     },
     ids::{OrgId, UserId},
+    sql_types::Flag,
     time::Timestamp,
 };
 
@@ -50,8 +51,9 @@ pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<(TokenPol
     })
 }
 
-pub async fn set<'c>(
-    db: impl Exec<'c>,
+/// Tokens carry their organization's policy: every cached one is invalidated.
+pub async fn set(
+    tx: &mut WriteTx,
     org_id: OrgId,
     policy: &TokenPolicy,
     by: UserId,
@@ -75,8 +77,9 @@ pub async fn set<'c>(
     .bind(now)
     .bind(by)
     .bind(policy.expiry_warnings.to_string())
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::All);
     Ok(())
 }
 

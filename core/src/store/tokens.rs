@@ -2,12 +2,12 @@
 
 use super::Exec;
 use crate::{
+    db::{Invalidation, WriteTx},
     domain::{org::Role, paging::Cursor, token::RevokeReason},
     ids::{FamilyId, OrgId, TokenId, UserId},
     time::{DAY_MS, Timestamp},
     views::TokenEntry,
 };
-use sqlx::AnyConnection;
 
 pub struct NewToken<'a> {
     pub id: TokenId,
@@ -183,8 +183,8 @@ pub async fn state<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::R
 }
 
 /// Revokes one token; returns whether it was live (not already revoked).
-pub async fn revoke<'c>(
-    db: impl Exec<'c>,
+pub async fn revoke(
+    tx: &mut WriteTx,
     org_id: OrgId,
     id: TokenId,
     by: Option<UserId>,
@@ -200,8 +200,9 @@ pub async fn revoke<'c>(
     .bind(reason)
     .bind(org_id)
     .bind(id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::Token(id));
     Ok(done.rows_affected() == 1)
 }
 
@@ -216,7 +217,7 @@ pub struct Revoked {
 /// Revokes every live token `created_by` made in the organization (all of them when `None`), including
 /// rotated-away secrets still in their grace period, and successors a concurrent rotation adds.
 pub async fn revoke_all(
-    db: &mut AnyConnection,
+    tx: &mut WriteTx,
     org_id: OrgId,
     created_by: Option<UserId>,
     by: Option<UserId>,
@@ -235,8 +236,9 @@ pub async fn revoke_all(
         if let Some(creator) = created_by {
             query = query.bind(creator);
         }
-        let found: Vec<Revoked> = query.fetch_all(&mut *db).await?;
+        let found: Vec<Revoked> = query.fetch_all(&mut **tx).await?;
         if found.is_empty() {
+            tx.invalidate(Invalidation::All);
             return Ok(all);
         }
         all.extend(found);
@@ -253,7 +255,7 @@ pub async fn revoke_all(
 /// commits (its successor goes with it), so the loop ends with the whole family revoked. On SQLite,
 /// whose writers take turns, the second statement always finds nothing.
 pub async fn revoke_family(
-    db: &mut AnyConnection,
+    tx: &mut WriteTx,
     family_id: FamilyId,
     by: Option<UserId>,
     reason: RevokeReason,
@@ -269,10 +271,13 @@ pub async fn revoke_family(
         .bind(by)
         .bind(reason)
         .bind(family_id)
-        .fetch_all(&mut *db)
+        .fetch_all(&mut **tx)
         .await?;
         if found.is_empty() {
             return Ok(all);
+        }
+        for token in &found {
+            tx.invalidate(Invalidation::Token(token.id));
         }
         all.extend(found);
     }
@@ -281,7 +286,7 @@ pub async fn revoke_family(
 /// Claims the report of a rotated-away secret's use: the token ends up revoked as `reuse_detected`.
 /// True for the one request that changed it (live past its grace, or revoked by a rotation without
 /// grace); false when another request already reported it.
-pub async fn claim_reuse<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
+pub async fn claim_reuse(tx: &mut WriteTx, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1), revoked_reason = $2 \
          WHERE id = $3 AND replaced_by IS NOT NULL AND (revoked_at IS NULL OR revoked_reason = $4)",
@@ -290,15 +295,16 @@ pub async fn claim_reuse<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> 
     .bind(RevokeReason::ReuseDetected)
     .bind(id)
     .bind(RevokeReason::Rotated)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::Token(id));
     Ok(done.rows_affected() == 1)
 }
 
 /// Marks a token as replaced by `successor`; its secret keeps working until `grace_until`. Returns
 /// whether it was still live and not yet rotated (a second rotation must fail: it means two holders).
-pub async fn mark_rotated<'c>(
-    db: impl Exec<'c>,
+pub async fn mark_rotated(
+    tx: &mut WriteTx,
     id: TokenId,
     successor: TokenId,
     grace_until: Timestamp,
@@ -310,8 +316,9 @@ pub async fn mark_rotated<'c>(
     .bind(successor)
     .bind(grace_until)
     .bind(id)
-    .execute(db)
+    .execute(&mut **tx)
     .await?;
+    tx.invalidate(Invalidation::Token(id));
     Ok(done.rows_affected() == 1)
 }
 

@@ -1,51 +1,24 @@
 //! How instances sharing one PostgreSQL database tell each other that cached tokens changed.
 //!
-//! A change is announced with `pg_notify` inside the transaction that makes it, so PostgreSQL delivers
+//! A change is announced with `pg_notify` inside the transaction that makes it (by
+//! [`crate::db::WriteTx::commit`], the one way to commit a change), so PostgreSQL delivers
 //! the notification exactly when (and only if) the change commits: nothing to lose between commit and
 //! announcement. Each instance listens on one connection; while that connection is down its cache is
 //! not used, and it starts empty when the connection comes back. With SQLite there is one instance and
 //! nothing to announce.
 
 use super::cache::TokenCache;
-use crate::{db::Backend, ids::TokenId, store::Exec};
 use std::{sync::Arc, time::Duration};
 
-pub const CHANNEL: &str = "tessera_token_changes";
-
-/// A change other instances must apply to their caches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invalidation {
-    Token(TokenId),
-    All,
-}
+pub use crate::db::{Invalidation, TOKEN_CHANNEL as CHANNEL};
 
 impl Invalidation {
-    pub fn encode(self) -> String {
-        match self {
-            Invalidation::Token(id) => format!("token:{id}"),
-            Invalidation::All => "all".to_owned(),
-        }
-    }
-
-    /// Anything unreadable is treated as "everything changed", the safe answer.
-    pub fn decode(payload: &str) -> Self {
-        payload.strip_prefix("token:").and_then(|id| id.parse().ok()).map_or(Invalidation::All, Invalidation::Token)
-    }
-
     pub fn apply<T>(self, cache: &TokenCache<T>) {
         match self {
             Invalidation::Token(id) => cache.remove(id),
             Invalidation::All => cache.clear(),
         }
     }
-}
-
-/// Announces `change` to the other instances when the surrounding transaction commits.
-pub async fn announce<'c>(db: impl Exec<'c>, backend: Backend, change: Invalidation) -> sqlx::Result<()> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(change.encode()).execute(db).await?;
-    }
-    Ok(())
 }
 
 /// Keeps `cache` in step with the other instances until the task is dropped.
@@ -80,6 +53,7 @@ pub async fn listen<T: Send + Sync + 'static>(database_url: String, cache: Arc<T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::TokenId;
 
     #[test]
     fn invalidations_round_trip_and_fail_safe() {

@@ -188,6 +188,13 @@ pub struct Verifier {
     outcomes: [AtomicU64; Outcome::LABELS.len()],
 }
 
+/// A commit ([`crate::db::WriteTx::commit`]) tells the verifier which cached tokens to drop.
+impl crate::db::TokenCopies for Verifier {
+    fn forget(&self, change: Invalidation) {
+        Verifier::forget(self, change);
+    }
+}
+
 impl Verifier {
     pub fn new(mode: CacheMode) -> (Self, Background) {
         let (usage, writer) = UsageRecorder::new();

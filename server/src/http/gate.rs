@@ -52,14 +52,29 @@ pub fn classify(path: &str) -> Class {
 /// Room for the headers a response leaves with: its own few, and the ones [`finish`] adds.
 pub const RESPONSE_HEADERS: usize = 16;
 
-/// Left in a response's extensions by API authentication, for the request's log line.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthNote {
-    pub token: Option<tessera_core::ids::TokenId>,
-    pub outcome: &'static str,
+// Its home is the log line that reads it; named here too until `api::auth` imports it from there.
+pub use super::reqlog::AuthNote;
+
+/// The rest of the stack, for the gate to call once ([`super::layers::GateService`] hands it over).
+pub struct Next<S>(S);
+
+impl<S> Next<S>
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>,
+{
+    pub fn new(inner: S) -> Self {
+        Self(inner)
+    }
+
+    pub async fn run(mut self, request: Request) -> Response {
+        match self.0.call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
 }
 
-pub async fn gate<S>(state: ServerState, mut request: Request, next: super::layers::Next<S>) -> Response
+pub async fn gate<S>(state: ServerState, mut request: Request, next: Next<S>) -> Response
 where
     S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>,
 {
@@ -281,11 +296,6 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// A plain 503 for when even the error page can't be rendered.
-pub fn unavailable() -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, "Tessera is temporarily unavailable.").into_response()
 }
 
 #[cfg(test)]

@@ -3,7 +3,11 @@
 //! 3% of an API request's time); these clone the inner service the ordinary way, once per request, and
 //! the metrics one allocates nothing (its future is written out, not boxed).
 
-use super::{ServerState, gate, metrics::method_name};
+use super::{
+    ServerState,
+    gate::{self, Next},
+    metrics::method_name,
+};
 use axum::{
     extract::{MatchedPath, Request},
     response::Response,
@@ -60,7 +64,7 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let state = self.state.clone();
-        Box::pin(async move { Ok(gate::gate(state, request, Next(inner)).await) })
+        Box::pin(async move { Ok(gate::gate(state, request, Next::new(inner)).await) })
     }
 }
 
@@ -130,20 +134,5 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for Timed<F> {
             this.state.metrics.request(route, this.method, response.status().as_u16(), seconds);
         }
         Poll::Ready(response)
-    }
-}
-
-/// The rest of the stack, for a middleware to call once.
-pub struct Next<S>(S);
-
-impl<S> Next<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    pub async fn run(mut self, request: Request) -> Response {
-        match self.0.call(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        }
     }
 }

@@ -6,7 +6,6 @@
 //! few times a second), so a request costs a few hundred nanoseconds of logging instead of a write
 //! system call.
 
-use super::gate::AuthNote;
 use axum::{
     http::{Method, Uri},
     response::Response,
@@ -25,6 +24,13 @@ use tessera_core::time::Timestamp;
 const BATCH_BYTES: usize = 32 * 1024;
 /// ...or at least this often.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
+
+/// Left in a response's extensions by API authentication, for the request's log line.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthNote {
+    pub token: Option<tessera_core::ids::TokenId>,
+    pub outcome: &'static str,
+}
 
 /// Path segments that carry a secret: the invitation code in `/invite/{code}`.
 pub fn redact_path(path: &str) -> Cow<'_, str> {

@@ -206,7 +206,7 @@ async fn session_ids_and_passwords_in_the_logs(app: TestApp) {
     for path in ["/app/settings/api", "/app/settings/members", "/app/settings/nowhere"] {
         browser.get(path).await;
     }
-    browser.post("/rpc/tokens/list", &[]).await;
+    browser.post("/rpc/tokens/overview", &[]).await;
     client()
         .post(app.at("/rpc/tokens/create"))
         .header(header::COOKIE, format!("tessera_session={session}"))

@@ -415,9 +415,10 @@ impl Browser {
         self.create_token(name, "").await.expect("create a token")
     }
 
+    /// A page of the active tokens, as the tokens page lists them (`after`: its "next page" link).
     pub async fn list_tokens(&self, after: Option<&str>) -> Answer<Page<TokenListing>> {
         let form: Vec<(&str, &str)> = after.map(|a| vec![("after", a)]).unwrap_or_default();
-        self.call("/rpc/tokens/list", &form).await
+        self.call::<TokensPageData>("/rpc/tokens/overview", &form).await.map(|page| page.active)
     }
 
     pub async fn tokens_page(&self) -> Answer<TokensPageData> {

@@ -20,6 +20,7 @@ on_postgres!(
     a_lost_notification_leaves_a_bounded_staleness,
     rotation_works_across_instances,
     deleting_a_successor_ends_its_family_on_every_instance,
+    a_removal_and_a_lowered_policy_reach_every_instance,
     concurrent_lookups_share_statements_and_stay_strict,
     a_database_outage_is_503_and_heals_by_itself,
     postgres_statement_timeout_applies,
@@ -201,6 +202,28 @@ async fn deleting_a_successor_ends_its_family_on_every_instance() {
         assert!(soon(async || api.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
     }
     assert_eq!(a.api(&created).status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
+}
+
+/// Two changes whose "announce, commit, forget" was once written out by hand (a member removed, the policy
+/// lowered) commit through the one write transaction: the other instance's cached copies go with the commit.
+async fn a_removal_and_a_lowered_policy_reach_every_instance() {
+    let (a, b) = postgres_pair(TokenCache::On).await;
+    let owner = a.setup_owner().await;
+    assert!(listening(&[&a, &b]).await);
+    let admin = a.member("admin@example.com", "admin").await;
+    let admins = on(&b, &a.api(&admin.token("admin's").await));
+    let long = on(&b, &a.api(&owner.create_token("long", "90").await.unwrap()));
+    for api in [&admins, &long] {
+        assert_eq!(api.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+    }
+    assert!(soon(async || b.core.verifier.cached_tokens() == 2).await, "B did not cache both tokens");
+
+    owner.remove_member(a.user_id("admin@example.com").await).await.unwrap();
+    assert!(soon(async || admins.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
+    assert_eq!(long.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
+
+    assert_eq!(owner.set_policy("30", "30", "", false).await.unwrap(), 1, "one token outlives the new maximum");
+    assert!(soon(async || long.status(Method::GET, "/api/v1/whoami").await == StatusCode::UNAUTHORIZED).await);
 }
 
 /// 4 tasks × 250 token creations while other tasks verify tokens: no error, exactly 1,000 tokens, all valid.

@@ -102,7 +102,7 @@ async fn authenticated_responses_are_never_stored(app: TestApp) {
         let response = owner.get(page).await;
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store", "{page}");
     }
-    for rpc in ["/rpc/tokens/list", "/rpc/orgs/members", "/rpc/auth/session"] {
+    for rpc in ["/rpc/tokens/overview", "/rpc/orgs/members", "/rpc/auth/session"] {
         assert_eq!(owner.post(rpc, &[]).await.headers()[header::CACHE_CONTROL], "no-store", "{rpc}");
     }
     let api = token.send(reqwest::Method::GET, "/api/v1/whoami").await;
