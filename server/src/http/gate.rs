@@ -13,7 +13,7 @@
 //!    `/app/…` needs a session. Real redirects, so they work without JavaScript.
 //! 5. On the way out: security headers, `Cache-Control`, the request's log line.
 
-use super::{ServerState, errors::error_of, reqlog::Line};
+use super::{ServerState, api::auth::AuthSlot, errors::error_of, reqlog::Line};
 use app::{request::RequestContext, session::cookies};
 use axum::{
     extract::{ConnectInfo, Request},
@@ -52,13 +52,6 @@ pub fn classify(path: &str) -> Class {
 /// Room for the headers a response leaves with: its own few, and the ones [`finish`] adds.
 pub const RESPONSE_HEADERS: usize = 16;
 
-/// Left in a response's extensions by API authentication, for the request's log line.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthNote {
-    pub token: Option<tessera_core::ids::TokenId>,
-    pub outcome: &'static str,
-}
-
 pub async fn gate<S>(state: ServerState, mut request: Request, next: super::layers::Next<S>) -> Response
 where
     S: tower::Service<Request, Response = Response, Error = std::convert::Infallible>,
@@ -72,6 +65,11 @@ where
     let line = Line::start(&method, request.uri(), client_ip);
     let cross_origin = class == Class::Api && request.headers().contains_key(header::ORIGIN);
     let preflight = if cross_origin { cors_preflight(&request) } else { None };
+    // API authentication fills this in; the answer is stamped from it below, whatever the handler did.
+    let auth = (class == Class::Api).then(|| AuthSlot::new(client_ip));
+    if let Some(slot) = &auth {
+        request.extensions_mut().insert(slot.clone());
+    }
 
     let mut response = match preflight {
         Some(preflight) => preflight,
@@ -83,8 +81,9 @@ where
             },
         },
     };
+    let note = auth.and_then(|slot| slot.stamp(&mut response));
     finish(&state, &mut response, class, cross_origin);
-    state.log.write(line.finish(&response, started.elapsed()));
+    state.log.write(line.finish(&response, started.elapsed(), note));
     response
 }
 

@@ -6,7 +6,6 @@
 //! few times a second), so a request costs a few hundred nanoseconds of logging instead of a write
 //! system call.
 
-use super::gate::AuthNote;
 use axum::{
     http::{Method, Uri},
     response::Response,
@@ -35,6 +34,13 @@ pub fn redact_path(path: &str) -> Cow<'_, str> {
     }
 }
 
+/// How an API request's authentication ended, for its log line (filled in by API authentication).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthNote {
+    pub token: Option<tessera_core::ids::TokenId>,
+    pub outcome: &'static str,
+}
+
 /// A request's line, started when the request arrives (the URI is shared, not copied; it is redacted
 /// when the line is written).
 pub struct Line {
@@ -48,8 +54,7 @@ impl Line {
         Self { method: method.clone(), uri: uri.clone(), client }
     }
 
-    pub fn finish(self, response: &Response, latency: Duration) -> Finished {
-        let note = response.extensions().get::<AuthNote>().copied();
+    pub fn finish(self, response: &Response, latency: Duration, note: Option<AuthNote>) -> Finished {
         Finished { line: self, status: response.status().as_u16(), latency_us: latency.as_micros() as u64, note }
     }
 }
