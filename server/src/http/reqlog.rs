@@ -3,8 +3,8 @@
 //! (never the secret) and how authentication ended.
 //!
 //! Lines are formatted into a shared buffer and written out in batches (when the buffer fills, and a
-//! few times a second), so a request costs a few hundred nanoseconds of logging instead of a write
-//! system call.
+//! few times a second), so a request makes no write system call of its own (`docs/architecture.md`,
+//! "Hot path").
 
 use axum::{
     http::{Method, Uri},
