@@ -25,6 +25,14 @@ const BATCH_BYTES: usize = 32 * 1024;
 /// ...or at least this often.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
+/// How an API request's authentication ended, for its log line (API authentication fills it in,
+/// through the gate's `AuthSlot`).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthNote {
+    pub token: Option<tessera_core::ids::TokenId>,
+    pub outcome: &'static str,
+}
+
 /// Path segments that carry a secret: the invitation code in `/invite/{code}`.
 pub fn redact_path(path: &str) -> Cow<'_, str> {
     match path.strip_prefix("/invite/") {
@@ -32,13 +40,6 @@ pub fn redact_path(path: &str) -> Cow<'_, str> {
         _ if path.len() > 512 => Cow::Owned(format!("{}…", &path[..path.floor_char_boundary(512)])),
         _ => Cow::Borrowed(path),
     }
-}
-
-/// How an API request's authentication ended, for its log line (filled in by API authentication).
-#[derive(Debug, Clone, Copy)]
-pub struct AuthNote {
-    pub token: Option<tessera_core::ids::TokenId>,
-    pub outcome: &'static str,
 }
 
 /// A request's line, started when the request arrives (the URI is shared, not copied; it is redacted
