@@ -11,7 +11,8 @@
 //!    the client's address, handed on in the request's extensions.
 //! 4. **Page gates**: before first-run setup every page leads to `/setup`; afterwards `/setup` is gone;
 //!    `/app/…` needs a session. Real redirects, so they work without JavaScript.
-//! 5. On the way out: security headers, `Cache-Control`, the request's log line.
+//! 5. On the way out: an authenticated API answer's token expiry (from the request's `AuthSlot`),
+//!    security headers, `Cache-Control`, the request's log line.
 
 use super::{ServerState, api::auth::AuthSlot, errors::error_of, reqlog::Line};
 use app::{request::RequestContext, session::cookies};

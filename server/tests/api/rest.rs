@@ -584,4 +584,12 @@ async fn a_chunked_body_over_the_limit_is_a_json_error(app: TestApp) {
         assert!(body.message.contains("64 KiB"), "{}", body.message);
     }
     assert_eq!(app.count("api_tokens WHERE revoked_at IS NULL").await, before, "nothing was revoked or rotated");
+    // Within the limit the body is read as before: empty means the defaults (here: no confirmation), and
+    // a field of the wrong type is named.
+    for (body, field) in [("", "confirm"), ("  ", "confirm"), (r#"{"confirm": 7}"#, "confirm"), ("[1,", "")] {
+        let response = t.request(Method::POST, "/api/v1/tokens/revoke-all").body(body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
+        let error: ErrorBody = response.json().await.unwrap();
+        assert_eq!(error.field.as_deref().unwrap_or(""), field, "{body:?}: {error:?}");
+    }
 }
