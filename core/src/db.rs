@@ -249,8 +249,8 @@ impl Db {
     ///
     /// SQLite has one writer at a time anyway, so write transactions queue for one dedicated
     /// connection, in order, instead of racing for the file lock: a loser of that race sleeps in
-    /// SQLite's busy handler (1, 2, 5, 10 ... 100 ms) however soon the lock is free, which put
-    /// creation's p99 at 500 ms with 8 clients. Never call this while holding a write transaction.
+    /// SQLite's busy handler (1, 2, 5, 10 ... 100 ms) however soon the lock is free (what that cost:
+    /// `docs/benchmarks.md`). Never call this while holding a write transaction.
     ///
     /// Opening runs as a task of its own, to the end, even when the request waiting for it is dropped
     /// (its client hung up): sqlx 0.8.6 opens a `BEGIN IMMEDIATE` and then awaits a check, and a future

@@ -12,7 +12,7 @@ pub use output::{LogToStderr, Stop, line, note};
 
 use crate::{
     config::{ApiCall, AuditCommand, CommonArgs, HeaderArgs, OrgCommand, TokensCommand, UserCommand},
-    http::api::handlers::RotatedToken,
+    http::api::json::RotatedTokenJson as RotatedToken,
     startup::{core_settings, open_database, secret_key_from_env},
 };
 use std::io::{BufRead, IsTerminal};

@@ -95,10 +95,9 @@ impl LookupWorker {
     /// Serves lookups, one statement at a time, until the request side is gone.
     ///
     /// One statement at a time gathers the most into each: everything that arrives while a statement
-    /// runs goes into the next. Strict mode, 32 clients over 32 tokens, PostgreSQL unpinned, measured
-    /// 21,400 requests/s with one worker (about 6 lookups per statement) against 14,400 with two and
-    /// 13,100 with three (2 to 4 per statement): each statement costs Tessera itself far more than a
-    /// row does, so more statements at once only cost more.
+    /// runs goes into the next. Each statement costs Tessera itself far more than a row does, so more
+    /// workers, with more statements at once, only cost more (measured: `docs/benchmarks.md`,
+    /// `make bench-cluster`).
     ///
     /// The worker keeps its connection between statements: sqlx checks a connection each time it goes
     /// back to the pool (on PostgreSQL one more round trip), which would double the work of every

@@ -1,18 +1,19 @@
 //! Every error Tessera answers over HTTP is the core's [`ErrorBody`] as JSON, with its status, mapped
-//! here once. Rejections of axum's own extractors (a query that doesn't parse, a path that isn't an id,
-//! a body too large) get the same body.
+//! here once. The API's extractors ([`super::api::extract`]) reject with it too: a query that doesn't
+//! parse, a path that isn't an id, a body too large or not JSON.
 
 use axum::{
-    extract::{FromRequestParts, rejection::QueryRejection},
-    http::{HeaderValue, StatusCode, header, request::Parts},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::de::DeserializeOwned;
 use tessera_core::{Error, ErrorBody, ErrorKind};
 
 /// A core error on its way to the wire.
 #[derive(Debug)]
 pub struct ApiError(pub Error);
+
+/// What a REST handler returns: its answer, or the error body.
+pub type ApiResult<T> = Result<T, ApiError>;
 
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
@@ -44,39 +45,18 @@ pub fn error_of(kind: ErrorKind, message: impl Into<String>) -> Response {
     error_response(&ErrorBody { error: kind, message: message.into(), field: None, retry_after_secs: None })
 }
 
-/// A query string, parsed, or the JSON error that says which parameter is wrong.
-pub struct ApiQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(rejection) => Err(ApiError(query_error(rejection))),
-        }
-    }
-}
-
-fn query_error(rejection: QueryRejection) -> Error {
-    // serde_urlencoded says "invalid digit found in string" or "unknown variant"; name the parameter
-    // when it says which, and never echo the input.
-    let text = rejection.body_text();
-    let field =
-        ["limit", "after", "type", "token_id", "member_id"].into_iter().find(|f| text.contains(f)).unwrap_or("");
-    Error::invalid(field, "The query string is not valid: check each parameter against the API documentation.")
-}
-
-/// Body-size and method refusals from the router and tower-http, as JSON.
+/// The router's refusals (an unknown API path, a method a path doesn't take), as JSON.
 pub async fn fallback_status(status: StatusCode) -> Response {
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            error_of(ErrorKind::TooLarge, "The request is too large: bodies are limited to 64 KiB.")
-        }
         StatusCode::METHOD_NOT_ALLOWED => error_of(
             ErrorKind::MethodNotAllowed,
             "This address does not accept that method. See the API documentation at /api/v1/openapi.json.",
         ),
         _ => error_of(ErrorKind::NotFound, "That API endpoint was not found. See /api/v1/openapi.json."),
     }
+}
+
+/// A request body over [`super::MAX_BODY_BYTES`], however it was sent.
+pub fn too_large() -> Error {
+    Error::of(ErrorKind::TooLarge).with_message("The request body is too large: at most 64 KiB.")
 }

@@ -11,9 +11,10 @@
 //!    the client's address, handed on in the request's extensions.
 //! 4. **Page gates**: before first-run setup every page leads to `/setup`; afterwards `/setup` is gone;
 //!    `/app/…` needs a session. Real redirects, so they work without JavaScript.
-//! 5. On the way out: security headers, `Cache-Control`, the request's log line.
+//! 5. On the way out: an authenticated API answer's token expiry (from the request's `AuthSlot`),
+//!    security headers, `Cache-Control`, the request's log line.
 
-use super::{ServerState, errors::error_of, reqlog::Line};
+use super::{ServerState, api::auth::AuthSlot, errors::error_of, reqlog::Line};
 use app::{request::RequestContext, session::cookies};
 use axum::{
     extract::{ConnectInfo, Request},
@@ -52,9 +53,6 @@ pub fn classify(path: &str) -> Class {
 /// Room for the headers a response leaves with: its own few, and the ones [`finish`] adds.
 pub const RESPONSE_HEADERS: usize = 16;
 
-// Its home is the log line that reads it; named here too until `api::auth` imports it from there.
-pub use super::reqlog::AuthNote;
-
 /// The rest of the stack, for the gate to call once ([`super::layers::GateService`] hands it over).
 pub struct Next<S>(S);
 
@@ -87,6 +85,11 @@ where
     let line = Line::start(&method, request.uri(), client_ip);
     let cross_origin = class == Class::Api && request.headers().contains_key(header::ORIGIN);
     let preflight = if cross_origin { cors_preflight(&request) } else { None };
+    // API authentication fills this in; the answer is stamped from it below, whatever the handler did.
+    let auth = (class == Class::Api).then(|| AuthSlot::new(client_ip));
+    if let Some(slot) = &auth {
+        request.extensions_mut().insert(slot.clone());
+    }
 
     let mut response = match preflight {
         Some(preflight) => preflight,
@@ -98,8 +101,9 @@ where
             },
         },
     };
+    let note = auth.and_then(|slot| slot.stamp(&mut response));
     finish(&state, &mut response, class, cross_origin);
-    state.log.write(line.finish(&response, started.elapsed()));
+    state.log.write(line.finish(&response, started.elapsed(), note));
     response
 }
 

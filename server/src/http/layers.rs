@@ -1,7 +1,7 @@
 //! The two middlewares every request passes (the gate, and metrics per route) as plain tower services.
-//! `axum::middleware::from_fn` boxes and clones the whole inner service for every request (measured: about
-//! 3% of an API request's time); these clone the inner service the ordinary way, once per request, and
-//! the metrics one allocates nothing (its future is written out, not boxed).
+//! `axum::middleware::from_fn` boxes and clones the whole inner service for every request; these clone
+//! the inner service the ordinary way, once per request, and the metrics one allocates nothing (its
+//! future is written out, not boxed). What that is worth: `docs/architecture.md`, "Hot path".
 
 use super::{
     ServerState,

@@ -3,8 +3,8 @@
 //! (never the secret) and how authentication ended.
 //!
 //! Lines are formatted into a shared buffer and written out in batches (when the buffer fills, and a
-//! few times a second), so a request costs a few hundred nanoseconds of logging instead of a write
-//! system call.
+//! few times a second), so a request makes no write system call of its own (`docs/architecture.md`,
+//! "Hot path").
 
 use axum::{
     http::{Method, Uri},
@@ -25,7 +25,8 @@ const BATCH_BYTES: usize = 32 * 1024;
 /// ...or at least this often.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
-/// Left in a response's extensions by API authentication, for the request's log line.
+/// How an API request's authentication ended, for its log line (API authentication fills it in,
+/// through the gate's `AuthSlot`).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthNote {
     pub token: Option<tessera_core::ids::TokenId>,
@@ -54,8 +55,7 @@ impl Line {
         Self { method: method.clone(), uri: uri.clone(), client }
     }
 
-    pub fn finish(self, response: &Response, latency: Duration) -> Finished {
-        let note = response.extensions().get::<AuthNote>().copied();
+    pub fn finish(self, response: &Response, latency: Duration, note: Option<AuthNote>) -> Finished {
         Finished { line: self, status: response.status().as_u16(), latency_us: latency.as_micros() as u64, note }
     }
 }

@@ -479,7 +479,7 @@ fn rotate_path(id: &impl std::fmt::Display) -> String {
     format!("/api/v1/tokens/{id}/rotate")
 }
 
-type Rotated = tessera::http::api::handlers::RotatedToken;
+type Rotated = tessera::http::api::json::RotatedTokenJson;
 
 /// Round 3, high: an admin pressed Rotate on an owner's token (or called the API with their own admin
 /// token) and received a secret that answered as the owner. Now nobody but a token's creator obtains a

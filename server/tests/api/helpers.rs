@@ -534,7 +534,7 @@ impl Api {
         self.send(method, path).await.status()
     }
 
-    pub async fn whoami(&self) -> Answer<tessera::http::api::handlers::WhoAmI<'static>> {
+    pub async fn whoami(&self) -> Answer<tessera::http::api::json::WhoAmI> {
         self.get("/api/v1/whoami").await
     }
 

@@ -4,7 +4,7 @@
 use crate::helpers::{Api, Backend, OWNER, PASSWORD, TestApp, code_of, tessera_cli};
 use reqwest::{Method, StatusCode};
 use std::collections::HashMap;
-use tessera::http::api::handlers::{AuditPage, Revoked, RotatedToken};
+use tessera::http::api::json::{AuditPage, RevokedJson, RotatedTokenJson};
 use tessera_core::{
     ErrorKind,
     domain::{audit::EventType, token::RevokeReason},
@@ -341,11 +341,11 @@ async fn rotation_through_the_api_is_a_policy(app: TestApp) {
     let created = owner.token("integration").await;
     let api = app.api(&created);
     let refused =
-        api.post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({})).await.unwrap_err();
+        api.post_json::<RotatedTokenJson>("/api/v1/tokens/current/rotate", serde_json::json!({})).await.unwrap_err();
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.message().contains("Rotation through the API is off"));
     owner.set_policy("365", "30", "", true).await.unwrap();
-    let rotated: RotatedToken = api
+    let rotated: RotatedTokenJson = api
         .post_json("/api/v1/tokens/current/rotate", serde_json::json!({"grace": "1h", "expires_in_days": 7}))
         .await
         .unwrap();
@@ -358,17 +358,17 @@ async fn rotation_through_the_api_is_a_policy(app: TestApp) {
     assert_eq!(owner.list_tokens(None).await.unwrap().items.len(), 1);
     // Bad input is refused with the field to fix.
     let bad = successor
-        .post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 0}))
+        .post_json::<RotatedTokenJson>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 0}))
         .await
         .unwrap_err();
     assert_eq!(bad.field(), Some("expires_in_days"));
     let fraction = successor
-        .post_json::<RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 7.5}))
+        .post_json::<RotatedTokenJson>("/api/v1/tokens/current/rotate", serde_json::json!({"expires_in_days": 7.5}))
         .await
         .unwrap_err();
     assert_eq!((fraction.status, fraction.field()), (StatusCode::UNPROCESSABLE_ENTITY, Some("expires_in_days")));
     // By id, with a whole number written as JSON Schema allows (`7.0`), and fields the API doesn't know.
-    let by_id: RotatedToken = successor
+    let by_id: RotatedTokenJson = successor
         .post_json(
             &format!("/api/v1/tokens/{}/rotate", successor.id),
             serde_json::json!({"expires_in_days": 7.0, "grace": "none", "comment": "ignored"}),
@@ -475,7 +475,7 @@ async fn a_members_tokens_are_revoked_at_once(app: TestApp) {
     assert_eq!(event_counts(&app).await["token.revoked"], 3, "one event per token");
     // The API.
     let more = app.api(&member.token("d").await);
-    let revoked: Revoked =
+    let revoked: RevokedJson =
         owners.post_json(&format!("/api/v1/members/{member_id}/revoke-tokens"), serde_json::json!({})).await.unwrap();
     assert_eq!((revoked.revoked, revoked.tokens), (1, vec![more.id.clone()]));
     assert_eq!(more.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);
@@ -510,11 +510,11 @@ async fn all_tokens_of_the_organization_are_revoked_with_a_typed_confirmation(ap
     // Through the API (an owner's token revokes every token, itself included) and the CLI.
     let by_api = app.api(&owner.token("c").await);
     let refused = by_api
-        .post_json::<Revoked>("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "nope"}))
+        .post_json::<RevokedJson>("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "nope"}))
         .await
         .unwrap_err();
     assert_eq!(refused.field(), Some("confirm"));
-    let revoked: Revoked =
+    let revoked: RevokedJson =
         by_api.post_json("/api/v1/tokens/revoke-all", serde_json::json!({"confirm": "Acme"})).await.unwrap();
     assert_eq!(revoked.revoked, 1);
     assert_eq!(by_api.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED);

@@ -188,7 +188,7 @@ async fn security_alerts_reach_the_people_concerned(backend: Backend) {
     let automated = dev.create_token("automated", "30").await.unwrap();
     let rotated_itself = app
         .api(&automated)
-        .post_json::<tessera::http::api::handlers::RotatedToken>("/api/v1/tokens/current/rotate", serde_json::json!({}))
+        .post_json::<tessera::http::api::json::RotatedTokenJson>("/api/v1/tokens/current/rotate", serde_json::json!({}))
         .await
         .unwrap();
     let by_hand = dev.create_token("by hand", "30").await.unwrap();

@@ -2,7 +2,7 @@
 
 use crate::helpers::{Api, OWNER, TestApp, captured_logs, client};
 use reqwest::{Method, StatusCode, header};
-use tessera::http::api::handlers::{Member, Organization, Token, TokenPage};
+use tessera::http::api::json::{MemberJson, Organization, Token, TokenPage};
 use tessera_core::{
     ErrorBody, ErrorKind,
     time::{DAY_MS, MINUTE_MS},
@@ -24,6 +24,7 @@ on_both_backends!(
     the_openapi_document_lists_every_route,
     logs_name_tokens_but_never_their_secrets,
     the_cli_calls_the_api_like_an_integration,
+    a_chunked_body_over_the_limit_is_a_json_error,
 );
 
 async fn status_and_body(response: reqwest::Response) -> (StatusCode, String) {
@@ -105,7 +106,7 @@ async fn expiry_is_exact_to_the_millisecond(app: TestApp) {
     let response = t.send(Method::GET, "/api/v1/whoami").await;
     assert_eq!(response.status(), StatusCode::OK);
     let expires = response.headers()["x-tessera-token-expires-at"].to_str().unwrap().to_owned();
-    let me: tessera::http::api::handlers::WhoAmI = response.json().await.unwrap();
+    let me: tessera::http::api::json::WhoAmI = response.json().await.unwrap();
     assert_eq!(me.token.expires_at, expires);
     // Browsers on other origins may read the expiry header (CORS exposes it; no cookies are involved).
     let preflight = client()
@@ -188,10 +189,15 @@ async fn another_organizations_token_is_not_found(app: TestApp) {
     let umbrella = app.api(&other.token("umbrella").await);
 
     let path = format!("/api/v1/tokens/{}", acme_token.id);
-    for method in [Method::GET, Method::DELETE] {
-        let (status, body) = status_and_body(umbrella.send(method.clone(), &path).await).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{method}");
-        assert!(body.contains("not found"), "{body}");
+    for (method, path) in
+        [(Method::GET, path.as_str()), (Method::DELETE, &path), (Method::GET, "/api/v1/tokens/not-an-id")]
+    {
+        let response = umbrella.send(method.clone(), path).await;
+        // The request was authenticated: its errors carry the token's expiry like its successes.
+        assert!(response.headers().contains_key("x-tessera-token-expires-at"), "{method} {path}");
+        let (status, body) = status_and_body(response).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(serde_json::from_str::<ErrorBody>(&body).unwrap().message, "That API token was not found.");
     }
     let listed: TokenPage = umbrella.get("/api/v1/tokens").await.unwrap();
     assert_eq!(listed.tokens.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), [umbrella.id.as_str()]);
@@ -217,7 +223,7 @@ async fn the_endpoints_answer_as_documented(app: TestApp) {
     let zeropath = t.send(Method::POST, "/api/v1/orgs/list").await.json::<Vec<Organization>>().await.unwrap();
     assert_eq!(zeropath[0].id, orgs[0].id);
 
-    let members: Vec<Member> = t.get("/api/v1/members").await.unwrap();
+    let members: Vec<MemberJson> = t.get("/api/v1/members").await.unwrap();
     let roles: Vec<(&str, &str)> = members.iter().map(|m| (m.email.as_str(), m.role.as_str())).collect();
     assert_eq!(roles, [(OWNER, "owner"), ("viewer@example.com", "viewer")]);
 
@@ -553,4 +559,37 @@ async fn configured_header_names(backend: crate::helpers::Backend) {
     assert!(!document.contains("x-zeropath-api-token"), "no other header names in the document");
     let home = owner.get("/").await.text().await.unwrap().to_ascii_lowercase();
     assert!(home.contains("x-acme-key-id") && !home.contains("x-zeropath-api-token"), "the home page's examples");
+}
+
+/// A body sent without a length (chunked) is cut off at the limit as it streams in: the answer is the
+/// same JSON 413 as for an announced length, nothing changes, and the request was authenticated (the
+/// expiry header).
+async fn a_chunked_body_over_the_limit_is_a_json_error(app: TestApp) {
+    use http_body_util::BodyExt;
+    let owner = app.setup_owner().await;
+    let t = app.api(&owner.token("t").await);
+    let before = app.count("api_tokens WHERE revoked_at IS NULL").await;
+    let mut json = br#"{"confirm": ""#.to_vec();
+    json.extend(std::iter::repeat_n(b'x', 100_000));
+    json.extend(br#""}"#);
+    for path in ["/api/v1/tokens/revoke-all", "/api/v1/tokens/current/rotate"] {
+        // No size hint: reqwest sends it chunked, without Content-Length.
+        let unsized_body = http_body_util::Full::new(bytes::Bytes::from(json.clone())).map_frame(|frame| frame);
+        let response = t.request(Method::POST, path).body(reqwest::Body::wrap(unsized_body)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert!(response.headers().contains_key("x-tessera-token-expires-at"), "{path}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json", "{path}");
+        let body: ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error, ErrorKind::TooLarge, "{path}");
+        assert!(body.message.contains("64 KiB"), "{}", body.message);
+    }
+    assert_eq!(app.count("api_tokens WHERE revoked_at IS NULL").await, before, "nothing was revoked or rotated");
+    // Within the limit the body is read as before: empty means the defaults (here: no confirmation), and
+    // a field of the wrong type is named.
+    for (body, field) in [("", "confirm"), ("  ", "confirm"), (r#"{"confirm": 7}"#, "confirm"), ("[1,", "")] {
+        let response = t.request(Method::POST, "/api/v1/tokens/revoke-all").body(body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
+        let error: ErrorBody = response.json().await.unwrap();
+        assert_eq!(error.field.as_deref().unwrap_or(""), field, "{body:?}: {error:?}");
+    }
 }

@@ -1,14 +1,21 @@
 //! Token authentication for `/api/v1`: both headers on every request, the same 401 for every failure,
 //! limits on failing requests only, and the token's expiry on every authenticated answer.
+//!
+//! The gate hands every API request an [`AuthSlot`]; [`ApiCaller`] fills it with how authentication
+//! ended, and the gate stamps the answer from it on the way out (the expiry header, the log line's
+//! note), whatever the handler answered: no handler has to remember.
 
-use super::super::{ServerState, errors::ApiError, gate::AuthNote};
+use super::super::{ServerState, errors::ApiError, reqlog::AuthNote};
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use bytes::Bytes;
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, OnceLock},
+};
 use tessera_core::{
     identity::{ActingToken, Caller, Origin},
     ids::TokenId,
@@ -18,6 +25,42 @@ use tessera_core::{
 
 /// Tells clients when their token lapses, so they can warn before it does.
 pub const EXPIRES_HEADER: HeaderName = HeaderName::from_static("x-tessera-token-expires-at");
+
+/// One API request's authentication, shared by the gate (which creates it, with the client's address
+/// it already worked out, and reads it when the answer leaves) and [`ApiCaller`] (which fills it).
+#[derive(Clone)]
+pub struct AuthSlot(Arc<Slot>);
+
+struct Slot {
+    client_ip: IpAddr,
+    ended: OnceLock<Ended>,
+}
+
+struct Ended {
+    note: AuthNote,
+    /// The token's expiry (RFC 3339), when it was valid.
+    expires: Option<Arc<str>>,
+}
+
+impl AuthSlot {
+    pub fn new(client_ip: IpAddr) -> Self {
+        Self(Arc::new(Slot { client_ip, ended: OnceLock::new() }))
+    }
+
+    fn fill(&self, token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
+        let _ = self.0.ended.set(Ended { note: AuthNote { token, outcome: outcome.label() }, expires });
+    }
+
+    /// Stamps an authenticated request's answer, success or not, with the token's expiry, and returns
+    /// the note for the request's log line.
+    pub fn stamp(&self, response: &mut Response) -> Option<AuthNote> {
+        let ended = self.0.ended.get()?;
+        if let Some(expires) = ended.expires.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+            response.headers_mut().insert(EXPIRES_HEADER, expires);
+        }
+        Some(ended.note)
+    }
+}
 
 /// The single answer to every authentication failure, built once with the configured header names.
 #[derive(Clone)]
@@ -65,16 +108,6 @@ impl ApiCaller {
         let token = ActingToken { id: self.identity.token_id, replaced: self.identity.replaced };
         Caller::token((*self.identity.member).clone(), token, self.origin.clone())
     }
-
-    /// The answer, stamped with the token's expiry (success or not: the request was authenticated).
-    pub fn respond(&self, answer: impl IntoResponse) -> Response {
-        let mut response = answer.into_response();
-        if let Ok(expires) = HeaderValue::from_str(&self.identity.expires_rfc3339) {
-            response.headers_mut().insert(EXPIRES_HEADER, expires);
-        }
-        response.extensions_mut().insert(AuthNote { token: Some(self.identity.token_id), outcome: "ok" });
-        response
-    }
 }
 
 impl FromRequestParts<ServerState> for ApiCaller {
@@ -82,8 +115,14 @@ impl FromRequestParts<ServerState> for ApiCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, Response> {
         let core = &state.app.core;
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
-        let ip = state.proxies.client_ip(peer.unwrap_or(IpAddr::from([0, 0, 0, 0])), &parts.headers);
+        let slot = parts.extensions.get::<AuthSlot>();
+        let ip = match slot {
+            Some(slot) => slot.0.client_ip,
+            None => {
+                let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+                state.proxies.client_ip(peer.unwrap_or(IpAddr::from([0, 0, 0, 0])), &parts.headers)
+            }
+        };
         let origin = Origin::new(Some(ip), header(&parts.headers, &header::USER_AGENT));
         let web = &state.app.web;
         let id = header(&parts.headers, &web.token_id_header);
@@ -92,45 +131,52 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let failure = match authenticate(core, id, secret, &origin).await {
             Ok(identity) => {
                 core.verifier.count(Outcome::Ok);
+                if let Some(slot) = slot {
+                    slot.fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()));
+                }
                 return Ok(ApiCaller { identity, origin });
             }
             Err(failure) => failure,
         };
         // Only a well-formed id is logged or counted: whatever else was sent could be anything, a secret included.
         let token: Option<TokenId> = id.and_then(|id| id.parse().ok());
-        if failure == AuthFailure::Unavailable {
-            core.verifier.count(Outcome::Failed(failure));
-            let mut response = ApiError(tessera_core::Error::unavailable("token lookup")).into_response();
-            response.extensions_mut().insert(AuthNote { token, outcome: Outcome::Failed(failure).label() });
-            return Err(response);
-        }
-        // Failing requests are limited per client (IPv6 per /64) and per Token ID; valid ones never are.
-        let now = core.clock.now().millis();
-        let client_key = super::super::client::limit_key(ip);
-        let limited = state
-            .failures_by_client
-            .blocked(&client_key, now)
-            .or_else(|| token.and_then(|t| state.failures_by_token.blocked(&t, now)));
-        state.failures_by_client.record(&client_key, now);
-        if let Some(t) = token {
-            state.failures_by_token.record(&t, now);
-        }
-        let (mut response, outcome) = match limited {
-            Some(retry_after) => {
-                let mut response = ApiError(tessera_core::Error::rate_limited(retry_after).with_message(format!(
-                    "Too many failed authentications from this address or for this token. Try again in {retry_after} seconds."
-                )))
-                .into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-                (response, Outcome::RateLimited)
-            }
-            None => (state.unauthorized.response(), Outcome::Failed(failure)),
-        };
+        let (response, outcome) = refusal(state, failure, token, ip);
         core.verifier.count(outcome);
-        if outcome == Outcome::RateLimited {
-            tracing::debug!(%ip, "failing API authentications limited");
+        if let Some(slot) = slot {
+            slot.fill(token, outcome, None);
         }
-        response.extensions_mut().insert(AuthNote { token, outcome: outcome.label() });
         Err(response)
+    }
+}
+
+/// The answer to a failed authentication: 503 when the tokens can't be read, 429 for a client or
+/// Token ID over its limit, the uniform 401 otherwise. Failing requests are limited per client (IPv6
+/// per /64) and per Token ID; valid ones never are.
+fn refusal(state: &ServerState, failure: AuthFailure, token: Option<TokenId>, ip: IpAddr) -> (Response, Outcome) {
+    if failure == AuthFailure::Unavailable {
+        let response = ApiError(tessera_core::Error::unavailable("token lookup")).into_response();
+        return (response, Outcome::Failed(failure));
+    }
+    let now = state.app.core.clock.now().millis();
+    let client_key = super::super::client::limit_key(ip);
+    let limited = state
+        .failures_by_client
+        .blocked(&client_key, now)
+        .or_else(|| token.and_then(|t| state.failures_by_token.blocked(&t, now)));
+    state.failures_by_client.record(&client_key, now);
+    if let Some(t) = token {
+        state.failures_by_token.record(&t, now);
+    }
+    match limited {
+        Some(retry_after) => {
+            tracing::debug!(%ip, "failing API authentications limited");
+            let mut response = ApiError(tessera_core::Error::rate_limited(retry_after).with_message(format!(
+                "Too many failed authentications from this address or for this token. Try again in {retry_after} seconds."
+            )))
+            .into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            (response, Outcome::RateLimited)
+        }
+        None => (state.unauthorized.response(), Outcome::Failed(failure)),
     }
 }
