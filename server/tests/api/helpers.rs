@@ -33,11 +33,8 @@ use tessera_core::{
 };
 use tokio::sync::oneshot;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+/// The engine a test runs on: the one the product knows, not a copy.
+pub use tessera_core::db::Backend;
 
 /// Every log line any test server writes (tracing and request lines), so tests can search them.
 pub fn captured_logs() -> String {
