@@ -40,6 +40,8 @@ pub mod services;
 pub mod sql_types;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "server")]
 pub mod verify;
 

@@ -1,8 +1,8 @@
 //! The stores' contract, run against a real SQLite file and a real PostgreSQL database: every store
 //! operation, with the same SQL, gives the same answers on both engines.
 //!
-//! PostgreSQL comes from TESSERA_TEST_POSTGRES_URL (an admin URL; each run creates its own database).
-//! Without it the PostgreSQL half says "skipped", and fails when CI=true.
+//! Each test gets a database of its own from `tessera_core::testing` (PostgreSQL from
+//! TESSERA_TEST_POSTGRES_URL; without it the PostgreSQL half says "skipped", and fails when CI=true).
 
 use tessera_core::{
     db::{Backend, Db, DbOptions, DbResultExt, Invalidation, TokenCopies, WriteTx, is_unique_violation},
@@ -16,6 +16,7 @@ use tessera_core::{
     },
     ids::{EventId, FamilyId, InvitationId, MessageId, OrgId, TokenId, UserId, WebhookId},
     store::{self, audit::NewEvent, tokens::Listing},
+    testing::TestDatabase,
     time::{DAY_MS, Timestamp},
 };
 
@@ -41,26 +42,10 @@ async fn changing<T>(db: &Db, change: impl AsyncFnOnce(&mut WriteTx) -> sqlx::Re
     (answer, forgotten.0.into_inner().unwrap())
 }
 
+/// A migrated (or, from `open_unmigrated`, empty) store over a database of its own.
 struct TestDb {
     db: Db,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = self.pg.take() {
-            let _ = std::thread::spawn(move || {
-                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-                    use sqlx::{Connection, Executor};
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-                    }
-                })
-            })
-            .join();
-        }
-    }
+    _database: TestDatabase,
 }
 
 async fn open(backend: Backend) -> Option<TestDb> {
@@ -70,32 +55,12 @@ async fn open(backend: Backend) -> Option<TestDb> {
 }
 
 async fn open_unmigrated(backend: Backend) -> Option<TestDb> {
-    let dir = tempfile::tempdir().unwrap();
-    let (url, pg) = match backend {
-        Backend::Sqlite => (tessera_core::db::sqlite_url(&dir.path().join("t.db")), None),
-        Backend::Postgres => {
-            let admin = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
-                Ok(url) if !url.is_empty() => url,
-                _ if std::env::var("CI").as_deref() == Ok("true") => {
-                    panic!("CI=true requires TESSERA_TEST_POSTGRES_URL")
-                }
-                _ => {
-                    eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
-                    return None;
-                }
-            };
-            let name = format!("tessera_contract_{}", uuid::Uuid::new_v4().simple());
-            {
-                use sqlx::{Connection, Executor};
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-            }
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
-            (format!("{base}/{name}"), Some((admin, name)))
-        }
+    let Some(database) = TestDatabase::create(backend).await else {
+        eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
+        return None;
     };
-    let db = Db::connect(&DbOptions::new(url)).await.unwrap();
-    Some(TestDb { db, _dir: dir, pg })
+    let db = Db::connect(&DbOptions::new(database.url.clone())).await.unwrap();
+    Some(TestDb { db, _database: database })
 }
 
 macro_rules! on_both {
