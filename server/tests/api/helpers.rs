@@ -484,46 +484,23 @@ pub async fn all<T: Send + 'static>(
     out
 }
 
-/// Runs each named test function (`async fn name(app: TestApp)`) once on SQLite and once on PostgreSQL.
-/// Without PostgreSQL configured the second says "skipped" (and CI=true makes that a failure).
+/// Runs each named test function (`async fn name(app: TestApp)`) once on SQLite and once on PostgreSQL,
+/// each on a server over a fresh database. Without PostgreSQL configured the second says "skipped" (and
+/// CI=true makes that a failure).
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    crate::helpers::runtime().block_on(async {
-                        let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
-                        crate::helpers::within_time_limit(super::$name(app)).await;
-                    })
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    crate::helpers::runtime().block_on(async {
-                        match crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await {
-                            Some(app) => crate::helpers::within_time_limit(super::$name(app)).await,
-                            None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
-                        }
-                    })
-                }
-            )*
-        }
-    };
+    ($($name:ident),* $(,)?) => { on_each_engine!(@engines app: $($name),*); };
 }
 
-/// Runs each `async fn name(backend: Backend)` on SQLite and on PostgreSQL.
+/// Runs each `async fn name(backend: Backend)` on SQLite and on PostgreSQL (the test makes its own
+/// database or server); the one engine macro, `on_both_backends!` is its `app` form.
 macro_rules! on_each_engine {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)?) => { on_each_engine!(@engines backend: $($name),*); };
+    (@engines $kind:ident: $($name:ident),*) => {
         mod sqlite {
             $(
                 #[test]
                 fn $name() {
-                    crate::helpers::runtime()
-                        .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::Sqlite)))
+                    on_each_engine!(@run $kind, Sqlite, $name)
                 }
             )*
         }
@@ -534,11 +511,20 @@ macro_rules! on_each_engine {
                     if crate::helpers::postgres_admin_url().is_none() {
                         return eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
                     }
-                    crate::helpers::runtime()
-                        .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::Postgres)))
+                    on_each_engine!(@run $kind, Postgres, $name)
                 }
             )*
         }
+    };
+    (@run backend, $engine:ident, $name:ident) => {
+        crate::helpers::runtime()
+            .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::$engine)))
+    };
+    (@run app, $engine:ident, $name:ident) => {
+        crate::helpers::runtime().block_on(crate::helpers::within_time_limit(async {
+            let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::$engine).await.unwrap();
+            super::$name(app).await
+        }))
     };
 }
 
