@@ -8,7 +8,7 @@
 use super::text::is_invisible_format;
 
 /// Where people land when `next` is absent or refused.
-pub const DEFAULT_LANDING: &str = "/app/settings/api";
+pub const DEFAULT_LANDING: &str = super::links::TOKENS_URL;
 
 /// The longest `next` accepted (longer ones are refused, not cut).
 const MAX_LEN: usize = 2048;

@@ -15,7 +15,11 @@
 //!    security headers, `Cache-Control`, the request's log line.
 
 use super::{ServerState, api::auth::AuthSlot, errors::error_of, reqlog::Line};
-use app::{request::RequestContext, session::cookies};
+use app::{
+    request::RequestContext,
+    routes::{LOGIN_URL, SETUP_URL, SIGNED_IN_AREA, TOKENS_URL},
+    session::cookies,
+};
 use axum::{
     extract::{ConnectInfo, Request},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -178,16 +182,16 @@ async fn page_gates(
     };
     match state.app.setup_complete().await {
         Err(e) => return Err(super::errors::ApiError(e).into_response()),
-        Ok(false) if path != "/setup" => return Err(to("/setup")),
+        Ok(false) if path != SETUP_URL => return Err(to(SETUP_URL)),
         Ok(false) => return Ok(()),
-        Ok(true) if path == "/setup" => return Err(to("/login")),
+        Ok(true) if path == SETUP_URL => return Err(to(LOGIN_URL)),
         Ok(true) => {}
     }
-    if path == "/login" && signed_in && !post {
-        return Err(to(app::routes::TOKENS_URL));
+    if path == LOGIN_URL && signed_in && !post {
+        return Err(to(TOKENS_URL));
     }
-    if path.starts_with("/app") && !signed_in {
-        return Err(to(&format!("/login?next={}", urlencode(&target))));
+    if path.starts_with(SIGNED_IN_AREA) && !signed_in {
+        return Err(to(&format!("{LOGIN_URL}?next={}", urlencode(&target))));
     }
     Ok(())
 }
