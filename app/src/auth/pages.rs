@@ -144,7 +144,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
         }
         .into_any(),
         (None, true) => {
-            let login = format!("{}?next={}", crate::routes::LOGIN_URL, urlencode(&path));
+            let login = tessera_core::domain::redirect::login_then(&path);
             view! {
                 <p class="muted">
                     <strong>{found.email.clone()}</strong> " already has a Tessera account. Sign in as " {found.email.clone()}
@@ -189,13 +189,4 @@ fn use_leptos_path() -> String {
 
 fn found_code(path: &str) -> String {
     path.rsplit('/').next().unwrap_or_default().to_owned()
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

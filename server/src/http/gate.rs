@@ -26,7 +26,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use std::{net::SocketAddr, sync::Arc, time::Instant};
-use tessera_core::{ErrorKind, identity::Origin, services::sessions};
+use tessera_core::{ErrorKind, domain::redirect::login_then, identity::Origin, services::sessions};
 
 /// The policy for everything that is not a page (API answers, assets); pages set their own, with a nonce.
 pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -191,7 +191,7 @@ async fn page_gates(
         return Err(to(TOKENS_URL));
     }
     if path.starts_with(SIGNED_IN_AREA) && !signed_in {
-        return Err(to(&format!("{LOGIN_URL}?next={}", urlencode(&target))));
+        return Err(to(&login_then(&target)));
     }
     Ok(())
 }
@@ -295,15 +295,6 @@ fn finish(state: &ServerState, response: &mut Response, class: Class, cross_orig
     if class == Class::Asset && !headers.contains_key(header::VARY) {
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
