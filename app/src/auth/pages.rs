@@ -40,7 +40,7 @@ pub fn SetupPage() -> impl IntoView {
                         label="Setup code"
                         name="setup_code"
                         autocomplete="off"
-                        hint=Some("Tessera listens beyond this machine, so setup needs the code only its operator can read: run `tessera setup-code` on the server.")
+                        hint=Some("Tessera listens beyond this machine, so setup needs the code only its operator can read: run `tessera setup-code` on the server.".to_owned())
                         required=true
                         error=field_error(&error, "setup_code")
                     />
@@ -51,7 +51,7 @@ pub fn SetupPage() -> impl IntoView {
                     name="password"
                     kind="password"
                     autocomplete="new-password"
-                    hint=Some("At least 8 characters.")
+                    hint=Some(password_hint())
                     required=true
                     error=field_error(&error, "password")
                 />
@@ -166,7 +166,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
                     name="password"
                     kind="password"
                     autocomplete="new-password"
-                    hint=Some("At least 8 characters.")
+                    hint=Some(password_hint())
                     required=true
                     error=field_error(&error, "password")
                 />
@@ -189,4 +189,9 @@ fn use_leptos_path() -> String {
 
 fn found_code(path: &str) -> String {
     path.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+/// The new-password hint, from the rule itself.
+fn password_hint() -> String {
+    format!("At least {} characters.", tessera_core::domain::account::Password::MIN_BYTES)
 }

@@ -167,7 +167,7 @@ pub fn Field(
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
-    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] hint: Option<String>,
     #[prop(optional)] placeholder: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] value: Option<String>,
@@ -179,7 +179,7 @@ pub fn Field(
     let value = value.or_else(|| if kind == "password" { None } else { crate::forms::kept_value(name) });
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = [hint.map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
+    let described_by = [hint.as_ref().map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
