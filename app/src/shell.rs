@@ -11,10 +11,10 @@ use leptos_router::{
 
 /// Every page, by path: the server gives each its POST handler for forms, and the tests visit each.
 pub const PAGES: [&str; 9] = [
-    "/",
-    "/setup",
-    "/login",
-    "/invite/{code}",
+    routes::HOME_URL,
+    routes::SETUP_URL,
+    routes::LOGIN_URL,
+    routes::INVITE_URL,
     routes::TOKENS_URL,
     routes::MEMBERS_URL,
     routes::AUDIT_URL,

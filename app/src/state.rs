@@ -8,11 +8,9 @@ use std::{fmt, net::SocketAddr, sync::Arc};
 use tessera_core::{
     context::Core,
     crypto::{constant_time_eq, sha256_hex},
+    domain::token::{DEFAULT_TOKEN_ID_HEADER, DEFAULT_TOKEN_SECRET_HEADER},
     error::Error,
 };
-
-pub const DEFAULT_TOKEN_ID_HEADER: &str = "X-ZeroPath-API-Token-Id";
-pub const DEFAULT_TOKEN_SECRET_HEADER: &str = "X-ZeroPath-API-Token-Secret";
 
 /// Settings of the web surface (the core's rules don't need them).
 #[derive(Debug, Clone)]

@@ -49,7 +49,8 @@ impl Default for CoreSettings {
     }
 }
 
-pub struct Parts {
+/// What the core holds: database, clock, key, password hasher, verifier and settings.
+pub struct CoreParts {
     pub db: Db,
     pub clock: Clock,
     pub key: ServerKey,
@@ -58,13 +59,13 @@ pub struct Parts {
     pub settings: CoreSettings,
 }
 
-/// A cheap handle to the [`Parts`], cloned freely.
+/// A cheap handle to the [`CoreParts`], cloned freely.
 #[derive(Clone)]
-pub struct Core(Arc<Parts>);
+pub struct Core(Arc<CoreParts>);
 
 impl std::ops::Deref for Core {
-    type Target = Parts;
-    fn deref(&self) -> &Parts {
+    type Target = CoreParts;
+    fn deref(&self) -> &CoreParts {
         &self.0
     }
 }
@@ -86,7 +87,7 @@ impl Core {
     /// The core, and the verifier's background work for the server to run (the CLI drops it).
     pub fn new(db: Db, clock: Clock, key: ServerKey, settings: CoreSettings, cache: CacheMode) -> (Self, Background) {
         let (verifier, background) = Verifier::new(cache);
-        let parts = Parts { db, clock, key, passwords: PasswordHasher::for_this_machine(), verifier, settings };
+        let parts = CoreParts { db, clock, key, passwords: PasswordHasher::for_this_machine(), verifier, settings };
         (Self(Arc::new(parts)), background)
     }
 }

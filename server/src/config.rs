@@ -5,7 +5,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 use std::{net::SocketAddr, path::PathBuf};
-use tessera_core::db::{DbOptions, redact_url, sqlite_url};
+use tessera_core::{
+    db::{DbOptions, redact_url, sqlite_url},
+    domain::token::{DEFAULT_TOKEN_ID_HEADER, DEFAULT_TOKEN_SECRET_HEADER},
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -187,10 +190,10 @@ pub struct CommonArgs {
 #[derive(Debug, Clone, Args)]
 pub struct HeaderArgs {
     /// The request header carrying the Token ID.
-    #[arg(long, env = "TESSERA_TOKEN_ID_HEADER", default_value = "X-ZeroPath-API-Token-Id")]
+    #[arg(long, env = "TESSERA_TOKEN_ID_HEADER", default_value = DEFAULT_TOKEN_ID_HEADER)]
     pub token_id_header: String,
     /// The request header carrying the Token Secret.
-    #[arg(long, env = "TESSERA_TOKEN_SECRET_HEADER", default_value = "X-ZeroPath-API-Token-Secret")]
+    #[arg(long, env = "TESSERA_TOKEN_SECRET_HEADER", default_value = DEFAULT_TOKEN_SECRET_HEADER)]
     pub token_secret_header: String,
 }
 

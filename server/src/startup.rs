@@ -300,7 +300,7 @@ impl Application {
             LogFormat::Human => reqlog::Format::Human,
             LogFormat::Json => reqlog::Format::Json,
         };
-        let state = ServerState(Arc::new(http::Parts {
+        let state = ServerState(Arc::new(http::HttpParts {
             app: app_state,
             proxies: Proxies::new(config.proxies.clone()),
             failures_by_client: FailureLimiter::new(config.api_failures_per_minute),

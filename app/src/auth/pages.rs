@@ -33,14 +33,14 @@ pub fn SetupPage() -> impl IntoView {
                 "Create the first account and your organization. You will be its owner, and can invite others afterwards."
             </p>
             <ErrorAlert error=form_error(&error, &["email", "password", "organization", "setup_code"]) />
-            <form method="post" action="/setup" data-testid="setup-form">
+            <form method="post" action=crate::routes::SETUP_URL data-testid="setup-form">
                 <Action path=Setup::PATH />
                 {needs_code.then(|| view! {
                     <Field
                         label="Setup code"
                         name="setup_code"
                         autocomplete="off"
-                        hint=Some("Tessera listens beyond this machine, so setup needs the code only its operator can read: run `tessera setup-code` on the server.")
+                        hint=Some("Tessera listens beyond this machine, so setup needs the code only its operator can read: run `tessera setup-code` on the server.".to_owned())
                         required=true
                         error=field_error(&error, "setup_code")
                     />
@@ -51,7 +51,7 @@ pub fn SetupPage() -> impl IntoView {
                     name="password"
                     kind="password"
                     autocomplete="new-password"
-                    hint=Some("At least 8 characters.")
+                    hint=Some(password_hint())
                     required=true
                     error=field_error(&error, "password")
                 />
@@ -78,7 +78,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card card-narrow">
             <h1>"Sign in to Tessera"</h1>
             <ErrorAlert error=form_error(&error, &["email"]) />
-            <form method="post" action="/login" data-testid="login-form">
+            <form method="post" action=crate::routes::LOGIN_URL data-testid="login-form">
                 <Action path=Login::PATH />
                 <input type="hidden" name="next" value=next />
                 <Field label="Email" name="email" kind="email" autocomplete="username" required=true error=field_error(&error, "email") />
@@ -105,7 +105,7 @@ pub fn InvitePage() -> impl IntoView {
                         Err(e) => view! {
                             <h1>"Invitation not valid"</h1>
                             <p class="muted">{e.to_string()}</p>
-                            <a href="/login" class="button">"Go to sign in"</a>
+                            <a href=crate::routes::LOGIN_URL class="button">"Go to sign in"</a>
                         }
                         .into_any(),
                     })
@@ -137,14 +137,14 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
                 "This invitation is for " <strong>{found.email.clone()}</strong> ", but you are signed in as " <strong>{me.clone()}</strong>
                 ". Sign out, then open this link again."
             </div>
-            <form method="post" action="/logout">
+            <form method="post" action=crate::routes::LOGOUT_URL>
                 <Action path=crate::session::Logout::PATH />
                 <button type="submit">"Sign out"</button>
             </form>
         }
         .into_any(),
         (None, true) => {
-            let login = format!("/login?next={}", urlencode(&path));
+            let login = tessera_core::domain::redirect::login_then(&path);
             view! {
                 <p class="muted">
                     <strong>{found.email.clone()}</strong> " already has a Tessera account. Sign in as " {found.email.clone()}
@@ -166,7 +166,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
                     name="password"
                     kind="password"
                     autocomplete="new-password"
-                    hint=Some("At least 8 characters.")
+                    hint=Some(password_hint())
                     required=true
                     error=field_error(&error, "password")
                 />
@@ -191,11 +191,7 @@ fn found_code(path: &str) -> String {
     path.rsplit('/').next().unwrap_or_default().to_owned()
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The new-password hint, from the rule itself.
+fn password_hint() -> String {
+    format!("At least {} characters.", tessera_core::domain::account::Password::MIN_BYTES)
 }

@@ -13,7 +13,8 @@ fn header_labels() -> (String, String) {
             return state.web.header_labels();
         }
     }
-    ("X-ZeroPath-API-Token-Id".to_owned(), "X-ZeroPath-API-Token-Secret".to_owned())
+    use tessera_core::domain::token::{DEFAULT_TOKEN_ID_HEADER, DEFAULT_TOKEN_SECRET_HEADER};
+    (DEFAULT_TOKEN_ID_HEADER.to_owned(), DEFAULT_TOKEN_SECRET_HEADER.to_owned())
 }
 
 #[component]

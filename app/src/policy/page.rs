@@ -8,6 +8,7 @@ use crate::{
     ui::{ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},
 };
 use leptos::{prelude::*, server_fn::ServerFn};
+use tessera_core::domain::token::ExpiryDays;
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {
@@ -65,7 +66,7 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                 <MaxLifetimeField value=p.max_lifetime.days() error=field_error(&error, "max_lifetime_days") preview=data.can_edit />
                 <div class="field">
                     <label for="default-lifetime">"Default lifetime (days)"</label>
-                    <input id="default-lifetime" name="default_lifetime_days" type="number" min="1" max="365" value=p.default_lifetime.days() aria-describedby="default-lifetime-hint" />
+                    <input id="default-lifetime" name="default_lifetime_days" type="number" min=ExpiryDays::MIN max=ExpiryDays::MAX value=p.default_lifetime.days() aria-describedby="default-lifetime-hint" />
                     <span class="hint" id="default-lifetime-hint">"What the Create Token form proposes. At most the maximum."</span>
                     {field_error(&error, "default_lifetime_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
                 </div>
@@ -75,8 +76,8 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                         id="unused-days"
                         name="revoke_unused_after_days"
                         type="number"
-                        min="1"
-                        max="365"
+                        min=ExpiryDays::MIN
+                        max=ExpiryDays::MAX
                         value=p.revoke_unused_after.map(|d| d.days().to_string()).unwrap_or_default()
                         placeholder="Off"
                         aria-describedby="unused-hint"
@@ -137,8 +138,8 @@ pub fn MaxLifetimeField(value: i64, error: Option<String>, preview: bool) -> imp
                 id="max-lifetime"
                 name="max_lifetime_days"
                 type="number"
-                min="1"
-                max="365"
+                min=ExpiryDays::MIN
+                max=ExpiryDays::MAX
                 value=value
                 required
                 aria-describedby="max-lifetime-hint max-lifetime-effect"
@@ -146,7 +147,8 @@ pub fn MaxLifetimeField(value: i64, error: Option<String>, preview: bool) -> imp
                 on:input=move |ev| set_typed.set(event_target_value(&ev))
             />
             <span class="hint" id="max-lifetime-hint">
-                "1 to 365. Tokens are created and rotated within it; a live token whose expiry lies beyond a lowered maximum is refused from the moment it is saved."
+                {format!("{} to {}. ", ExpiryDays::MIN, ExpiryDays::MAX)}
+                "Tokens are created and rotated within it; a live token whose expiry lies beyond a lowered maximum is refused from the moment it is saved."
             </span>
             <span class="hint" id="max-lifetime-effect" aria-live="polite" data-testid="policy-preview">
                 <Suspense fallback=|| ()>

@@ -56,7 +56,7 @@ pub async fn logout() -> Result<(), AppError> {
         tessera_core::services::sessions::end(cx.core(), &identity.key).await?;
         crate::request::append_set_cookie(&self::cookies::clear_session_cookie(&cx.state.web));
         tracing::info!(user = %identity.user_id, "signed out");
-        crate::request::redirect("/login");
+        crate::request::redirect(crate::routes::LOGIN_URL);
         Ok(())
     })
     .await

@@ -65,10 +65,10 @@ mod adapt {
         domain::{paging::Cursor, paging::PageSize},
         error::Error,
         ids::TokenId,
-        services::tokens::NewToken,
+        services::tokens::IssuedToken,
     };
 
-    pub fn created(cx: &Cx, token: NewToken) -> CreatedToken {
+    pub fn created(cx: &Cx, token: IssuedToken) -> CreatedToken {
         let (id_header, secret_header) = cx.state.web.header_labels();
         CreatedToken {
             id: token.id,

@@ -132,7 +132,7 @@ fn TokenSections(
             let n = data.expiring_soon.len();
             view! {
                 <div class="alert alert-warning" role="status" data-testid="expiring-banner">
-                    <strong>{if n == 1 { "1 token expires within 7 days.".to_owned() } else { format!("{n} tokens expire within 7 days.") }}</strong>
+                    <strong>{if n == 1 { format!("1 token expires within {EXPIRING_SOON_DAYS} days.") } else { format!("{n} tokens expire within {EXPIRING_SOON_DAYS} days.") }}</strong>
                     " Rotate them before they lapse, so the programs using them keep working: "
                     {data.expiring_soon.iter().map(|t| {
                         let name = t.name.clone().unwrap_or_else(|| format!("token {}", &t.id.to_string()[..8]));

@@ -30,7 +30,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <a href="/" class="brand" aria-label="Tessera home">
+            <a href=crate::routes::HOME_URL class="brand" aria-label="Tessera home">
                 <span class="brand-mark" aria-hidden="true"></span>
                 <span class="brand-name">"Tessera"</span>
             </a>
@@ -45,7 +45,7 @@ pub fn Header() -> impl IntoView {
                 Some(info) => view! { <SignedInControls info /> }.into_any(),
                 None => view! {
                     <div class="topbar-end">
-                        <a href="/login" class="button small">"Sign in"</a>
+                        <a href=crate::routes::LOGIN_URL class="button small">"Sign in"</a>
                     </div>
                 }
                 .into_any(),
@@ -70,7 +70,7 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
         let orgs = info.orgs.iter().map(|o| (o.id.to_string(), o.name.clone())).collect::<Vec<_>>();
         let back = use_location().pathname.get_untracked();
         view! {
-            <form method="post" action="/switch-org" class="org-switcher">
+            <form method="post" action=crate::routes::SWITCH_ORG_URL class="org-switcher">
                 <crate::forms::Action path=crate::session::SwitchOrg::PATH />
                 <input type="hidden" name="back" value=back />
                 <label for="org-switcher" class="visually-hidden">"Organization"</label>
@@ -95,7 +95,7 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
             {switcher}
             {single}
             <span class="user-email" data-testid="signed-in-as" title=info.email.clone()>{info.email.clone()}</span>
-            <form method="post" action="/logout" class="inline-form">
+            <form method="post" action=crate::routes::LOGOUT_URL class="inline-form">
                 <crate::forms::Action path=crate::session::Logout::PATH />
                 <button type="submit" class="small" data-testid="sign-out">"Sign out"</button>
             </form>
@@ -134,7 +134,7 @@ pub fn with_organization<V: IntoView + 'static>(
         None => view! {
             <EmptyState title="Sign in to continue">
                 <p>"Your session has ended."</p>
-                <a href="/login" class="button primary">"Sign in"</a>
+                <a href=crate::routes::LOGIN_URL class="button primary">"Sign in"</a>
             </EmptyState>
         }
         .into_any(),
@@ -167,7 +167,7 @@ pub fn Field(
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: &'static str,
-    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] hint: Option<String>,
     #[prop(optional)] placeholder: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] value: Option<String>,
@@ -179,7 +179,7 @@ pub fn Field(
     let value = value.or_else(|| if kind == "password" { None } else { crate::forms::kept_value(name) });
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by = [hint.map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
+    let described_by = [hint.as_ref().map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
@@ -244,7 +244,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-page">
             <h1>"Page not found"</h1>
             <p class="muted">"The page you asked for does not exist, or has moved."</p>
-            <a href="/" class="button">"Go to the home page"</a>
+            <a href=crate::routes::HOME_URL class="button">"Go to the home page"</a>
         </section>
     }
 }

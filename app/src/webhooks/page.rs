@@ -165,7 +165,7 @@ fn AddForm(error: Option<crate::error::AppError>, allow_private: bool) -> impl I
                     kind="url"
                     required=true
                     placeholder="https://example.com/hooks/tessera"
-                    hint=Some(hint)
+                    hint=Some(hint.to_owned())
                     error=field_error(&error, "url")
                     test_id="webhook-url"
                 />

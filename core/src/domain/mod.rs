@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod links;
 pub mod org;
 pub mod paging;
 pub mod policy;

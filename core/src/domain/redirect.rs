@@ -8,7 +8,7 @@
 use super::text::is_invisible_format;
 
 /// Where people land when `next` is absent or refused.
-pub const DEFAULT_LANDING: &str = "/app/settings/api";
+pub const DEFAULT_LANDING: &str = super::links::TOKENS_URL;
 
 /// The longest `next` accepted (longer ones are refused, not cut).
 const MAX_LEN: usize = 2048;
@@ -48,6 +48,21 @@ fn is_plain_path(path: &str, allow_space: bool) -> bool {
         })
 }
 
+/// The sign-in page, sending the browser on to `target` (a path on this site) afterwards.
+pub fn login_then(target: &str) -> String {
+    format!("{}?next={}", super::links::LOGIN_URL, percent_encode(target))
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, so a path fits in a query value.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// One layer of percent-decoding; `None` for malformed escapes or bytes that aren't UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
@@ -70,6 +85,16 @@ fn percent_decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoded_target_decodes_back_and_is_kept() {
+        for target in ["/app/settings/api?rotate=tok_1&x=a b", "/invite/ü%zz", "/"] {
+            let encoded = percent_encode(target);
+            assert!(!encoded.contains(['?', '&', ' ', '#']), "{encoded}");
+            assert_eq!(percent_decode(&encoded).as_deref(), Some(target));
+        }
+        assert_eq!(login_then("/app/settings/api?new=1"), "/login?next=/app/settings/api%3Fnew%3D1");
+    }
 
     #[test]
     fn paths_on_this_site_are_kept() {

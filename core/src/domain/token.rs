@@ -5,6 +5,12 @@ use super::text::check_visible;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The request header that carries a token's ID unless configured otherwise (ZeroPath's name, so
+/// existing clients keep working).
+pub const DEFAULT_TOKEN_ID_HEADER: &str = "X-ZeroPath-API-Token-Id";
+/// The request header that carries a token's secret unless configured otherwise.
+pub const DEFAULT_TOKEN_SECRET_HEADER: &str = "X-ZeroPath-API-Token-Secret";
+
 /// Tokens expiring sooner than this get a warning (banner, badge, email).
 pub const EXPIRING_SOON_DAYS: i64 = 7;
 

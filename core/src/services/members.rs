@@ -73,12 +73,12 @@ fn invitation_gone() -> Error {
 
 /// The members page's data: the members, and for those who manage members, the pending invitations.
 #[derive(Debug, Clone)]
-pub struct Roster {
+pub struct OrgMembers {
     pub members: Vec<MemberEntry>,
     pub invitations: Vec<InvitationEntry>,
 }
 
-pub async fn list(core: &Core, viewer: &Member) -> Result<Roster, Error> {
+pub async fn list(core: &Core, viewer: &Member) -> Result<OrgMembers, Error> {
     viewer.require(Action::ViewMembers)?;
     let now = core.clock.now();
     let members = store::orgs::members(core.db.pool(), viewer.org_id, now).await?;
@@ -87,7 +87,7 @@ pub async fn list(core: &Core, viewer: &Member) -> Result<Roster, Error> {
     } else {
         Vec::new()
     };
-    Ok(Roster { members, invitations })
+    Ok(OrgMembers { members, invitations })
 }
 
 /// The actor's role, read again inside the transaction: it may have changed since the request began.
@@ -103,7 +103,7 @@ async fn current_role(tx: &mut WriteTx, actor: &Member) -> Result<Role, Error> {
 /// An invitation just issued: the code goes into the link, shown once to the admin, or (when email is
 /// configured) made when the email is sent, so that only the invited person ever sees it.
 #[derive(Debug)]
-pub struct Invited {
+pub struct IssuedInvitation {
     pub id: InvitationId,
     pub email: Email,
     pub role: Role,
@@ -113,7 +113,7 @@ pub struct Invited {
 
 /// Invites someone by email, whether or not they have an account (the answer is the same, so admins
 /// can't learn which emails have accounts). Inviting the same email again replaces the old link.
-pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> Result<Invited, Error> {
+pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> Result<IssuedInvitation, Error> {
     caller.require(action_for_member_change(None, Some(role)))?;
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
@@ -155,7 +155,7 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
         .await?;
     tx.commit(core).await?;
     tracing::info!(org = %caller.org_id(), by = %caller.user_id(), invitation = %id, %role, emailed, "member invited");
-    Ok(Invited { id, email: email.clone(), role, code: (!emailed).then_some(code) })
+    Ok(IssuedInvitation { id, email: email.clone(), role, code: (!emailed).then_some(code) })
 }
 
 /// Emails a pending invitation again, with a new link (the previous one stops working).

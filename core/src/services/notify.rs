@@ -9,7 +9,12 @@
 use super::audit::{Recorder, Subject};
 use crate::{
     context::Core,
-    domain::{audit::EventType, org::Role, policy::ExpiryWarnings},
+    domain::{
+        audit::EventType,
+        links::{AUDIT_URL, MEMBERS_URL, TOKENS_URL, WEBHOOKS_URL},
+        org::Role,
+        policy::ExpiryWarnings,
+    },
     error::Error,
     identity::Member,
     ids::{InvitationId, MessageId, OrgId, TokenId, UserId},
@@ -248,7 +253,7 @@ fn token_deleted_mail(
          administrators why; to keep an integration working, create a new token at {url}.{FOOTER}",
         label = token_label(name, id),
         at = at.date_time(),
-        url = link(base, "/app/settings/api"),
+        url = link(base, TOKENS_URL),
     );
     Mail { to, subject: format!("Your API token {} was deleted", short_label(name)), text }
 }
@@ -323,8 +328,8 @@ fn token_rotated_mail(
         label = token_label(name, id),
         at = at.date_time(),
         until = old_valid_until.date_time(),
-        url = link(base, "/app/settings/api"),
-        audit = link(base, &format!("/app/settings/audit?token_id={id}")),
+        url = link(base, TOKENS_URL),
+        audit = link(base, &format!("{AUDIT_URL}?token_id={id}")),
     );
     Mail { to, subject: format!("Your API token {} was rotated through the API", short_label(name)), text }
 }
@@ -370,8 +375,8 @@ fn family_revoked_mail(
          the programs that need it, and check the audit log ({audit}) for where the old one was used.{FOOTER}",
         label = token_label(name, id),
         at = at.date_time(),
-        url = link(base, "/app/settings/api"),
-        audit = link(base, &format!("/app/settings/audit?token_id={id}")),
+        url = link(base, TOKENS_URL),
+        audit = link(base, &format!("{AUDIT_URL}?token_id={id}")),
     );
     let subject = format!("Security alert: an API token of {org_name} was used after rotation");
     Mail { to, subject, text }
@@ -405,7 +410,7 @@ fn new_owner_mail(base: &str, org_name: &str, email: &str, by: &str, at: Timesta
          everything, including removing other owners.\n\n\
          If you did not expect this, review the members at {url}.{FOOTER}",
         at = at.date_time(),
-        url = link(base, "/app/settings/members"),
+        url = link(base, MEMBERS_URL),
     );
     Mail { to, subject: format!("{email} is now an owner of {org_name}"), text }
 }
@@ -444,7 +449,7 @@ fn webhooks_paused_mail(
          Paused endpoints get no deliveries, and the events of the pause are not delivered later. If you trust \
          an endpoint, resume it with one click at {page}.{FOOTER}",
         at = at.date_time(),
-        page = link(base, "/app/settings/webhooks"),
+        page = link(base, WEBHOOKS_URL),
     );
     Mail { to, subject: format!("Webhook endpoints paused in {org_name}"), text }
 }
@@ -470,7 +475,7 @@ fn webhook_failing_mail(base: &str, org_name: &str, url: &str, error: &str, to: 
          and stopped retrying them (last error: {error}). The endpoint is marked failing; new events are still \
          sent to it.\n\n\
          See the delivery log and resend events at {page}.{FOOTER}",
-        page = link(base, "/app/settings/webhooks"),
+        page = link(base, WEBHOOKS_URL),
     );
     Mail { to, subject: format!("Webhook endpoint failing in {org_name}"), text }
 }
@@ -502,13 +507,13 @@ fn expiry_mail(base: &str, due: &Due, threshold: u16, now: Timestamp, to: Vec<St
     let action = if threshold == 0 || now >= t.expires_at {
         format!(
             "Programs that use it now get 401 Unauthorized. Expired tokens can't be renewed: create a new one at {}.",
-            link(base, "/app/settings/api")
+            link(base, TOKENS_URL)
         )
     } else {
         format!(
             "Rotate it before then to get a successor with a new secret, keeping the old one working while you update \
              your programs: {}",
-            link(base, &format!("/app/settings/api?rotate={}", t.id))
+            link(base, &format!("{TOKENS_URL}?rotate={}", t.id))
         )
     };
     let text = format!(

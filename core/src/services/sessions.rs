@@ -31,17 +31,17 @@ impl SessionKey {
 }
 
 /// A new session's cookie value: the only place it exists in plain text. `Debug` is redacted.
-pub struct NewSession(String);
+pub struct SessionCookie(String);
 
-impl NewSession {
+impl SessionCookie {
     pub fn cookie_value(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for NewSession {
+impl fmt::Debug for SessionCookie {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("NewSession([redacted])")
+        f.write_str("SessionCookie([redacted])")
     }
 }
 
@@ -58,7 +58,7 @@ pub struct Identity {
 }
 
 /// Starts a session.
-pub async fn start(core: &Core, user_id: UserId, org_id: Option<OrgId>) -> Result<NewSession, Error> {
+pub async fn start(core: &Core, user_id: UserId, org_id: Option<OrgId>) -> Result<SessionCookie, Error> {
     let value = random_urlsafe::<32>();
     let now = core.clock.now();
     store::sessions::insert(
@@ -72,7 +72,7 @@ pub async fn start(core: &Core, user_id: UserId, org_id: Option<OrgId>) -> Resul
         },
     )
     .await?;
-    Ok(NewSession(value))
+    Ok(SessionCookie(value))
 }
 
 /// The live session for a cookie value, refreshing its idle timer (at most once a minute).

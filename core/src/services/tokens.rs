@@ -31,7 +31,7 @@ pub fn token_not_found() -> Error {
 
 /// A token just created (or a rotation's successor): the only moment its secret exists in plain text.
 #[derive(Debug)]
-pub struct NewToken {
+pub struct IssuedToken {
     pub id: TokenId,
     pub name: Option<String>,
     pub created_at: Timestamp,
@@ -83,7 +83,7 @@ fn refuse_tokens(caller: &Caller) -> Result<(), Error> {
     }
 }
 
-pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<NewToken, Error> {
+pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<IssuedToken, Error> {
     caller.require(Action::CreateToken)?;
     refuse_tokens(caller)?;
     let (policy, _) = store::policies::get(core.db.pool(), caller.org_id()).await?;
@@ -118,7 +118,7 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
         .await?;
     tx.commit(core).await?;
     tracing::info!(token = %id, org = %caller.org_id(), by = %caller.user_id(), days = days.days(), "API token created");
-    Ok(NewToken { id, name: name.map(str::to_owned), created_at: now, expires_at, secret })
+    Ok(IssuedToken { id, name: name.map(str::to_owned), created_at: now, expires_at, secret })
 }
 
 /// What the one looking (a person, or a token through the API) may do with a token.
@@ -301,7 +301,7 @@ pub async fn revoke_self(core: &Core, caller: &Caller) -> Result<(), Error> {
 #[derive(Debug)]
 pub struct Rotated {
     pub old_id: TokenId,
-    pub successor: NewToken,
+    pub successor: IssuedToken,
     pub old_valid_until: Timestamp,
 }
 
@@ -424,7 +424,7 @@ pub async fn rotate(
     tracing::info!(token = %id, successor = %successor_id, org = %caller.org_id(), "API token rotated");
     Ok(Rotated {
         old_id: id,
-        successor: NewToken { id: successor_id, name: old.name, created_at: now, expires_at, secret },
+        successor: IssuedToken { id: successor_id, name: old.name, created_at: now, expires_at, secret },
         old_valid_until,
     })
 }

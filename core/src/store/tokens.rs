@@ -208,7 +208,7 @@ pub async fn revoke(
 
 /// A revoked token, for the audit trail.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Revoked {
+pub struct RevokedToken {
     pub id: TokenId,
     pub name: Option<String>,
     pub created_by: UserId,
@@ -223,7 +223,7 @@ pub async fn revoke_all(
     by: Option<UserId>,
     reason: RevokeReason,
     now: Timestamp,
-) -> sqlx::Result<Vec<Revoked>> {
+) -> sqlx::Result<Vec<RevokedToken>> {
     let creator = if created_by.is_some() { "AND created_by = $5" } else { "" };
     let sql = format!(
         "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
@@ -236,7 +236,7 @@ pub async fn revoke_all(
         if let Some(creator) = created_by {
             query = query.bind(creator);
         }
-        let found: Vec<Revoked> = query.fetch_all(&mut **tx).await?;
+        let found: Vec<RevokedToken> = query.fetch_all(&mut **tx).await?;
         if found.is_empty() {
             tx.invalidate(Invalidation::All);
             return Ok(all);
@@ -260,10 +260,10 @@ pub async fn revoke_family(
     by: Option<UserId>,
     reason: RevokeReason,
     now: Timestamp,
-) -> sqlx::Result<Vec<Revoked>> {
+) -> sqlx::Result<Vec<RevokedToken>> {
     let mut all = Vec::new();
     loop {
-        let found: Vec<Revoked> = sqlx::query_as(
+        let found: Vec<RevokedToken> = sqlx::query_as(
             "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
              WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by",
         )

@@ -15,14 +15,18 @@
 //!    security headers, `Cache-Control`, the request's log line.
 
 use super::{ServerState, api::auth::AuthSlot, errors::error_of, reqlog::Line};
-use app::{request::RequestContext, session::cookies};
+use app::{
+    request::RequestContext,
+    routes::{LOGIN_URL, SETUP_URL, SIGNED_IN_AREA, TOKENS_URL},
+    session::cookies,
+};
 use axum::{
     extract::{ConnectInfo, Request},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use std::{net::SocketAddr, sync::Arc, time::Instant};
-use tessera_core::{ErrorKind, identity::Origin, services::sessions};
+use tessera_core::{ErrorKind, domain::redirect::login_then, identity::Origin, services::sessions};
 
 /// The policy for everything that is not a page (API answers, assets); pages set their own, with a nonce.
 pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -178,16 +182,16 @@ async fn page_gates(
     };
     match state.app.setup_complete().await {
         Err(e) => return Err(super::errors::ApiError(e).into_response()),
-        Ok(false) if path != "/setup" => return Err(to("/setup")),
+        Ok(false) if path != SETUP_URL => return Err(to(SETUP_URL)),
         Ok(false) => return Ok(()),
-        Ok(true) if path == "/setup" => return Err(to("/login")),
+        Ok(true) if path == SETUP_URL => return Err(to(LOGIN_URL)),
         Ok(true) => {}
     }
-    if path == "/login" && signed_in && !post {
-        return Err(to(app::routes::TOKENS_URL));
+    if path == LOGIN_URL && signed_in && !post {
+        return Err(to(TOKENS_URL));
     }
-    if path.starts_with("/app") && !signed_in {
-        return Err(to(&format!("/login?next={}", urlencode(&target))));
+    if path.starts_with(SIGNED_IN_AREA) && !signed_in {
+        return Err(to(&login_then(&target)));
     }
     Ok(())
 }
@@ -291,15 +295,6 @@ fn finish(state: &ServerState, response: &mut Response, class: Class, cross_orig
     if class == Class::Asset && !headers.contains_key(header::VARY) {
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

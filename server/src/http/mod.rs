@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// What the HTTP layer adds to the application's state.
-pub struct Parts {
+pub struct HttpParts {
     pub app: AppState,
     pub proxies: Proxies,
     /// Failed API authentications per client address (IPv6 /64) and per Token ID.
@@ -46,11 +46,11 @@ pub struct Parts {
 
 /// One `Arc`, cloned by the router for every request.
 #[derive(Clone)]
-pub struct ServerState(pub Arc<Parts>);
+pub struct ServerState(pub Arc<HttpParts>);
 
 impl std::ops::Deref for ServerState {
-    type Target = Parts;
-    fn deref(&self) -> &Parts {
+    type Target = HttpParts;
+    fn deref(&self) -> &HttpParts {
         &self.0
     }
 }

@@ -36,7 +36,7 @@ fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// Where forms post besides the pages themselves.
-const FORM_ENDPOINTS: [&str; 2] = ["/logout", "/switch-org"];
+const FORM_ENDPOINTS: [&str; 2] = [app::routes::LOGOUT_URL, app::routes::SWITCH_ORG_URL];
 
 pub fn router(state: &ServerState) -> Router<ServerState> {
     let app = state.app.clone();
