@@ -26,8 +26,11 @@ cargo build --locked --release -p server --bin tessera >/dev/null 2>&1 ||
 bin="${CARGO_TARGET_DIR:-target}/release/tessera"
 
 work=$(mktemp -d)
+server=""
 trap 'kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 export TESSERA_DATA_DIR="$work/data" RUST_LOG=warn
+# Administration commands never set up an installation of their own: migrate makes it.
+"$bin" migrate >/dev/null
 for i in $(seq 1 "$accounts"); do
   echo "$password" | "$bin" user create --email "user$i@example.com" >/dev/null
 done
