@@ -215,8 +215,13 @@ fn short_label(name: Option<&str>) -> String {
 const FOOTER: &str =
     "\n\n\u{2014} Tessera. You get this email because you are a member of the organization named above.\n";
 
+/// The emails of the organization's members whose role is `role` or above.
+async fn emails_of_role(conn: &mut AnyConnection, org_id: OrgId, role: Role) -> Result<Vec<String>, Error> {
+    Ok(store::orgs::emails_with_role(conn, org_id, role).await?.into_iter().map(|(_, e)| e).collect())
+}
+
 async fn admins(conn: &mut AnyConnection, org_id: OrgId) -> Result<Vec<String>, Error> {
-    Ok(store::orgs::emails_with_role(conn, org_id, Role::Admin).await?.into_iter().map(|(_, e)| e).collect())
+    emails_of_role(conn, org_id, Role::Admin).await
 }
 
 async fn email_of(conn: &mut AnyConnection, user: UserId) -> Result<Vec<String>, Error> {
@@ -389,11 +394,7 @@ pub(crate) async fn new_owner(
     recorder: &Recorder<'_>,
     email: &str,
 ) -> Result<(), Error> {
-    let to: Vec<String> = store::orgs::emails_with_role(&mut *conn, recorder.org_id, Role::Owner)
-        .await?
-        .into_iter()
-        .map(|(_, e)| e)
-        .collect();
+    let to = emails_of_role(&mut *conn, recorder.org_id, Role::Owner).await?;
     let org_name = store::orgs::name_of(&mut *conn, recorder.org_id).await?.unwrap_or_default();
     let by = match recorder.actor {
         super::audit::Actor::Member { email, .. } => email.to_owned(),
@@ -425,11 +426,7 @@ pub(crate) async fn webhooks_paused(
     why: &str,
     urls: &[String],
 ) -> Result<(), Error> {
-    let to: Vec<String> = store::orgs::emails_with_role(&mut *conn, recorder.org_id, Role::Owner)
-        .await?
-        .into_iter()
-        .map(|(_, e)| e)
-        .collect();
+    let to = emails_of_role(&mut *conn, recorder.org_id, Role::Owner).await?;
     let mail = webhooks_paused_mail(&core.settings.links_base, org_name, why, urls, recorder.at, to);
     queue(conn, core, recorder.org_id, "alert.webhooks_paused", mail, recorder.at).await
 }
