@@ -1,20 +1,36 @@
-//! Forms that work without JavaScript. Each form posts to the page it is on, with a hidden `action`
-//! naming the server function to run; the server runs it exactly as a JavaScript call would, then renders
-//! the page with the outcome in it (how a one-time secret reaches a browser without JavaScript: in the
-//! response to the post itself, and nowhere else). Errors are never read from the URL.
+//! Forms that work without JavaScript. Every form posts to its server function's own URL (`S::url()`,
+//! as Leptos's `ActionForm` does). For a browser without JavaScript the server answers Post/Redirect/Get:
+//! it runs the function as a JavaScript call would, then answers `303 See Other` back to the page (or to
+//! where the function sends the browser), and the outcome travels to that one GET in a one-time,
+//! encrypted, path-scoped cookie (`server/src/http/forms.rs`). The page reads it here, as the
+//! [`PostedOutcome`] context, and a reload shows nothing again. Outcomes are never read from the URL.
 
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::ServerFn};
 use serde::de::DeserializeOwned;
+use std::fmt;
 
-/// The outcome of a plain-HTML form post, provided while the page renders.
-#[derive(Debug, Clone)]
+/// The outcome of a plain-HTML form post, provided while the page it came back to renders.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostedOutcome {
-    pub fn_path: &'static str,
+    /// The server function's path (`S::PATH`).
+    pub fn_path: String,
+    /// `{"Ok": output}` or `{"Err": error}`, as JSON.
     pub json: String,
     /// When the post failed: what was typed, so the form comes back filled in (passwords, secrets and
     /// codes never are).
     pub kept: Vec<(String, String)>,
+}
+
+/// The outcome may hold a one-time secret: Debug output names the function only.
+impl fmt::Debug for PostedOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostedOutcome")
+            .field("fn_path", &self.fn_path)
+            .field("json", &"[redacted]")
+            .field("kept", &self.kept.len())
+            .finish()
+    }
 }
 
 impl PostedOutcome {
@@ -26,6 +42,34 @@ impl PostedOutcome {
             .cloned()
             .collect()
     }
+
+    /// Did the function fail?
+    pub fn failed(&self) -> bool {
+        self.json.starts_with("{\"Err\"")
+    }
+}
+
+/// The server functions whose outcome reveals a secret, with the one page that shows it. Posted from
+/// anywhere else, they still answer with that page, so a credential is never created (or rotated)
+/// without its secret being shown.
+#[cfg(feature = "ssr")]
+pub fn shown_only_on(fn_path: &str) -> Option<&'static str> {
+    use crate::{
+        orgs::InviteMember,
+        routes::{MEMBERS_URL, TOKENS_URL, WEBHOOKS_URL},
+        tokens::{CreateToken, RotateToken},
+        webhooks::AddWebhook,
+    };
+    [
+        (CreateToken::PATH, TOKENS_URL),
+        (RotateToken::PATH, TOKENS_URL),
+        (AddWebhook::PATH, WEBHOOKS_URL),
+        // The invitation link (when email is off) is the credential of the person invited.
+        (InviteMember::PATH, MEMBERS_URL),
+    ]
+    .into_iter()
+    .find(|(path, _)| *path == fn_path)
+    .map(|(_, page)| page)
 }
 
 /// What was typed into field `name` of a form whose post failed (`None` after a success).
@@ -33,7 +77,7 @@ pub fn kept_value(name: &str) -> Option<String> {
     use_context::<PostedOutcome>().and_then(|p| p.kept.into_iter().find(|(n, _)| n == name).map(|(_, v)| v))
 }
 
-/// The outcome of `S`, if the page is being rendered in answer to a post of its form.
+/// The outcome of `S`, if the page is being rendered right after a post of its form.
 pub fn posted<S>() -> Option<Result<S::Output, AppError>>
 where
     S: ServerFn,
@@ -51,10 +95,4 @@ where
     S::Output: DeserializeOwned,
 {
     posted::<S>().and_then(Result::err)
-}
-
-/// The hidden field that names the server function a form runs.
-#[component]
-pub fn Action(path: &'static str) -> impl IntoView {
-    view! { <input type="hidden" name="action" value=path /> }
 }

@@ -9,7 +9,7 @@ use leptos_router::{
     path,
 };
 
-/// Every page, by path: the server gives each its POST handler for forms, and the tests visit each.
+/// Every page, by path: the tests visit each.
 pub const PAGES: [&str; 9] = [
     routes::HOME_URL,
     routes::SETUP_URL,

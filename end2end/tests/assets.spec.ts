@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect, hydrated, setUp, createToken, tesseraBin, siteRoot, TOKENS_URL, MEMBERS_URL, AUDIT_URL, POLICY_URL, WEBHOOKS_URL } from './fixtures';
+import type { Response } from '@playwright/test';
 
 /** hash.txt beside the binary: `js: <hash>` lines, what the server names the assets after. */
 function builtHashes(): Record<'js' | 'wasm' | 'css', string> {
@@ -91,15 +92,22 @@ test.describe('assets and caching', () => {
       expect(response?.headers()['content-type'], url).toMatch(/^text\/html/);
       expect(response?.headers()['cache-control'], url).toBe('no-store');
     }
-    // Above all the page that shows a secret: the answer to the create form's post.
+    // Above all the page that shows a secret: the one the create form's post is redirected to (303).
+    const afterPost = (path: string) => (r: Response) =>
+      r.request().method() === 'GET' &&
+      new URL(r.url()).pathname === path &&
+      r.request().redirectedFrom()?.method() === 'POST';
     await page.goto(`${TOKENS_URL}?new=1`);
     const [created] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === TOKENS_URL),
+      page.waitForResponse(afterPost(TOKENS_URL)),
       page.getByRole('button', { name: 'Create', exact: true }).click(),
     ]);
     expect(created.status()).toBe(200);
     expect(await created.text()).toMatch(/tsr_[0-9A-Za-z]{49}/);
     expect(created.headers()['cache-control']).toBe('no-store');
+    const post = await created.request().redirectedFrom()!.response();
+    expect(post?.status()).toBe(303);
+    expect(post?.headers()['cache-control']).toBe('no-store');
     // And the server functions' JSON, which carries the same secrets.
     const answer = await page.request.post('/rpc/tokens/create', {
       form: { name: 'JSON', expires_in_days: '7' },
@@ -110,7 +118,7 @@ test.describe('assets and caching', () => {
     await page.goto(WEBHOOKS_URL);
     await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hooks');
     const [addedWebhook] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === WEBHOOKS_URL),
+      page.waitForResponse(afterPost(WEBHOOKS_URL)),
       page.getByRole('button', { name: 'Add endpoint' }).click(),
     ]);
     expect(await addedWebhook.text()).toMatch(/whsec_[A-Za-z0-9+/]{43}=/);

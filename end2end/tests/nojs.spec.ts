@@ -11,11 +11,29 @@ import {
   SECRET,
   UUID_V4,
   TOKENS_URL,
+  MEMBERS_URL,
+  POLICY_URL,
   Page,
 } from './fixtures';
 
-// Every page is server-rendered and every form posts to its page: all of it works without JavaScript.
+// Every page is server-rendered and every form posts to its server function, which answers a browser
+// without JavaScript "303 See Other" back to the page (Post/Redirect/Get): all of it works without
+// JavaScript, and a reload never repeats an action.
 test.use({ javaScriptEnabled: false });
+
+/** The active tokens, as the list counts them. */
+async function activeTokens(page: Page): Promise<number> {
+  return (await rpc<{ active: { items: unknown[] } }>(page, 'tokens/overview')).active.items.length;
+}
+
+/** Records every main-frame response, to check each form post was answered 303. */
+function watchPosts(page: Page): { url: string; status: number }[] {
+  const posts: { url: string; status: number }[] = [];
+  page.on('response', (response) => {
+    if (response.request().method() === 'POST') posts.push({ url: new URL(response.url()).pathname, status: response.status() });
+  });
+  return posts;
+}
 
 const row = (page: Page, id: string) => page.locator(`[data-testid="token-row"][data-token-id="${id}"]`);
 
@@ -37,7 +55,7 @@ test.describe('without JavaScript', () => {
     await form.getByRole('radio', { name: /^7 days/ }).check();
     await form.getByRole('button', { name: 'Create', exact: true }).click();
 
-    // The secret is in the answer to the post itself.
+    // The post answered 303 back to the list, which shows the secret once.
     await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
     const reveal = page.getByTestId('token-reveal');
     await expect(reveal.getByRole('heading', { name: 'Token “Nightly build” created' })).toBeVisible();
@@ -73,7 +91,7 @@ test.describe('without JavaScript', () => {
     expect((await whoami(page, { id, secret })).status()).toBe(401);
   });
 
-  test('rotate through the ?rotate= dialog: the new secret is in the answer', async ({ page }) => {
+  test('rotate through the ?rotate= dialog: the new secret is in the page after it', async ({ page }) => {
     await setUp(page);
     const old = await createToken(page, 'Deploy script');
     await page.goto(TOKENS_URL);
@@ -185,3 +203,135 @@ test.describe('without JavaScript', () => {
   });
 });
 
+test.describe('without JavaScript, a reload or the history never repeats an action nor shows a secret again', () => {
+  test('create: the secret once; back, forward and reload show it nowhere, and exactly one token exists', async ({ page }) => {
+    const posts = watchPosts(page);
+    await setUp(page);
+    await page.goto(`${TOKENS_URL}?new=1`);
+    const form = page.getByTestId('create-token-form');
+    await form.getByLabel('Name').fill('Reloaded');
+    await form.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
+    expect(posts).toEqual([{ url: '/rpc/tokens/create', status: 303 }]);
+    const secret = (await page.getByTestId('token-secret').textContent())!.trim();
+    expect(secret).toMatch(SECRET);
+    expect(page.url()).not.toContain(secret);
+
+    // The history entry of the post is the page's GET: going back and forward shows no secret.
+    await page.goBack();
+    await expect(page).toHaveURL(/\?new=1$/);
+    await expectSecretGone(page, secret);
+    await page.goForward();
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
+    await expect(page.getByTestId('token-reveal')).toHaveCount(0);
+    await expectSecretGone(page, secret);
+
+    await page.reload();
+    await expect(page.getByTestId('token-reveal')).toHaveCount(0);
+    await expectSecretGone(page, secret);
+    await expect(page.getByTestId('token-row')).toHaveCount(1);
+    expect(await activeTokens(page)).toBe(1);
+    expect(posts, 'nothing was posted again').toHaveLength(1);
+  });
+
+  test('a failed create comes back with the error beside its field; a reload clears it and creates nothing', async ({ page }) => {
+    await setUp(page);
+    await page.goto(`${TOKENS_URL}?new=1`);
+    const form = page.getByTestId('create-token-form');
+    await form.getByLabel('Name').fill('Nightly build');
+    await form.getByRole('radio', { name: 'Custom', exact: true }).check();
+    await form.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
+    const message = 'Enter a number of days from 1 to 365 for the custom expiration.';
+    await expect(page.getByTestId('create-token-form').locator('.error-text')).toHaveText(message);
+    await expect(page.getByTestId('form-error'), 'beside its field, not above the form').toHaveCount(0);
+    await page.reload();
+    await expect(page.getByText(message)).toHaveCount(0);
+    expect(await activeTokens(page)).toBe(0);
+  });
+
+  test('delete: said once; a reload deletes nothing else and says nothing', async ({ page }) => {
+    const posts = watchPosts(page);
+    await setUp(page);
+    const gone = await createToken(page, 'Gone');
+    const kept = await createToken(page, 'Kept');
+    await page.goto(`${TOKENS_URL}?delete=${gone.id}`);
+    await page.getByRole('dialog', { name: 'Delete “Gone”?' }).getByRole('button', { name: 'Delete token' }).click();
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
+    expect(posts).toEqual([{ url: '/rpc/tokens/delete', status: 303 }]);
+    await expect(page.getByTestId('token-deleted')).toBeVisible();
+    await page.reload();
+    await expect(page.getByTestId('token-deleted')).toHaveCount(0);
+    await expect(page.getByTestId('token-row')).toHaveCount(1);
+    expect((await whoami(page, kept)).status()).toBe(200);
+    expect((await whoami(page, gone)).status()).toBe(401);
+    expect(posts).toHaveLength(1);
+  });
+
+  test('rotate: the new secret once; a reload rotates nothing and shows it nowhere', async ({ page }) => {
+    const posts = watchPosts(page);
+    await setUp(page);
+    const old = await createToken(page, 'Deploy');
+    await page.goto(`${TOKENS_URL}?rotate=${old.id}`);
+    const dialog = page.getByRole('dialog', { name: 'Rotate “Deploy”' });
+    await dialog.getByRole('radio', { name: /^None/ }).check();
+    await dialog.getByRole('button', { name: 'Rotate token' }).click();
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
+    expect(posts).toEqual([{ url: '/rpc/tokens/rotate', status: 303 }]);
+    const reveal = page.getByTestId('token-reveal');
+    const fresh = {
+      id: (await reveal.getByTestId('token-id').textContent())!.trim(),
+      secret: (await reveal.getByTestId('token-secret').textContent())!.trim(),
+    };
+    await page.goBack();
+    await expectSecretGone(page, fresh.secret);
+    await page.goForward();
+    await expectSecretGone(page, fresh.secret);
+    await page.reload();
+    await expectSecretGone(page, fresh.secret);
+    await expect(page.getByTestId('token-row')).toHaveCount(1);
+    expect(await activeTokens(page)).toBe(1);
+    expect((await whoami(page, fresh)).status(), 'the successor is the one shown').toBe(200);
+    expect(posts).toHaveLength(1);
+  });
+
+  test('invite: the one-time link once; a reload invites nobody again and shows it nowhere', async ({ page }) => {
+    const posts = watchPosts(page);
+    await setUp(page);
+    await page.goto(MEMBERS_URL);
+    const invite = page.getByTestId('invite-form');
+    await invite.getByLabel('Email').fill('new.person@example.com');
+    await invite.getByRole('button', { name: 'Invite member' }).click();
+    await expect(page).toHaveURL(new RegExp(`${MEMBERS_URL}$`));
+    expect(posts).toEqual([{ url: '/rpc/orgs/members/add', status: 303 }]);
+    const link = (await page.getByTestId('invitation-link').textContent())!.trim();
+    expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+    await page.reload();
+    await expect(page.getByTestId('invitation-link')).toHaveCount(0);
+    expect(await page.content()).not.toContain(link.split('/').pop()!);
+    await page.goBack();
+    await page.goForward();
+    expect(await page.content()).not.toContain(link.split('/').pop()!);
+    const roster = await rpc<{ invitations: unknown[] }>(page, 'orgs/members');
+    expect(roster.invitations).toHaveLength(1);
+    expect(posts).toHaveLength(1);
+  });
+
+  test('policy: saved once; a reload saves nothing and says nothing', async ({ page }) => {
+    const posts = watchPosts(page);
+    await setUp(page);
+    await page.goto(POLICY_URL);
+    await page.getByLabel('Maximum lifetime (days)').fill('90');
+    await page.getByLabel('Default lifetime (days)').fill('14');
+    await page.getByTestId('save-policy').click();
+    await expect(page).toHaveURL(new RegExp(`${POLICY_URL}$`));
+    expect(posts).toEqual([{ url: '/rpc/policy/set', status: 303 }]);
+    await expect(page.getByTestId('policy-saved')).toContainText('The policy was saved.');
+    await page.reload();
+    await expect(page.getByTestId('policy-saved')).toHaveCount(0);
+    await expect(page.getByLabel('Maximum lifetime (days)')).toHaveValue('90');
+    const audit = await rpc<{ events: { items: unknown[] } }>(page, 'audit/list', { type: 'org.policy_changed' });
+    expect(audit.events.items).toHaveLength(1);
+    expect(posts).toHaveLength(1);
+  });
+});

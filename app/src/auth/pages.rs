@@ -1,8 +1,8 @@
-//! First-run setup, sign-in and invitation pages: plain HTML forms that post to their own page.
+//! First-run setup, sign-in and invitation pages: plain HTML forms that post to their server functions.
 
 use super::{AcceptInvitation, Login, Setup};
 use crate::{
-    forms::{Action, posted_error},
+    forms::posted_error,
     ui::{ErrorAlert, Field, field_error, form_error},
 };
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -33,8 +33,7 @@ pub fn SetupPage() -> impl IntoView {
                 "Create the first account and your organization. You will be its owner, and can invite others afterwards."
             </p>
             <ErrorAlert error=form_error(&error, &["email", "password", "organization", "setup_code"]) />
-            <form method="post" action=crate::routes::SETUP_URL data-testid="setup-form">
-                <Action path=Setup::PATH />
+            <form method="post" action=Setup::PATH data-testid="setup-form">
                 {needs_code.then(|| view! {
                     <Field
                         label="Setup code"
@@ -78,8 +77,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card card-narrow">
             <h1>"Sign in to Tessera"</h1>
             <ErrorAlert error=form_error(&error, &["email"]) />
-            <form method="post" action=crate::routes::LOGIN_URL data-testid="login-form">
-                <Action path=Login::PATH />
+            <form method="post" action=Login::PATH data-testid="login-form">
                 <input type="hidden" name="next" value=next />
                 <Field label="Email" name="email" kind="email" autocomplete="username" required=true error=field_error(&error, "email") />
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true />
@@ -125,8 +123,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
             <p class="muted">
                 "You are invited to " <strong>{found.org_name.clone()}</strong> " as " {role} ", signed in as " <strong>{me.clone()}</strong> "."
             </p>
-            <form method="post" action=path.clone() data-testid="accept-invitation-form">
-                <Action path=AcceptInvitation::PATH />
+            <form method="post" action=AcceptInvitation::PATH data-testid="accept-invitation-form">
                 <input type="hidden" name="code" value=found_code(&path) />
                 <button type="submit" class="primary">"Accept invitation"</button>
             </form>
@@ -137,8 +134,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
                 "This invitation is for " <strong>{found.email.clone()}</strong> ", but you are signed in as " <strong>{me.clone()}</strong>
                 ". Sign out, then open this link again."
             </div>
-            <form method="post" action=crate::routes::LOGOUT_URL>
-                <Action path=crate::session::Logout::PATH />
+            <form method="post" action=crate::session::Logout::PATH>
                 <button type="submit">"Sign out"</button>
             </form>
         }
@@ -158,8 +154,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
             <p class="muted">
                 "Choose a password for " <strong>{found.email.clone()}</strong> " to create your account and join as " {role} "."
             </p>
-            <form method="post" action=path.clone() data-testid="accept-invitation-form">
-                <Action path=AcceptInvitation::PATH />
+            <form method="post" action=AcceptInvitation::PATH data-testid="accept-invitation-form">
                 <input type="hidden" name="code" value=found_code(&path) />
                 <Field
                     label="Password"
@@ -182,7 +177,7 @@ fn Invitation(found: super::InvitationInfo, error: Option<crate::error::AppError
     }
 }
 
-/// The page's own path (`/invite/<code>`): forms post back to it.
+/// The page's own path (`/invite/<code>`): its code goes with the form, and "Sign in to accept" returns here.
 fn use_leptos_path() -> String {
     leptos_router::hooks::use_location().pathname.get_untracked()
 }

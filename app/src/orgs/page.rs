@@ -6,7 +6,7 @@ use super::{
 };
 use crate::routes::MEMBERS_URL;
 use crate::{
-    forms::{Action, posted},
+    forms::posted,
     ui::{
         CopyButton, DialogButton, ErrorAlert, Field, SettingsLayout, Time, field_error, form_error, with_organization,
     },
@@ -160,8 +160,7 @@ fn InviteForm(
                 .into_any(),
             })}
             <ErrorAlert error=form_error(&error, &["email", "role"]) />
-            <form method="post" action=MEMBERS_URL data-testid="invite-form">
-                <Action path=InviteMember::PATH />
+            <form method="post" action=InviteMember::PATH data-testid="invite-form">
                 <div class="form-grid">
                     <Field label="Email" name="email" kind="email" required=true error=field_error(&error, "email") />
                     <div class="field">
@@ -209,14 +208,12 @@ fn Invitations(list: Vec<InvitationEntry>, you: Role, email_enabled: bool) -> im
                                 {may_revoke.then(|| view! {
                                     <div class="row-actions">
                                         {email_enabled.then(|| view! {
-                                            <form method="post" action=MEMBERS_URL class="inline-form">
-                                                <Action path=ResendInvitation::PATH />
+                                            <form method="post" action=ResendInvitation::PATH class="inline-form">
                                                 <input type="hidden" name="id" value=inv.id.to_string() />
                                                 <button type="submit" class="small" data-testid="resend-invitation" aria-label=format!("Resend the invitation of {}", inv.email)>"Resend"</button>
                                             </form>
                                         })}
-                                        <form method="post" action=MEMBERS_URL class="inline-form">
-                                            <Action path=RevokeInvitation::PATH />
+                                        <form method="post" action=RevokeInvitation::PATH class="inline-form">
                                             <input type="hidden" name="id" value=inv.id.to_string() />
                                             <button type="submit" class="small" data-testid="revoke-invitation" aria-label=format!("Revoke the invitation of {}", inv.email)>"Revoke"</button>
                                         </form>
@@ -268,8 +265,7 @@ fn MemberRow(
                 {if can_change {
                     let select_id = format!("role-{id}");
                     view! {
-                        <form method="post" action=MEMBERS_URL class="inline-form role-form">
-                            <Action path=ChangeRole::PATH />
+                        <form method="post" action=ChangeRole::PATH class="inline-form role-form">
                             <input type="hidden" name="user_id" value=id.clone() />
                             <label for=select_id.clone() class="visually-hidden">{format!("Role of {email}")}</label>
                             <select id=select_id name="role" data-testid="role-select">
@@ -303,8 +299,7 @@ fn MemberRow(
                         >
                             <h2 id=title_id>{format!("Revoke all tokens of {email}?")}</h2>
                             <p>{format!("Their {tokens} active token{} stop working at once, everywhere. They stay a member and can create new tokens.", if tokens == 1 { "" } else { "s" })}</p>
-                            <form method="post" action=MEMBERS_URL>
-                                <Action path=RevokeMemberTokens::PATH />
+                            <form method="post" action=RevokeMemberTokens::PATH>
                                 <input type="hidden" name="user_id" value=id.clone() />
                                 <div class="actions end">
                                     <button type="submit" formmethod="dialog" formnovalidate data-autofocus="" autofocus=revoke_open>"Cancel"</button>
@@ -335,8 +330,7 @@ fn MemberRow(
                         >
                             <h2 id=title_id>{title}</h2>
                             <p>{text}</p>
-                            <form method="post" action=MEMBERS_URL>
-                                <Action path=RemoveMember::PATH />
+                            <form method="post" action=RemoveMember::PATH>
                                 <input type="hidden" name="user_id" value=id.clone() />
                                 <div class="actions end">
                                     <button type="submit" formmethod="dialog" formnovalidate data-autofocus="" autofocus=remove_open>"Cancel"</button>

@@ -2,9 +2,8 @@
 //! tokens the new value would refuse; the server says it again when the policy is saved.
 
 use super::{PolicyData, SetPolicy};
-use crate::routes::POLICY_URL;
 use crate::{
-    forms::{Action, posted},
+    forms::posted,
     ui::{ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},
 };
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -59,8 +58,7 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
         })}
         {disabled.then(|| view! { <div class="alert alert-info" role="status">"Only owners can change the token policy."</div> })}
         <ErrorAlert error=form_error(&error, &["max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "expiry_warning_days"]) />
-        <form method="post" action=POLICY_URL class="card" data-testid="policy-form">
-            <Action path=SetPolicy::PATH />
+        <form method="post" action=SetPolicy::PATH class="card" data-testid="policy-form">
             <fieldset disabled=disabled class="plain">
                 <legend class="visually-hidden">"Token policy"</legend>
                 <MaxLifetimeField value=p.max_lifetime.days() error=field_error(&error, "max_lifetime_days") preview=data.can_edit />

@@ -8,7 +8,7 @@
 
 use super::{CreateToken, CreatedToken, DeleteToken, ExpiryField, RevokeAllTokens, RotateToken, TokensPageData};
 use crate::{
-    forms::{Action, posted},
+    forms::posted,
     routes::{AUDIT_URL, TOKENS_URL},
     session::OrgRef,
     ui::{
@@ -360,8 +360,7 @@ fn DeleteButton(id: String, label: String, open: bool) -> impl IntoView {
             <h2 id=title_id>{format!("Delete \u{201c}{label}\u{201d}?")}</h2>
             <p>"Programs using this token stop working immediately. This can't be undone."</p>
             <p class="token-id">{id.clone()}</p>
-            <form method="post" action=TOKENS_URL>
-                <Action path=DeleteToken::PATH />
+            <form method="post" action=DeleteToken::PATH>
                 <input type="hidden" name="id" value=id.clone() />
                 <div class="actions end">
                     <button type="submit" formmethod="dialog" formnovalidate data-testid="cancel-dialog" data-autofocus="" autofocus=open>"Cancel"</button>
@@ -404,8 +403,7 @@ fn RotateButton(
                 {format!("The successor expires in {} days, on {}, as this token's lifetime was, unless you choose another below.",
                     default_days, now.plus_days(default_days).date())}
             </p>
-            <form method="post" action=TOKENS_URL>
-                <Action path=RotateToken::PATH />
+            <form method="post" action=RotateToken::PATH>
                 <input type="hidden" name="id" value=id.clone() />
                 <fieldset class="field">
                     <legend>"Old secret keeps working for"</legend>
@@ -455,8 +453,7 @@ fn CreateForm(
         <section class="card" aria-labelledby="create-title" data-testid="create-token-form">
             <h2 id="create-title">"Create a token"</h2>
             <ErrorAlert error=form_error(&error, &["name", "expires_in_days"]) />
-            <form method="post" action=TOKENS_URL>
-                <Action path=CreateToken::PATH />
+            <form method="post" action=CreateToken::PATH>
                 <div class="field">
                     <label for="token-name">"Name"</label>
                     <input
@@ -572,8 +569,7 @@ fn DangerZone(org_name: String, outcome: Option<Result<usize, crate::error::AppE
                     "For a suspected leak: every API token of " <strong>{org_name.clone()}</strong>
                     " stops working at once, on every instance. Each revocation is recorded in the audit log. This can't be undone."
                 </p>
-                <form method="post" action=TOKENS_URL>
-                    <Action path=RevokeAllTokens::PATH />
+                <form method="post" action=RevokeAllTokens::PATH>
                     <div class="field">
                         <label for="confirm-revoke-all">{format!("Type {org_name} to confirm")}</label>
                         <input id="confirm-revoke-all" name="confirm" type="text" autocomplete="off" required aria-invalid=error.is_some().then_some("true") />

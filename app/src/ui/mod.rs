@@ -70,8 +70,7 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
         let orgs = info.orgs.iter().map(|o| (o.id.to_string(), o.name.clone())).collect::<Vec<_>>();
         let back = use_location().pathname.get_untracked();
         view! {
-            <form method="post" action=crate::routes::SWITCH_ORG_URL class="org-switcher">
-                <crate::forms::Action path=crate::session::SwitchOrg::PATH />
+            <form method="post" action=crate::session::SwitchOrg::PATH class="org-switcher">
                 <input type="hidden" name="back" value=back />
                 <label for="org-switcher" class="visually-hidden">"Organization"</label>
                 <select id="org-switcher" name="org_id" data-testid="org-switcher">
@@ -95,8 +94,7 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
             {switcher}
             {single}
             <span class="user-email" data-testid="signed-in-as" title=info.email.clone()>{info.email.clone()}</span>
-            <form method="post" action=crate::routes::LOGOUT_URL class="inline-form">
-                <crate::forms::Action path=crate::session::Logout::PATH />
+            <form method="post" action=crate::session::Logout::PATH class="inline-form">
                 <button type="submit" class="small" data-testid="sign-out">"Sign out"</button>
             </form>
         </div>

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::routes::WEBHOOKS_URL;
 use crate::{
-    forms::{Action, kept_value, posted},
+    forms::{kept_value, posted},
     ui::{
         CopyButton, DialogButton, EmptyState, ErrorAlert, Field, SettingsLayout, Time, field_error, form_error,
         with_organization,
@@ -157,8 +157,7 @@ fn AddForm(error: Option<crate::error::AppError>, allow_private: bool) -> impl I
         <section class="card" aria-labelledby="add-webhook-title">
             <h2 id="add-webhook-title">"Add an endpoint"</h2>
             <ErrorAlert error=form_error(&error, &["url", "events"]) />
-            <form method="post" action=WEBHOOKS_URL data-testid="add-webhook-form">
-                <Action path=AddWebhook::PATH />
+            <form method="post" action=AddWebhook::PATH data-testid="add-webhook-form">
                 <Field
                     label="Endpoint URL"
                     name="url"
@@ -240,8 +239,7 @@ fn EndpointRow(endpoint: Endpoint, open: bool) -> impl IntoView {
             </div>
             <div class="row-actions">
                 {entry.paused_since.is_some().then(|| view! {
-                    <form method="post" action=WEBHOOKS_URL class="inline-form">
-                        <Action path=ResumeWebhook::PATH />
+                    <form method="post" action=ResumeWebhook::PATH class="inline-form">
                         <input type="hidden" name="id" value=id.clone() />
                         <button type="submit" class="small primary" data-testid="resume-webhook" aria-label=format!("Resume {url}")>"Resume"</button>
                     </form>
@@ -260,8 +258,7 @@ fn EndpointRow(endpoint: Endpoint, open: bool) -> impl IntoView {
                     <h2 id=title_id>"Remove this endpoint?"</h2>
                     <p class="mono break">{url.clone()}</p>
                     <p>"It gets no more deliveries, and its signing secret stops being used. Pending deliveries are dropped."</p>
-                    <form method="post" action=WEBHOOKS_URL>
-                        <Action path=RemoveWebhook::PATH />
+                    <form method="post" action=RemoveWebhook::PATH>
                         <input type="hidden" name="id" value=id />
                         <div class="actions end">
                             <button type="submit" formmethod="dialog" formnovalidate data-testid="cancel-dialog" data-autofocus="" autofocus=open>"Cancel"</button>
@@ -328,8 +325,7 @@ fn Deliveries(webhook_id: String, list: Vec<DeliveryEntry>) -> impl IntoView {
                                     <td class="muted small"><Time at=d.at with_time=true /></td>
                                     <td>
                                         {latest.then(|| view! {
-                                            <form method="post" action=WEBHOOKS_URL class="inline-form">
-                                                <Action path=ResendDelivery::PATH />
+                                            <form method="post" action=ResendDelivery::PATH class="inline-form">
                                                 <input type="hidden" name="webhook_id" value=webhook_id.clone() />
                                                 <input type="hidden" name="message_id" value=d.message_id.to_string() />
                                                 <button type="submit" class="small" data-testid="resend-delivery" aria-label=format!("Resend {} delivery {short}", d.event_type)>"Resend"</button>

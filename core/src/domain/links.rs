@@ -7,10 +7,6 @@ pub const HOME_URL: &str = "/";
 pub const SETUP_URL: &str = "/setup";
 /// Sign in (`?next=` says where to go afterwards).
 pub const LOGIN_URL: &str = "/login";
-/// Sign out (a form posts here).
-pub const LOGOUT_URL: &str = "/logout";
-/// Switch the active organization (a form posts here).
-pub const SWITCH_ORG_URL: &str = "/switch-org";
 /// An invitation, by its code (the router's pattern).
 pub const INVITE_URL: &str = "/invite/{code}";
 /// Every page under this prefix needs a signed-in session.

@@ -1,9 +1,11 @@
-//! The HTTP surface, assembled once: pages and server functions (Leptos), plain-form posts, the REST
-//! API, health checks and metrics, all behind one gate (see [`gate`]).
+//! The HTTP surface, assembled once: pages and server functions (Leptos), forms posted without
+//! JavaScript (Post/Redirect/Get, see [`forms`]), the REST API, health checks and metrics, all behind one
+//! gate (see [`gate`]).
 
 pub mod api;
 pub mod client;
 pub mod errors;
+pub mod forms;
 pub mod gate;
 mod health;
 mod layers;

@@ -245,16 +245,19 @@ async fn sign_in_refuses_oversized_passwords_before_hashing(app: TestApp) {
     assert_eq!(failure.message(), "Incorrect email or password.");
 }
 
-/// The same flows as plain HTML forms posting to their pages: redirects with cookies on success, the
-/// page with the error in it on failure.
+/// The same flows as plain HTML forms posting to their server functions: redirects with cookies on
+/// success; back to the page, with the error in it, on failure.
 async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     let browser = app.browser();
     let bad = browser
         .submit("/setup", "/rpc/auth/setup", &[("email", "nope"), ("password", PASSWORD), ("organization", "Acme")])
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = bad.text().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::SEE_OTHER);
+    assert_eq!(bad.headers()[header::LOCATION], "/setup");
+    let html = browser.follow(&bad).await.text().await.unwrap();
     assert!(html.contains("is not an email address"), "the error is shown in the page");
+    assert!(html.contains("value=\"Acme\""), "what was typed is kept");
+    assert!(!html.contains(PASSWORD), "but never the password");
     let done = browser
         .submit("/setup", "/rpc/auth/setup", &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
         .await;
@@ -265,8 +268,9 @@ async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
 
     let other = app.browser();
     let wrong = other.submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", "wrong password")]).await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text().await.unwrap().contains("Incorrect email or password."));
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(wrong.headers()[header::LOCATION], "/login");
+    assert!(other.follow(&wrong).await.text().await.unwrap().contains("Incorrect email or password."));
     let right = other
         .submit(
             "/login",

@@ -1095,9 +1095,10 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // One click, without JavaScript: deliveries flow again; the pause's events stay undelivered.
-    let resumed = owner.submit("/app/settings/webhooks", "/rpc/webhooks/resume", &[("id", &id)]).await;
-    assert_eq!(resumed.status(), StatusCode::OK);
-    assert!(resumed.text().await.unwrap().contains("data-testid=\"webhook-resumed\""));
+    let (resumed, page) =
+        owner.submit_and_follow("/app/settings/webhooks", "/rpc/webhooks/resume", &[("id", &id)]).await;
+    assert_eq!(resumed.status(), StatusCode::SEE_OTHER);
+    assert!(page.contains("data-testid=\"webhook-resumed\""));
     assert!(owner.webhooks().await.unwrap().endpoints.unwrap()[0].entry.paused_since.is_none());
     assert_eq!(app.count("audit_events WHERE event_type = 'webhook.resumed'").await, 1);
     let after = owner.create_token("after", "30").await.unwrap();

@@ -248,6 +248,10 @@ async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> Answer<T> {
     }
 }
 
+/// What a browser's navigation asks for (Chromium's).
+pub const NAVIGATION_ACCEPT: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+
 /// A person's browser, calling the dashboard's server functions the way its JavaScript does
 /// (form-encoded in, JSON out).
 #[derive(Clone)]
@@ -277,18 +281,47 @@ impl Browser {
         self.client.get(format!("{}{path}", self.url)).send().await.expect("request")
     }
 
-    /// Posts a dashboard form the way a browser without JavaScript does (to the page, HTML back).
+    /// Posts a dashboard form the way a browser without JavaScript does: to the server function's URL
+    /// (`action`), navigating from `page` (its `Referer`), asking for HTML. Answers the server's answer
+    /// (`303 See Other`); [`Browser::follow`] goes on to the page it names.
     pub async fn submit(&self, page: &str, action: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut fields = vec![("action", action)];
-        fields.extend_from_slice(form);
         self.client
-            .post(format!("{}{page}", self.url))
-            .header("accept", "text/html")
+            .post(format!("{}{action}", self.url))
+            .header("accept", NAVIGATION_ACCEPT)
             .header("sec-fetch-site", "same-origin")
-            .form(&fields)
+            .header("sec-fetch-mode", "navigate")
+            .header("referer", format!("{}{page}", self.url))
+            .form(form)
             .send()
             .await
             .expect("request")
+    }
+
+    /// Follows a form post's `303 See Other` with this browser's cookies: the page after the post.
+    pub async fn follow(&self, answer: &reqwest::Response) -> reqwest::Response {
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "a form post answers 303 See Other");
+        let location = answer.headers()[reqwest::header::LOCATION].to_str().expect("a Location").to_owned();
+        assert!(location.starts_with('/') && !location.starts_with("//"), "{location}");
+        self.client
+            .get(format!("{}{location}", self.url))
+            .header("accept", NAVIGATION_ACCEPT)
+            .header("sec-fetch-site", "same-origin")
+            .header("sec-fetch-mode", "navigate")
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// [`Browser::submit`], then [`Browser::follow`]: the form's answer and the page's HTML after it.
+    pub async fn submit_and_follow(
+        &self,
+        page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> (reqwest::Response, String) {
+        let answer = self.submit(page, action, form).await;
+        let html = self.follow(&answer).await.text().await.expect("the page");
+        (answer, html)
     }
 
     pub async fn setup(&self, email: &str, password: &str, organization: &str) -> Answer<()> {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod attacks;
+mod forms;
 mod health;
 mod lifecycle;
 mod members;

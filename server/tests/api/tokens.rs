@@ -258,17 +258,21 @@ async fn expired_tokens_leave_the_active_list(app: TestApp) {
     owner.delete_token(&short.to_string()).await.unwrap();
 }
 
-/// Without JavaScript: the form opens through the URL, the post answers the page with the secret in
-/// it (never cached), deletion asks on its own page.
+/// Without JavaScript: the form opens through the URL, the post answers 303 back to the page, which
+/// shows the secret once (never cached), deletion asks on its own page.
 async fn the_token_page_works_without_javascript(app: TestApp) {
     let owner = app.setup_owner().await;
     let form = owner.get("/app/settings/api?new=1").await.text().await.unwrap();
     assert!(form.contains("data-testid=\"create-token-form\""));
-    let created =
-        owner.submit("/app/settings/api", "/rpc/tokens/create", &[("name", "No JS"), ("expires_in_days", "7")]).await;
-    assert_eq!(created.status(), StatusCode::OK);
-    assert_eq!(created.headers()[header::CACHE_CONTROL], "no-store");
-    let html = created.text().await.unwrap();
+    assert!(form.contains("action=\"/rpc/tokens/create\""), "the form posts to its server function");
+    let created = owner
+        .submit("/app/settings/api?new=1", "/rpc/tokens/create", &[("name", "No JS"), ("expires_in_days", "7")])
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(created.headers()[header::LOCATION], "/app/settings/api");
+    let page = owner.follow(&created).await;
+    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+    let html = page.text().await.unwrap();
     let secret_at = html.find("tsr_").expect("the secret is in the page");
     let secret = &html[secret_at..secret_at + 53];
     assert!(secret[4..].bytes().all(|b| b.is_ascii_alphanumeric()), "{secret}");
@@ -277,14 +281,14 @@ async fn the_token_page_works_without_javascript(app: TestApp) {
     let id = owner.list_tokens(None).await.unwrap().items[0].token.id.to_string();
     let dialog = owner.get(&format!("/app/settings/api?delete={id}")).await.text().await.unwrap();
     assert!(dialog.contains("<dialog") && dialog.contains(" open"), "the dialog is open in the page");
-    let deleted = owner.submit("/app/settings/api", "/rpc/tokens/delete", &[("id", &id)]).await;
-    assert_eq!(deleted.status(), StatusCode::OK);
-    assert!(deleted.text().await.unwrap().contains("The token was deleted"));
+    let deleted = owner.submit(&format!("/app/settings/api?delete={id}"), "/rpc/tokens/delete", &[("id", &id)]).await;
+    assert_eq!(deleted.headers()[header::LOCATION], "/app/settings/api");
+    assert!(owner.follow(&deleted).await.text().await.unwrap().contains("The token was deleted"));
     assert!(owner.list_tokens(None).await.unwrap().items.is_empty());
     // Errors come back in the page too.
     let refused = owner.submit("/app/settings/api", "/rpc/tokens/create", &[("expires_in_days", "400")]).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("between 1 and 365 days"));
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert!(owner.follow(&refused).await.text().await.unwrap().contains("between 1 and 365 days"));
 }
 
 /// The server key: created once with mode 0600, checked against the database at every start.

@@ -58,9 +58,36 @@ async fn cross_site_posts_are_refused(app: TestApp) {
     let foreign_origin =
         owner.client.post(&url).header(header::ORIGIN, "https://evil.example").form(&form).send().await;
     assert_eq!(foreign_origin.unwrap().status(), StatusCode::FORBIDDEN);
-    // A plain cross-site form post to a page is refused too.
+    // A plain HTML form on another site, submitted (a navigation, as a browser without JavaScript
+    // sends it): refused before anything runs, not answered with a redirect.
+    for (site, origin) in [("cross-site", "https://evil.example"), ("same-site", "https://sub.localhost")] {
+        let navigation = owner
+            .client
+            .post(&url)
+            .header("sec-fetch-site", site)
+            .header("sec-fetch-mode", "navigate")
+            .header("accept", crate::helpers::NAVIGATION_ACCEPT)
+            .header(header::ORIGIN, origin)
+            .header(header::REFERER, format!("{origin}/page"))
+            .form(&form);
+        let refused = navigation.send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{site}");
+        assert!(!refused.headers().contains_key(header::SET_COOKIE), "{site}");
+        assert_eq!(refused.json::<ErrorBody>().await.unwrap().error, ErrorKind::CrossSiteRequest);
+    }
+    // Browsers without Fetch Metadata: the Origin decides.
+    let old_browser = owner
+        .client
+        .post(&url)
+        .header("accept", crate::helpers::NAVIGATION_ACCEPT)
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&form);
+    assert_eq!(old_browser.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    // Pages take no posts at all any more (forms post to their functions); cross-site, refused first.
     let page = owner.client.post(app.at("/app/settings/members")).header("sec-fetch-site", "cross-site").form(&form);
     assert_eq!(page.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let page = owner.client.post(app.at("/app/settings/members")).header("sec-fetch-site", "same-origin").form(&form);
+    assert_eq!(page.send().await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(app.count("org_invitations").await, 0, "a refused request changed something");
 
     // The same request from the dashboard itself goes through.
@@ -128,6 +155,47 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
         assert!(session.contains(flag), "{session}");
     }
     assert!(!session.contains("Domain="), "{session}");
+    // A form's flash cookie: `__Secure-`, Secure, HttpOnly, SameSite=Strict, scoped to its page.
+    let session = session.split(';').next().unwrap().to_owned();
+    let posted = client()
+        .post(app.at("/rpc/tokens/create"))
+        .header(header::HOST, "tessera.example.com")
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "navigate")
+        .header("accept", crate::helpers::NAVIGATION_ACCEPT)
+        .header(header::REFERER, "https://tessera.example.com/app/settings/members")
+        .header(header::COOKIE, &session)
+        .form(&[("name", "https")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(posted.headers()[header::LOCATION], "/app/settings/api");
+    let flash = posted
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Secure-tessera_flash="))
+        .expect("a __Secure- flash cookie");
+    for flag in ["; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/app/settings/api;", "; Max-Age=60"] {
+        assert!(flash.contains(flag), "{flash}");
+    }
+    let flash = flash.split(';').next().unwrap();
+    let page = client()
+        .get(app.at("/app/settings/api"))
+        .header(header::HOST, "tessera.example.com")
+        .header(header::COOKIE, format!("{session}; {flash}"))
+        .send()
+        .await
+        .unwrap();
+    let cleared = page.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        cleared.starts_with("__Secure-tessera_flash=;")
+            && cleared.contains("Max-Age=0; ")
+            && cleared.contains("Secure")
+    );
+    assert!(page.text().await.unwrap().contains("tsr_"), "the secret is shown");
     let hsts = client().get(app.at("/healthz")).send().await.unwrap();
     assert!(hsts.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
 }
