@@ -210,7 +210,7 @@ where
         return response;
     }
     let outcome = PostedOutcome { fn_path, json, kept };
-    if let Some(cookie) = flash::set_cookie(state, &page, outcome) {
+    for cookie in flash::set_cookies(state, &page, outcome) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
@@ -276,12 +276,13 @@ where
     if let Some(outcome) = flash::take(state, &path, request.headers()) {
         request.extensions_mut().insert(outcome);
     }
+    let clear = flash::clear_cookies(&state.app.web, &path, request.headers());
     let mut response = match inner.call(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     };
-    if let Some(clear) = flash::clear_cookie(&state.app.web, &path) {
-        response.headers_mut().append(header::SET_COOKIE, clear);
+    for cookie in clear {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
@@ -298,12 +299,12 @@ pub mod flash {
     };
     use serde::{Deserialize, Serialize};
     use std::fmt;
-    use tessera_core::{ErrorKind, context::Core, crypto::random_bytes};
+    use tessera_core::{ErrorKind, crypto::ServerKey, crypto::random_bytes};
 
     /// How long the outcome waits for its page.
     pub const LIFETIME_SECS: i64 = 60;
-    /// The largest cookie value sent: browsers keep name and value up to 4096 bytes.
-    pub const MAX_VALUE_BYTES: usize = 3800;
+    /// The largest cookie value sent: browsers keep a cookie's name and value up to 4096 bytes.
+    pub const MAX_VALUE_BYTES: usize = 4000;
     const NONCE_BYTES: usize = 12;
     const TAG_BYTES: usize = 16;
 
@@ -311,6 +312,12 @@ pub mod flash {
     /// requires `Path=/`; this cookie is scoped to its page.)
     pub fn cookie_name(web: &WebSettings) -> &'static str {
         if web.is_https() { "__Secure-tessera_flash" } else { "tessera_flash" }
+    }
+
+    /// The rest of an outcome too large for one cookie (a webhook with a 2,000-character URL and its
+    /// secret): the sealed value continues in this one.
+    fn overflow_name(web: &WebSettings) -> &'static str {
+        if web.is_https() { "__Secure-tessera_flash2" } else { "tessera_flash2" }
     }
 
     /// What the cookie holds, sealed.
@@ -333,24 +340,26 @@ pub mod flash {
 
     /// The cookie's key: the server key's HMAC of a label used for nothing else, so no other use of the
     /// server key (token secrets, webhook secrets, device cookies) can produce or read a flash.
-    fn cipher(core: &Core) -> ChaCha20Poly1305 {
-        let key = core.key.sign(b"tessera flash cookie encryption key v1");
+    fn cipher(key: &ServerKey) -> ChaCha20Poly1305 {
+        let key = key.sign(b"tessera flash cookie encryption key v1");
         ChaCha20Poly1305::new(Key::from_slice(&key))
     }
 
-    fn seal(core: &Core, name: &str, sealed: &Sealed) -> Option<String> {
+    /// Encrypted and authenticated; the cookie's name is authenticated with it (so an `http` flash is
+    /// no `https` one).
+    fn seal(cipher: &ChaCha20Poly1305, name: &str, sealed: &Sealed) -> Option<String> {
         let plain = serde_json::to_vec(sealed).ok()?;
         let nonce = random_bytes::<NONCE_BYTES>();
         let encrypted =
-            cipher(core).encrypt(Nonce::from_slice(&nonce), Payload { msg: &plain, aad: name.as_bytes() }).ok()?;
+            cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: &plain, aad: name.as_bytes() }).ok()?;
         let mut bytes = Vec::with_capacity(NONCE_BYTES + encrypted.len());
         bytes.extend_from_slice(&nonce);
         bytes.extend_from_slice(&encrypted);
         Some(URL_SAFE_NO_PAD.encode(bytes))
     }
 
-    fn open(core: &Core, name: &str, value: &str) -> Option<Sealed> {
-        if value.len() > MAX_VALUE_BYTES {
+    fn open(cipher: &ChaCha20Poly1305, name: &str, value: &str) -> Option<Sealed> {
+        if value.len() > 2 * MAX_VALUE_BYTES {
             return None;
         }
         let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
@@ -358,46 +367,72 @@ pub mod flash {
             return None;
         }
         let (nonce, encrypted) = bytes.split_at(NONCE_BYTES);
-        let plain =
-            cipher(core).decrypt(Nonce::from_slice(nonce), Payload { msg: encrypted, aad: name.as_bytes() }).ok()?;
+        let plain = cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: encrypted, aad: name.as_bytes() }).ok()?;
         serde_json::from_slice(&plain).ok()
     }
 
-    /// The `Set-Cookie` value carrying `outcome` to `page`; `None` when `page` can't be a cookie's path.
-    /// Too large for a cookie, the kept fields go first; if it still doesn't fit, the page says so.
-    pub fn set_cookie(state: &ServerState, page: &str, outcome: PostedOutcome) -> Option<HeaderValue> {
-        let web = &state.app.web;
-        if !is_cookie_path(page) {
-            return None;
+    /// The sealed value in one cookie or, too large, two. Too large for one, the kept fields go first;
+    /// the outcome itself (the secret) is never dropped. (If even two can't hold it, which no function's
+    /// answer comes near, the page says the action was done but can't be shown.)
+    fn encode(cipher: &ChaCha20Poly1305, name: &str, sealed: &mut Sealed) -> Option<(String, Option<String>)> {
+        let value = seal(cipher, name, sealed)?;
+        if value.len() <= MAX_VALUE_BYTES {
+            return Some((value, None));
         }
-        let core = &state.app.core;
-        let name = cookie_name(web);
-        let expires = core.clock.now().plus_ms(LIFETIME_SECS * 1000).millis();
-        let PostedOutcome { fn_path, json, kept } = outcome;
-        let mut sealed = Sealed { page: page.to_owned(), expires, fn_path, json, kept };
-        let mut value = seal(core, name, &sealed)?;
-        if value.len() > MAX_VALUE_BYTES {
-            sealed.kept.clear();
-            value = seal(core, name, &sealed)?;
-        }
-        if value.len() > MAX_VALUE_BYTES {
+        sealed.kept.clear();
+        let mut value = seal(cipher, name, sealed)?;
+        if value.len() > 2 * MAX_VALUE_BYTES {
             tracing::warn!(function = %sealed.fn_path, "a form's outcome was too large to show");
             let error = AppError::of(
                 ErrorKind::Internal,
                 "This was done, but its result was too large to show. Check the list before trying again.",
             );
             sealed.json = serde_json::to_string(&Err::<(), _>(error)).ok()?;
-            value = seal(core, name, &sealed)?;
+            value = seal(cipher, name, sealed)?;
         }
-        HeaderValue::from_str(&format!("{name}={value}; Path={page}; Max-Age={LIFETIME_SECS}{}", attributes(web))).ok()
+        if value.len() <= MAX_VALUE_BYTES {
+            return Some((value, None));
+        }
+        let rest = value.split_off(MAX_VALUE_BYTES);
+        Some((value, Some(rest)))
     }
 
-    /// The `Set-Cookie` value that removes the flash cookie of `page`.
-    pub fn clear_cookie(web: &WebSettings, page: &str) -> Option<HeaderValue> {
+    /// The `Set-Cookie` values carrying `outcome` to `page` (one, or two for a large one); none when
+    /// `page` can't be a cookie's path.
+    pub fn set_cookies(state: &ServerState, page: &str, outcome: PostedOutcome) -> Vec<HeaderValue> {
+        let web = &state.app.web;
         if !is_cookie_path(page) {
-            return None;
+            return Vec::new();
         }
-        HeaderValue::from_str(&format!("{}=; Path={page}; Max-Age=0{}", cookie_name(web), attributes(web))).ok()
+        let core = &state.app.core;
+        let expires = core.clock.now().plus_ms(LIFETIME_SECS * 1000).millis();
+        let PostedOutcome { fn_path, json, kept } = outcome;
+        let mut sealed = Sealed { page: page.to_owned(), expires, fn_path, json, kept };
+        let Some((value, rest)) = encode(&cipher(&core.key), cookie_name(web), &mut sealed) else {
+            return Vec::new();
+        };
+        let cookie = |name: &str, value: &str| {
+            HeaderValue::from_str(&format!("{name}={value}; Path={page}; Max-Age={LIFETIME_SECS}{}", attributes(web)))
+                .ok()
+        };
+        [cookie(cookie_name(web), &value), rest.and_then(|rest| cookie(overflow_name(web), &rest))]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// The `Set-Cookie` values that remove the flash cookies of `page` the request carried.
+    pub fn clear_cookies(web: &WebSettings, page: &str, headers: &HeaderMap) -> Vec<HeaderValue> {
+        if !is_cookie_path(page) {
+            return Vec::new();
+        }
+        [cookie_name(web), overflow_name(web)]
+            .into_iter()
+            .filter(|name| values(name, headers).next().is_some())
+            .filter_map(|name| {
+                HeaderValue::from_str(&format!("{name}=; Path={page}; Max-Age=0{}", attributes(web))).ok()
+            })
+            .collect()
     }
 
     fn attributes(web: &WebSettings) -> &'static str {
@@ -425,21 +460,56 @@ pub mod flash {
         values(cookie_name(web), headers).next().is_some()
     }
 
-    /// The outcome sealed for `page`, if one of the request's flash cookies holds it, unexpired.
-    /// Anything else (tampered, expired, sealed by another key or for another page) is ignored.
+    /// The outcome sealed for `page`, if the request's flash cookies hold it, unexpired. Anything else
+    /// (tampered, expired, sealed by another key or for another page) is ignored.
     pub fn take(state: &ServerState, page: &str, headers: &HeaderMap) -> Option<PostedOutcome> {
+        let web = &state.app.web;
         let core = &state.app.core;
-        let name = cookie_name(&state.app.web);
         let now = core.clock.now().millis();
-        let sealed = values(name, headers)
-            .filter_map(|value| open(core, name, value))
-            .find(|sealed| sealed.page == page && now < sealed.expires)?;
+        let sealed = find(&cipher(&core.key), cookie_name(web), overflow_name(web), headers, page, now)?;
         Some(PostedOutcome { fn_path: sealed.fn_path, json: sealed.json, kept: sealed.kept })
+    }
+
+    /// Each flash value alone, and followed by each overflow value (a browser may hold flashes of several
+    /// pages whose paths all match): only the right one opens.
+    fn find(
+        cipher: &ChaCha20Poly1305,
+        name: &str,
+        overflow: &str,
+        headers: &HeaderMap,
+        page: &str,
+        now: i64,
+    ) -> Option<Sealed> {
+        let rests: Vec<&str> = values(overflow, headers).take(4).collect();
+        values(name, headers)
+            .take(4)
+            .flat_map(|value| {
+                std::iter::once(value.to_owned()).chain(rests.iter().map(move |rest| format!("{value}{rest}")))
+            })
+            .filter_map(|value| open(cipher, name, &value))
+            .find(|sealed| sealed.page == page && now < sealed.expires)
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        fn sealed(json: String, kept: Vec<(String, String)>) -> Sealed {
+            Sealed {
+                page: "/app/settings/webhooks".into(),
+                expires: 1_000,
+                fn_path: "/rpc/webhooks/add".into(),
+                json,
+                kept,
+            }
+        }
+
+        fn cookies(pairs: &[(&str, &str)]) -> HeaderMap {
+            let line = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            let mut h = HeaderMap::new();
+            h.insert(header::COOKIE, line.parse().unwrap());
+            h
+        }
 
         #[test]
         fn cookie_paths() {
@@ -453,14 +523,64 @@ pub mod flash {
 
         #[test]
         fn sealed_debug_hides_the_outcome() {
-            let sealed = Sealed {
-                page: "/p".into(),
-                expires: 0,
-                fn_path: "/rpc/f".into(),
-                json: "{\"Ok\":{\"secret\":\"tsr_x\"}}".into(),
-                kept: vec![("name".into(), "n".into())],
-            };
+            let sealed = sealed("{\"Ok\":{\"secret\":\"tsr_x\"}}".into(), vec![("name".into(), "n".into())]);
             assert!(!format!("{sealed:?}").contains("tsr_x"));
+        }
+
+        /// The largest outcome any function has: a webhook with a URL of the longest length accepted,
+        /// every event, and its secret. It takes two cookies; the secret survives; kept fields go first.
+        #[test]
+        fn a_large_outcome_keeps_its_secret() {
+            let cipher = cipher(&ServerKey::generate());
+            let url = format!("https://hooks.example.com/{}", "a1B2-".repeat(394));
+            assert!(url.len() <= tessera_core::domain::webhook::WebhookUrl::MAX_LEN);
+            let secret = format!("whsec_{}", "Q".repeat(44));
+            let json = serde_json::json!({"Ok": {
+                "entry": {"id": "0192f0c8-0000-7000-8000-000000000000", "url": url, "events": "token.*,member.*,org.*,webhook.*".repeat(12),
+                    "created_at": 1, "failing_since": null, "paused_since": null, "paused_reason": "x".repeat(200)},
+                "secret": secret,
+            }})
+            .to_string();
+            let kept = vec![("url".to_owned(), url.clone())];
+            let mut largest = sealed(json.clone(), kept.clone());
+            let (first, rest) = encode(&cipher, "tessera_flash", &mut largest).unwrap();
+            assert!(largest.kept.is_empty(), "the kept fields went first");
+            let mut headers = vec![("tessera_flash", first.as_str())];
+            headers.extend(rest.as_deref().map(|rest| ("tessera_flash2", rest)));
+            let opened =
+                find(&cipher, "tessera_flash", "tessera_flash2", &cookies(&headers), "/app/settings/webhooks", 0)
+                    .unwrap();
+            assert_eq!(opened.json, json, "the secret is whole");
+
+            // Larger still (no function answers this much): two cookies, the secret whole.
+            let json = serde_json::json!({"Ok": {"padding": "p".repeat(3000), "secret": secret}}).to_string();
+            let mut big = sealed(json.clone(), kept);
+            let (first, rest) = encode(&cipher, "tessera_flash", &mut big).unwrap();
+            let rest = rest.expect("two cookies");
+            assert!(first.len() <= MAX_VALUE_BYTES && rest.len() <= MAX_VALUE_BYTES);
+            let headers = cookies(&[("tessera_flash", &first), ("tessera_flash2", &rest)]);
+            let opened =
+                find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/webhooks", 0).unwrap();
+            assert_eq!(opened.json, json, "the secret is whole");
+            // Either half alone opens nothing.
+            let half = cookies(&[("tessera_flash", &first)]);
+            assert!(find(&cipher, "tessera_flash", "tessera_flash2", &half, "/app/settings/webhooks", 0).is_none());
+
+            // A small one: one cookie, kept fields kept.
+            let mut small = sealed("{\"Err\":{}}".into(), vec![("url".into(), "x".into())]);
+            let (one, none) = encode(&cipher, "tessera_flash", &mut small).unwrap();
+            assert!(none.is_none() && !small.kept.is_empty());
+            // With another page's flash (and its overflow) beside it, each page finds its own.
+            let headers = cookies(&[("tessera_flash", &one), ("tessera_flash", &first), ("tessera_flash2", &rest)]);
+            let found = find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/webhooks", 0);
+            assert!(found.is_some());
+            assert!(find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/api", 0).is_none());
+            // Expired, or under another name (http against https), nothing.
+            assert!(
+                find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/webhooks", 1_000).is_none()
+            );
+            let renamed = cookies(&[("__Secure-tessera_flash", &one)]);
+            assert!(find(&cipher, "__Secure-tessera_flash", "x", &renamed, "/app/settings/webhooks", 0).is_none());
         }
     }
 }
