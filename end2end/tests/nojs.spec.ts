@@ -229,7 +229,7 @@ test.describe('without JavaScript, a reload or the history never repeats an acti
     await page.reload();
     await expect(page.getByTestId('token-reveal')).toHaveCount(0);
     await expectSecretGone(page, secret);
-    await expect(page.getByTestId('token-row')).toHaveCount(1);
+    await expect(page.getByTestId('tokens-list').getByTestId('token-row')).toHaveCount(1);
     expect(await activeTokens(page)).toBe(1);
     expect(posts, 'nothing was posted again').toHaveLength(1);
   });
@@ -262,7 +262,7 @@ test.describe('without JavaScript, a reload or the history never repeats an acti
     await expect(page.getByTestId('token-deleted')).toBeVisible();
     await page.reload();
     await expect(page.getByTestId('token-deleted')).toHaveCount(0);
-    await expect(page.getByTestId('token-row')).toHaveCount(1);
+    await expect(page.getByTestId('tokens-list').getByTestId('token-row')).toHaveCount(1);
     expect((await whoami(page, kept)).status()).toBe(200);
     expect((await whoami(page, gone)).status()).toBe(401);
     expect(posts).toHaveLength(1);
@@ -289,7 +289,7 @@ test.describe('without JavaScript, a reload or the history never repeats an acti
     await expectSecretGone(page, fresh.secret);
     await page.reload();
     await expectSecretGone(page, fresh.secret);
-    await expect(page.getByTestId('token-row')).toHaveCount(1);
+    await expect(page.getByTestId('tokens-list').getByTestId('token-row')).toHaveCount(1);
     expect(await activeTokens(page)).toBe(1);
     expect((await whoami(page, fresh)).status(), 'the successor is the one shown').toBe(200);
     expect(posts).toHaveLength(1);
