@@ -3,7 +3,7 @@
 
 use super::{PolicyData, SetPolicy};
 use crate::{
-    forms::posted,
+    forms::{kept_value, posted},
     ui::{ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},
 };
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -47,6 +47,11 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
     let affected = saved.and_then(Result::ok);
     let p = data.policy;
     let disabled = !data.can_edit;
+    // After a refused save (without JavaScript), the form shows what was typed, beside the error.
+    let refused = error.is_some();
+    let typed = |name: &str, saved: String| if refused { kept_value(name).unwrap_or_default() } else { saved };
+    let max_days = kept_value("max_lifetime_days").and_then(|v| v.trim().parse().ok()).unwrap_or(p.max_lifetime.days());
+    let api_rotation = if refused { kept_value("api_rotation").is_some() } else { p.api_rotation };
     view! {
         {affected.map(|n| view! {
             <div class="alert alert-success" role="status" data-testid="policy-saved">
@@ -61,10 +66,10 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
         <form method="post" action=SetPolicy::PATH class="card" data-testid="policy-form">
             <fieldset disabled=disabled class="plain">
                 <legend class="visually-hidden">"Token policy"</legend>
-                <MaxLifetimeField value=p.max_lifetime.days() error=field_error(&error, "max_lifetime_days") preview=data.can_edit />
+                <MaxLifetimeField value=max_days error=field_error(&error, "max_lifetime_days") preview=data.can_edit />
                 <div class="field">
                     <label for="default-lifetime">"Default lifetime (days)"</label>
-                    <input id="default-lifetime" name="default_lifetime_days" type="number" min=ExpiryDays::MIN max=ExpiryDays::MAX value=p.default_lifetime.days() aria-describedby="default-lifetime-hint" />
+                    <input id="default-lifetime" name="default_lifetime_days" type="number" min=ExpiryDays::MIN max=ExpiryDays::MAX value=typed("default_lifetime_days", p.default_lifetime.days().to_string()) aria-describedby="default-lifetime-hint" />
                     <span class="hint" id="default-lifetime-hint">"What the Create Token form proposes. At most the maximum."</span>
                     {field_error(&error, "default_lifetime_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
                 </div>
@@ -76,7 +81,7 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                         type="number"
                         min=ExpiryDays::MIN
                         max=ExpiryDays::MAX
-                        value=p.revoke_unused_after.map(|d| d.days().to_string()).unwrap_or_default()
+                        value=typed("revoke_unused_after_days", p.revoke_unused_after.map(|d| d.days().to_string()).unwrap_or_default())
                         placeholder="Off"
                         aria-describedby="unused-hint"
                     />
@@ -90,7 +95,7 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                         name="expiry_warning_days"
                         type="text"
                         inputmode="numeric"
-                        value=p.expiry_warnings.to_string()
+                        value=typed("expiry_warning_days", p.expiry_warnings.to_string())
                         placeholder="None"
                         aria-describedby="expiry-warnings-hint"
                         aria-invalid=field_error(&error, "expiry_warning_days").is_some().then_some("true")
@@ -102,7 +107,7 @@ fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError
                     {field_error(&error, "expiry_warning_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
                 </div>
                 <div class="field checkbox">
-                    <input id="api-rotation" name="api_rotation" type="checkbox" checked=p.api_rotation />
+                    <input id="api-rotation" name="api_rotation" type="checkbox" checked=api_rotation />
                     <label for="api-rotation">"Allow tokens to rotate through the API"</label>
                     <span class="hint">"Off: rotation only in this dashboard, by each token's creator. On: a token may also rotate itself (POST /api/v1/tokens/current/rotate), never another token, and its successor expires no later than it does."</span>
                 </div>

@@ -293,6 +293,22 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     assert!(html.contains("value=\"not-an-email\""), "the email is kept");
     assert!(html.contains("is not an email address"));
 
+    // The policy form shows what was typed beside the error, not the saved values.
+    let policy = [
+        ("max_lifetime_days", "60"),
+        ("default_lifetime_days", "90"),
+        ("revoke_unused_after_days", "45"),
+        ("expiry_warning_days", "14, 2"),
+        ("api_rotation", "on"),
+    ];
+    let (_, html) = owner.submit_and_follow(POLICY, "/rpc/policy/set", &policy).await;
+    assert!(html.contains("error-text"), "the error is beside its field");
+    for kept in ["value=\"60\"", "value=\"90\"", "value=\"45\"", "value=\"14, 2\""] {
+        assert!(html.contains(kept), "{kept} is kept");
+    }
+    assert!(html.contains("name=\"api_rotation\" type=\"checkbox\" checked"), "the ticked box stays ticked");
+    assert!(!html.contains("value=\"365\""), "not the saved maximum");
+
     // Sign-in: a wrong password comes back to the same sign-in page (with its ?next=), email kept,
     // password not.
     let browser = app.browser();
