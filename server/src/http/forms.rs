@@ -162,6 +162,7 @@ where
     let web = &state.app.web;
     let fn_path = parts.uri.path().to_owned();
     let back = page_posted_from(&parts.headers, web);
+    let session = flash::session_tag(web, &parts.headers);
     // The real handler, answering as it answers JavaScript: a redirect is a `Location` header, not a 302.
     parts.headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let answer = match inner.call(Request::from_parts(parts, Body::from(form.clone()))).await {
@@ -210,7 +211,7 @@ where
         return response;
     }
     let outcome = PostedOutcome { fn_path, json, kept };
-    for cookie in flash::set_cookies(state, &page, outcome) {
+    for cookie in flash::set_cookies(state, &page, &session, outcome) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
@@ -330,6 +331,8 @@ pub mod flash {
         fn_path: String,
         json: String,
         kept: Vec<(String, String)>,
+        /// The browser session it was made in ([`session_tag`]): another session's page never shows it.
+        session: String,
     }
 
     impl fmt::Debug for Sealed {
@@ -399,7 +402,7 @@ pub mod flash {
 
     /// The `Set-Cookie` values carrying `outcome` to `page` (one, or two for a large one); none when
     /// `page` can't be a cookie's path.
-    pub fn set_cookies(state: &ServerState, page: &str, outcome: PostedOutcome) -> Vec<HeaderValue> {
+    pub fn set_cookies(state: &ServerState, page: &str, session: &str, outcome: PostedOutcome) -> Vec<HeaderValue> {
         let web = &state.app.web;
         if !is_cookie_path(page) {
             return Vec::new();
@@ -407,7 +410,7 @@ pub mod flash {
         let core = &state.app.core;
         let expires = core.clock.now().plus_ms(LIFETIME_SECS * 1000).millis();
         let PostedOutcome { fn_path, json, kept } = outcome;
-        let mut sealed = Sealed { page: page.to_owned(), expires, fn_path, json, kept };
+        let mut sealed = Sealed { page: page.to_owned(), expires, fn_path, json, kept, session: session.to_owned() };
         let Some((value, rest)) = encode(&cipher(&core.key), cookie_name(web), &mut sealed) else {
             return Vec::new();
         };
@@ -460,13 +463,29 @@ pub mod flash {
         values(cookie_name(web), headers).next().is_some()
     }
 
+    /// Who may see a flash: this page, in this browser session, now.
+    struct Audience<'a> {
+        page: &'a str,
+        session: &'a str,
+        now: i64,
+    }
+
+    /// A digest of the request's session cookie (empty without one), sealed with the outcome: a flash
+    /// shows only in the session it was made in (signing in or out in between makes it unreadable).
+    pub fn session_tag(web: &WebSettings, headers: &HeaderMap) -> String {
+        app::session::cookies::session_of(web, headers)
+            .map(|id| tessera_core::crypto::sha256_hex(format!("tessera flash session v1|{id}").as_bytes()))
+            .unwrap_or_default()
+    }
+
     /// The outcome sealed for `page`, if the request's flash cookies hold it, unexpired. Anything else
     /// (tampered, expired, sealed by another key or for another page) is ignored.
     pub fn take(state: &ServerState, page: &str, headers: &HeaderMap) -> Option<PostedOutcome> {
         let web = &state.app.web;
         let core = &state.app.core;
         let now = core.clock.now().millis();
-        let sealed = find(&cipher(&core.key), cookie_name(web), overflow_name(web), headers, page, now)?;
+        let audience = Audience { page, session: &session_tag(web, headers), now };
+        let sealed = find(&cipher(&core.key), cookie_name(web), overflow_name(web), headers, &audience)?;
         Some(PostedOutcome { fn_path: sealed.fn_path, json: sealed.json, kept: sealed.kept })
     }
 
@@ -477,8 +496,7 @@ pub mod flash {
         name: &str,
         overflow: &str,
         headers: &HeaderMap,
-        page: &str,
-        now: i64,
+        audience: &Audience,
     ) -> Option<Sealed> {
         let rests: Vec<&str> = values(overflow, headers).take(4).collect();
         values(name, headers)
@@ -487,7 +505,9 @@ pub mod flash {
                 std::iter::once(value.to_owned()).chain(rests.iter().map(move |rest| format!("{value}{rest}")))
             })
             .filter_map(|value| open(cipher, name, &value))
-            .find(|sealed| sealed.page == page && now < sealed.expires)
+            .find(|sealed| {
+                sealed.page == audience.page && sealed.session == audience.session && audience.now < sealed.expires
+            })
     }
 
     #[cfg(test)]
@@ -496,12 +516,17 @@ pub mod flash {
 
         fn sealed(json: String, kept: Vec<(String, String)>) -> Sealed {
             Sealed {
+                session: "s".into(),
                 page: "/app/settings/webhooks".into(),
                 expires: 1_000,
                 fn_path: "/rpc/webhooks/add".into(),
                 json,
                 kept,
             }
+        }
+
+        fn to(page: &str, now: i64) -> Audience<'_> {
+            Audience { page, session: "s", now }
         }
 
         fn cookies(pairs: &[(&str, &str)]) -> HeaderMap {
@@ -548,7 +573,7 @@ pub mod flash {
             let mut headers = vec![("tessera_flash", first.as_str())];
             headers.extend(rest.as_deref().map(|rest| ("tessera_flash2", rest)));
             let opened =
-                find(&cipher, "tessera_flash", "tessera_flash2", &cookies(&headers), "/app/settings/webhooks", 0)
+                find(&cipher, "tessera_flash", "tessera_flash2", &cookies(&headers), &to("/app/settings/webhooks", 0))
                     .unwrap();
             assert_eq!(opened.json, json, "the secret is whole");
 
@@ -560,11 +585,13 @@ pub mod flash {
             assert!(first.len() <= MAX_VALUE_BYTES && rest.len() <= MAX_VALUE_BYTES);
             let headers = cookies(&[("tessera_flash", &first), ("tessera_flash2", &rest)]);
             let opened =
-                find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/webhooks", 0).unwrap();
+                find(&cipher, "tessera_flash", "tessera_flash2", &headers, &to("/app/settings/webhooks", 0)).unwrap();
             assert_eq!(opened.json, json, "the secret is whole");
             // Either half alone opens nothing.
             let half = cookies(&[("tessera_flash", &first)]);
-            assert!(find(&cipher, "tessera_flash", "tessera_flash2", &half, "/app/settings/webhooks", 0).is_none());
+            assert!(
+                find(&cipher, "tessera_flash", "tessera_flash2", &half, &to("/app/settings/webhooks", 0)).is_none()
+            );
 
             // A small one: one cookie, kept fields kept.
             let mut small = sealed("{\"Err\":{}}".into(), vec![("url".into(), "x".into())]);
@@ -572,15 +599,19 @@ pub mod flash {
             assert!(none.is_none() && !small.kept.is_empty());
             // With another page's flash (and its overflow) beside it, each page finds its own.
             let headers = cookies(&[("tessera_flash", &one), ("tessera_flash", &first), ("tessera_flash2", &rest)]);
-            let found = find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/webhooks", 0);
+            let found = find(&cipher, "tessera_flash", "tessera_flash2", &headers, &to("/app/settings/webhooks", 0));
             assert!(found.is_some());
-            assert!(find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/api", 0).is_none());
+            assert!(find(&cipher, "tessera_flash", "tessera_flash2", &headers, &to("/app/settings/api", 0)).is_none());
+            // In another session, nothing.
+            let elsewhere = Audience { page: "/app/settings/webhooks", session: "t", now: 0 };
+            assert!(find(&cipher, "tessera_flash", "tessera_flash2", &headers, &elsewhere).is_none());
             // Expired, or under another name (http against https), nothing.
             assert!(
-                find(&cipher, "tessera_flash", "tessera_flash2", &headers, "/app/settings/webhooks", 1_000).is_none()
+                find(&cipher, "tessera_flash", "tessera_flash2", &headers, &to("/app/settings/webhooks", 1_000))
+                    .is_none()
             );
             let renamed = cookies(&[("__Secure-tessera_flash", &one)]);
-            assert!(find(&cipher, "__Secure-tessera_flash", "x", &renamed, "/app/settings/webhooks", 0).is_none());
+            assert!(find(&cipher, "__Secure-tessera_flash", "x", &renamed, &to("/app/settings/webhooks", 0)).is_none());
         }
     }
 }

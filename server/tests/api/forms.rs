@@ -54,6 +54,27 @@ async fn get_with_cookies(app: &TestApp, page: &str, cookies: &str) -> reqwest::
     client().get(app.at(page)).header("accept", NAVIGATION_ACCEPT).header(header::COOKIE, cookies).send().await.unwrap()
 }
 
+/// A form post as a browser without JavaScript sends it, with exactly these cookies.
+async fn submit_with_cookies(
+    app: &TestApp,
+    cookies: &str,
+    page: &str,
+    function: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client()
+        .post(app.at(function))
+        .header("accept", NAVIGATION_ACCEPT)
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "navigate")
+        .header(header::REFERER, app.at(page))
+        .header(header::COOKIE, cookies)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A new session for the owner, as its cookie (`tessera_session=…`).
 async fn owner_session(app: &TestApp) -> String {
     let answer = client()
@@ -271,8 +292,11 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     assert!(!html.contains("data-testid=\"form-error\""), "beside its field, not above the form");
     assert_eq!(app.count("api_tokens").await, 0);
     // What was typed travels with the error (the form reads it with `kept_value`).
+    let session = owner_session(&app).await;
+    let answer = submit_with_cookies(&app, &session, &from, "/rpc/tokens/create", &form).await;
     let mut headers = axum::http::HeaderMap::new();
-    headers.insert(header::COOKIE, format!("tessera_flash={}", value_of(&flash_of(&answer))).parse().unwrap());
+    let cookies = format!("{session}; tessera_flash={}", value_of(&flash_of(&answer)));
+    headers.insert(header::COOKIE, cookies.parse().unwrap());
     let outcome = tessera::http::forms::flash::take(&app.server, TOKENS, &headers).expect("the flash opens");
     for kept in [("name", "Nightly build"), ("expires_in_days", "custom"), ("custom_days", "400")] {
         assert!(outcome.kept.contains(&(kept.0.to_owned(), kept.1.to_owned())), "{kept:?} kept");
@@ -328,10 +352,10 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
 }
 
 async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp) {
-    let owner = app.setup_owner().await;
-    let answer = owner.submit(TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
-    let value = value_of(&flash_of(&answer)).to_owned();
+    app.setup_owner().await;
     let session = owner_session(&app).await;
+    let answer = submit_with_cookies(&app, &session, TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
+    let value = value_of(&flash_of(&answer)).to_owned();
     // Every byte flipped in turn somewhere in the value: none is accepted.
     let mut tampered = Vec::new();
     for at in [0, 5, 16, value.len() / 2, value.len() - 1] {
@@ -360,6 +384,10 @@ async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp
     // The genuine one, within its minute, is shown.
     let html = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={value}")).await.text().await.unwrap();
     assert!(token_secret_in(&html).is_some(), "the genuine flash is shown");
+    // Only in the session it was made in: signed in again (or as someone else), nothing.
+    let another = owner_session(&app).await;
+    let html = get_with_cookies(&app, TOKENS, &format!("{another}; tessera_flash={value}")).await.text().await.unwrap();
+    assert!(token_secret_in(&html).is_none(), "a flash of another session");
     // After its minute, not.
     app.clock.advance_ms(60_000);
     let html = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={value}")).await.text().await.unwrap();
@@ -367,12 +395,12 @@ async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp
 }
 
 async fn a_flash_for_one_page_is_not_shown_on_another(app: TestApp) {
-    let owner = app.setup_owner().await;
+    app.setup_owner().await;
     let session = owner_session(&app).await;
-    let created = owner.submit(TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
+    let created = submit_with_cookies(&app, &session, TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
     let created = value_of(&flash_of(&created)).to_owned();
     let policy = [("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")];
-    let saved = owner.submit(POLICY, "/rpc/policy/set", &policy).await;
+    let saved = submit_with_cookies(&app, &session, POLICY, "/rpc/policy/set", &policy).await;
     let saved = value_of(&flash_of(&saved)).to_owned();
     for page in [MEMBERS, POLICY, WEBHOOKS, "/app/settings/audit", "/"] {
         let html =
