@@ -266,15 +266,21 @@ async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
                 status.is_client_error() || status.is_success() || status.is_redirection(),
                 "{path} with {value:?}: {status}"
             );
-            // And as a plain form post to a page.
-            let page = owner
+            // And as a browser's form post without JavaScript (Post/Redirect/Get), hostile Referer too.
+            let referer = format!("{}/app/settings/api?after={}", app.url, value.escape_default());
+            let navigation = owner
                 .client
-                .post(app.at("/app/settings/api"))
-                .form(&[("action", path), ("next", value), ("id", value)])
+                .post(app.at(path))
+                .header("accept", crate::helpers::NAVIGATION_ACCEPT)
+                .header("sec-fetch-mode", "navigate")
+                .header(header::REFERER, referer)
+                .form(&form)
                 .send()
                 .await;
-            let status = page.unwrap_or_else(|e| panic!("form {path} with {value:?}: no answer: {e}")).status();
-            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "form {path} with {value:?}");
+            let answer = navigation.unwrap_or_else(|e| panic!("form {path} with {value:?}: no answer: {e}"));
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "form {path} with {value:?}");
+            let to = answer.headers()[header::LOCATION].to_str().unwrap();
+            assert!(to.starts_with('/') && !to.starts_with("//") && !to.contains('\\'), "{path}: {to}");
         }
     }
     // Pages and the API, with hostile query strings and paths.
