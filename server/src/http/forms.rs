@@ -12,8 +12,10 @@
 //!
 //! The outcome travels to that one GET in a flash cookie ([`flash`]): sealed with ChaCha20-Poly1305
 //! under a key derived from the server key, scoped to the page's path, `HttpOnly`, `SameSite=Strict`,
-//! `Secure` over HTTPS, gone after a minute, and cleared by the page that shows it. So a reload repeats
-//! nothing and shows nothing, and a secret is never in a URL, a log line or the browser's history.
+//! `Secure` over HTTPS, bound to the browser's session, gone after a minute (an expiry is sealed inside
+//! too), and cleared by the page that shows it. So a reload repeats nothing and shows nothing, and a
+//! secret is never in a URL, a log line or the browser's history. A failure comes back with what was
+//! typed (never passwords, secrets or codes), so the form shows it beside the error.
 //!
 //! No list of functions: any server function works this way, including ones added later.
 
