@@ -49,29 +49,6 @@ impl PostedOutcome {
     }
 }
 
-/// The server functions whose outcome reveals a secret, with the one page that shows it. Posted from
-/// anywhere else, they still answer with that page, so a credential is never created (or rotated)
-/// without its secret being shown.
-#[cfg(feature = "ssr")]
-pub fn shown_only_on(fn_path: &str) -> Option<&'static str> {
-    use crate::{
-        orgs::InviteMember,
-        routes::{MEMBERS_URL, TOKENS_URL, WEBHOOKS_URL},
-        tokens::{CreateToken, RotateToken},
-        webhooks::AddWebhook,
-    };
-    [
-        (CreateToken::PATH, TOKENS_URL),
-        (RotateToken::PATH, TOKENS_URL),
-        (AddWebhook::PATH, WEBHOOKS_URL),
-        // The invitation link (when email is off) is the credential of the person invited.
-        (InviteMember::PATH, MEMBERS_URL),
-    ]
-    .into_iter()
-    .find(|(path, _)| *path == fn_path)
-    .map(|(_, page)| page)
-}
-
 /// What was typed into field `name` of a form whose post failed (`None` after a success).
 pub fn kept_value(name: &str) -> Option<String> {
     use_context::<PostedOutcome>().and_then(|p| p.kept.into_iter().find(|(n, _)| n == name).map(|(_, v)| v))

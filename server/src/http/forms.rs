@@ -8,7 +8,7 @@
 //! - where the function sent the browser, if it did (signing in or out, switching organization), with
 //!   its cookies;
 //! - else back to the page the form was on (the `Referer`, when it is a page of this site), or the page
-//!   that alone shows the function's secret ([`app::forms::shown_only_on`]), or the tokens page.
+//!   that alone shows the function's secret ([`shown_only_on`]), or the tokens page.
 //!
 //! The outcome travels to that one GET in a flash cookie ([`flash`]): sealed with ChaCha20-Poly1305
 //! under a key derived from the server key, scoped to the page's path, `HttpOnly`, `SameSite=Strict`,
@@ -26,7 +26,7 @@ use super::{
 };
 use app::{
     error::AppError,
-    forms::{PostedOutcome, shown_only_on},
+    forms::PostedOutcome,
     routes::{SIGNED_IN_AREA, TOKENS_URL},
     state::WebSettings,
 };
@@ -288,6 +288,29 @@ where
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// The server functions whose outcome reveals a secret, with the one page that shows it. Posted from
+/// anywhere else, they still answer with that page, so a credential is never created (or rotated)
+/// without its secret being shown.
+fn shown_only_on(fn_path: &str) -> Option<&'static str> {
+    use app::{
+        orgs::InviteMember,
+        routes::{MEMBERS_URL, TOKENS_URL, WEBHOOKS_URL},
+        tokens::{CreateToken, RotateToken},
+        webhooks::AddWebhook,
+    };
+    use leptos::server_fn::ServerFn;
+    [
+        (CreateToken::PATH, TOKENS_URL),
+        (RotateToken::PATH, TOKENS_URL),
+        (AddWebhook::PATH, WEBHOOKS_URL),
+        // The invitation link (when email is off) is the credential of the person invited.
+        (InviteMember::PATH, MEMBERS_URL),
+    ]
+    .into_iter()
+    .find(|(path, _)| *path == fn_path)
+    .map(|(_, page)| page)
 }
 
 /// The flash cookie: one outcome, sealed for one page, for a minute.
