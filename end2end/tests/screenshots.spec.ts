@@ -44,6 +44,7 @@ const SHOTS: {
     file: 'tokens-reveal',
     open: async (p) => {
       await p.goto(`${TOKENS_URL}?new=1`);
+      await hydrated(p);
       await p.getByLabel('Name').fill('MCP Server');
       await p.getByRole('button', { name: 'Create', exact: true }).click();
     },
