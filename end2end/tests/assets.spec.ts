@@ -91,10 +91,11 @@ test.describe('assets and caching', () => {
       expect(response?.headers()['content-type'], url).toMatch(/^text\/html/);
       expect(response?.headers()['cache-control'], url).toBe('no-store');
     }
-    // Above all the page that shows a secret: the answer to the create form's post.
+    // Above all the answer that shows a secret: the create form's call to its server function.
     await page.goto(`${TOKENS_URL}?new=1`);
+    await hydrated(page);
     const [created] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === TOKENS_URL),
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/rpc/tokens/create'),
       page.getByRole('button', { name: 'Create', exact: true }).click(),
     ]);
     expect(created.status()).toBe(200);

@@ -44,6 +44,7 @@ pub fn ExpiryField(
     let invalid = move || error.with(Option::is_some).then_some("true");
     let described_by = move || if error.with(Option::is_some) { "expiry-result expiry-error" } else { "expiry-result" };
     let chosen = move |value: &str| choice.with(|c| c == value);
+    let chosen_at_first = move |value: &str| choice.with_untracked(|c| c == value);
     view! {
         <fieldset class="field expiry" aria-describedby=described_by>
             <legend>"Expiration"</legend>
@@ -62,7 +63,7 @@ pub fn ExpiryField(
                                     id=id
                                     name="expires_in_days"
                                     value=value
-                                    checked=chosen(&mine)
+                                    checked=chosen_at_first(&mine)
                                     prop:checked=move || chosen(&mine)
                                     on:change=move |_| set_choice.set(on_change.clone())
                                 />
@@ -79,7 +80,7 @@ pub fn ExpiryField(
                         id="expiry-custom"
                         name="expires_in_days"
                         value="custom"
-                        checked=chosen("custom")
+                        checked=chosen_at_first("custom")
                         prop:checked=move || chosen("custom")
                         on:change=move |_| {
                             set_choice.set("custom".to_owned());
