@@ -1,20 +1,20 @@
 //! Owners: revoke every token of the organization at once (for a suspected leak), confirmed by typing
 //! the organization's name. Shown below the lists, and only while there is something to revoke.
 
-use super::{RevokeAllTokens, state::Ctx};
+use super::{
+    RevokeAllTokens,
+    state::{Busy, Ctx, Place},
+};
 use crate::ui::{Field, SubmitButton, field_error, form_error, on_submit};
 use leptos::{prelude::*, server_fn::ServerFn};
 
 #[component]
 pub fn DangerZone(org_name: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let something = Memo::new(move |_| ctx.data.with(|d| !d.active.items.is_empty()));
-    let error = ctx.revoke_error;
-    let confirm_error = Signal::derive(move || error.with(|e| field_error(e, "confirm")));
-    let other_error = move || error.with(|e| form_error(e, &["confirm"]));
+    let error = move || ctx.error_at(&Place::RevokeAll);
     let kept = ctx.kept("confirm");
     view! {
-        <Show when=move || something.get()>
+        <Show when=move || ctx.data.with(|d| !d.active.items.is_empty())>
             <section class="section danger-zone" aria-labelledby="danger-title" data-testid="danger-zone">
                 <h2 id="danger-title">"Danger zone"</h2>
                 <div class="card danger-card">
@@ -23,8 +23,8 @@ pub fn DangerZone(org_name: String) -> impl IntoView {
                         "For a suspected leak: every API token of " <strong>{org_name.clone()}</strong>
                         " stops working at once, on every instance. Each revocation is recorded in the audit log. This can't be undone."
                     </p>
-                    {move || other_error().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
-                    <form method="post" action=RevokeAllTokens::url() class="danger-form" on:submit=on_submit(move |input| ctx.start_revoke_all(input))>
+                    {move || form_error(&error(), &["confirm"]).map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                    <form method="post" action=RevokeAllTokens::url() class="danger-form" on:submit=on_submit(move |form| ctx.revoke_all(form))>
                         <Field
                             label=format!("Type {org_name} to confirm")
                             name="confirm"
@@ -32,9 +32,15 @@ pub fn DangerZone(org_name: String) -> impl IntoView {
                             autocomplete="off"
                             required=true
                             value=kept.clone().unwrap_or_default()
-                            error=confirm_error
+                            error=Signal::derive(move || field_error(&error(), "confirm"))
                         />
-                        <SubmitButton label="Revoke all tokens" pending_label="Revoking…" pending=ctx.revoke_all.pending() class="danger-outline" test_id="revoke-all" />
+                        <SubmitButton
+                            label="Revoke all tokens"
+                            pending_label="Revoking…"
+                            pending=Signal::derive(move || ctx.is_busy(&Busy::Revoking))
+                            class="danger-outline"
+                            test_id="revoke-all"
+                        />
                     </form>
                 </div>
             </section>

@@ -16,8 +16,7 @@ pub fn ExpiryField(
     choice: Option<String>,
     custom: Option<String>,
 ) -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let hydrated = expect_context::<super::state::Ctx>().hydrated;
     let mut presets: Vec<i64> = ExpiryDays::PRESETS.into_iter().filter(|d| *d <= max_days).collect();
     if !presets.contains(&default_days) {
         presets.push(default_days);

@@ -5,31 +5,37 @@
 //! without JavaScript, with that post's outcome), so it all works before and without hydration.
 
 use super::{
-    TokensPageData,
     banners::Banners,
     create_form::{CreateForm, CreateTokenButton},
     danger_zone::DangerZone,
+    dialogs::{DeleteDialog, RotateDialog},
     list::TokenSections,
     reveal::RevealPanel,
-    state::{Ctx, Notice, PageQuery, Posted},
+    state::{Ctx, Initial, Notice},
 };
 use crate::ui::ErrorAlert;
-use leptos::prelude::*;
-use tessera_core::domain::org::{Action as Permission, Role, allows};
+use leptos::{either::Either, prelude::*};
+use tessera_core::domain::org::{Action as Permission, allows};
 
 #[island]
 pub fn TokensArea(
-    data: TokensPageData,
-    org_name: String,
-    role: Role,
-    query: PageQuery,
-    posted: Posted,
+    /// Everything the island starts from ([`Initial`]), as JSON. It is read with the decoder the server
+    /// functions' answers are read with (the page's data is also what `tokens_overview` answers), so the
+    /// WebAssembly carries that decoder once.
+    initial: String,
 ) -> impl IntoView {
-    let secret_in_props = posted.has_secret();
-    let ctx = Ctx::new(data, role, query, posted);
+    let Ok(initial) = serde_json::from_slice::<Initial>(initial.as_bytes()) else {
+        return Either::Right(view! {
+            <div class="alert alert-error" role="alert">"This page could not be read. Reload it."</div>
+        });
+    };
+    let secret_in_props = initial.has_secret();
+    let org_name = initial.org_name.clone();
+    let role = initial.role;
+    let ctx = Ctx::new(initial);
     provide_context(ctx);
     Effect::new(move |_| {
-        ctx.refresh_on_return();
+        ctx.start();
         // A secret that came with the page (a form posted before the page hydrated) is also in the
         // island's serialised props; once hydrated they are read, and the attribute goes.
         if secret_in_props {
@@ -41,7 +47,7 @@ pub fn TokensArea(
         !empty && !ctx.form_open.get() && ctx.reveal.with(Option::is_none)
     };
     let can_revoke_all = allows(role, Permission::RevokeAllTokens);
-    view! {
+    Either::Left(view! {
         <div class="page-header">
             <div>
                 <h1>"API Tokens"</h1>
@@ -58,7 +64,7 @@ pub fn TokensArea(
         <div class="notices" role="status">
             {move || ctx.notice.get().map(notice)}
         </div>
-        {move || ctx.page_error.get().map(|e| view! { <ErrorAlert error=Some(e.to_string()) /> })}
+        {move || ctx.error_at(&super::state::Place::Page).map(|e| view! { <ErrorAlert error=Some(e.to_string()) /> })}
         {move || ctx.reveal.get().map(|reveal| view! { <RevealPanel reveal /> })}
         <Show when=move || ctx.form_open.get()>
             <CreateForm />
@@ -66,27 +72,29 @@ pub fn TokensArea(
         <Banners />
         <TokenSections />
         {can_revoke_all.then(|| view! { <DangerZone org_name /> })}
-    }
+        <DeleteDialog />
+        <RotateDialog />
+    })
 }
 
 fn notice(notice: Notice) -> impl IntoView {
-    match notice {
-        Notice::Deleted(name) => view! {
-            <div class="alert alert-success" data-testid="token-deleted">
-                {match name {
-                    Some(name) => format!("Token \u{201c}{name}\u{201d} deleted. It no longer works."),
-                    None => "The token was deleted. It no longer works.".to_owned(),
-                }}
-            </div>
-        }
-        .into_any(),
-        Notice::RevokedAll(n) => view! {
-            <div class="alert alert-success" data-testid="revoked-all">
-                {format!("{n} token{} revoked. Every program using them stopped working.", if n == 1 { " was" } else { "s were" })}
-            </div>
-        }
-        .into_any(),
-    }
+    let (test_id, text) = match notice {
+        Notice::Deleted(name) => (
+            "token-deleted",
+            match name {
+                Some(name) => format!("Token \u{201c}{name}\u{201d} deleted. It no longer works."),
+                None => "The token was deleted. It no longer works.".to_owned(),
+            },
+        ),
+        Notice::RevokedAll(n) => (
+            "revoked-all",
+            format!(
+                "{n} token{} revoked. Every program using them stopped working.",
+                if n == 1 { " was" } else { "s were" }
+            ),
+        ),
+    };
+    view! { <div class="alert alert-success" data-testid=test_id>{text}</div> }
 }
 
 /// Removes this island's serialised props from the document.

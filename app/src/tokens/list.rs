@@ -13,9 +13,7 @@ use tessera_core::views::{Page, TokenListing};
 #[component]
 pub fn TokenSections() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let empty = Memo::new(move |_| ctx.data.with(|d| d.active.items.is_empty() && d.active.next.is_none()));
-    let has_expired = Memo::new(move |_| ctx.data.with(|d| !d.expired.items.is_empty()));
-    let has_revoked = Memo::new(move |_| ctx.data.with(|d| !d.revoked.items.is_empty()));
+    let empty = move || ctx.data.with(|d| d.active.items.is_empty() && d.active.next.is_none());
     // A list being paged through is shown open.
     let (expired_open, revoked_open) = (ctx.paged(ListKind::Expired), ctx.paged(ListKind::Revoked));
     let offer_create = move || !ctx.form_open.get() && ctx.reveal.with(Option::is_none);
@@ -24,28 +22,26 @@ pub fn TokenSections() -> impl IntoView {
             <div class="section-title">
                 <h2 id="active-title" tabindex="-1">"Active tokens"</h2>
             </div>
-            {move || if empty.get() {
-                view! {
-                    <EmptyState title="No active tokens" test_id="tokens-empty">
-                        <p>"Create a token for each program that calls the API, so you can delete one without breaking the others."</p>
-                        <Show when=offer_create>
-                            <CreateTokenButton />
-                        </Show>
-                    </EmptyState>
-                }
-                .into_any()
-            } else {
-                view! { <TokenList kind=ListKind::Active /> }.into_any()
-            }}
+            <Show when=empty>
+                <EmptyState title="No active tokens" test_id="tokens-empty">
+                    <p>"Create a token for each program that calls the API, so you can delete one without breaking the others."</p>
+                    <Show when=offer_create>
+                        <CreateTokenButton />
+                    </Show>
+                </EmptyState>
+            </Show>
+            <Show when=move || !empty()>
+                <TokenList kind=ListKind::Active />
+            </Show>
         </section>
-        <Show when=move || has_expired.get()>
+        <Show when=move || ctx.data.with(|d| !d.expired.items.is_empty())>
             <details class="section collapsible" data-testid="expired-tokens" open=expired_open>
                 <summary>{move || format!("Expired tokens ({})", ctx.data.with(|d| count_label(&d.expired)))}</summary>
                 <p class="muted">"Expired tokens no longer work and can't be renewed. Create new ones instead."</p>
                 <TokenList kind=ListKind::Expired />
             </details>
         </Show>
-        <Show when=move || has_revoked.get()>
+        <Show when=move || ctx.data.with(|d| !d.revoked.items.is_empty())>
             <details class="section collapsible" data-testid="revoked-tokens" open=revoked_open>
                 <summary>{move || format!("Revoked tokens ({})", ctx.data.with(|d| count_label(&d.revoked)))}</summary>
                 <p class="muted">"Revoked tokens stopped working for good; each says why."</p>

@@ -18,7 +18,7 @@ mod state;
 pub use expiry::ExpiryField;
 pub use island::TokensArea;
 pub use page::TokensPage;
-pub use state::{Cursors, PageQuery, Posted};
+pub use state::{Cursors, Initial, PageQuery, Posted};
 
 use crate::error::AppError;
 use leptos::prelude::*;

@@ -8,7 +8,7 @@
 
 use super::{
     CreateToken, DeleteToken, RevokeAllTokens, RotateToken, TokensArea,
-    state::{Cursors, PageQuery, Posted},
+    state::{Cursors, Initial, PageQuery, Posted},
 };
 use crate::{
     forms::{kept_value, posted},
@@ -59,7 +59,11 @@ fn Tokens(org: OrgRef) -> impl IntoView {
             {move || {
                 let (query, posted, org) = (query.clone(), posted.clone(), org.clone());
                 overview.get().map(move |data| match data {
-                    Ok(data) => view! { <TokensArea data org_name=org.name role=org.role query posted /> }.into_any(),
+                    Ok(data) => {
+                        let initial = Initial { data, org_name: org.name, role: org.role, query, posted };
+                        let initial = serde_json::to_string(&initial).unwrap_or_default();
+                        view! { <TokensArea initial /> }.into_any()
+                    }
                     Err(e) => view! {
                         <div class="page-header"><div><h1>"API Tokens"</h1></div></div>
                         <div class="alert alert-error" role="alert">{e.to_string()}</div>

@@ -1,10 +1,11 @@
 //! The one time a secret is shown: the Token ID and Token Secret with copy buttons, a ready-to-paste
 //! example, and after a rotation until when the old secret still works. The secret lives in the
-//! island's memory only; "Done" forgets it.
+//! island's memory only; "Done" forgets it. (The secret takes the focus: by `autofocus` when the server
+//! renders the panel, by the island when it shows it.)
 
 use super::state::{Ctx, Reveal};
 use crate::{routes::TOKENS_URL, ui::CopyButton};
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 
 #[component]
 pub fn RevealPanel(reveal: Reveal) -> impl IntoView {
@@ -21,18 +22,9 @@ pub fn RevealPanel(reveal: Reveal) -> impl IntoView {
         "curl {}/api/v1/whoami \\\n  -H \"{}: {id}\" \\\n  -H \"{}: {}\"",
         token.base_url, token.id_header, token.secret_header, token.secret
     );
-    // Shown in place (with JavaScript): the secret takes the focus, as `autofocus` gives it when the
-    // server renders the panel.
-    let secret = NodeRef::<html::Code>::new();
-    Effect::new(move |_| {
-        if let Some(secret) = secret.get() {
-            let _ = secret.focus();
-        }
-    });
     let done = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         ctx.forget_secret();
-        ctx.focus_create_button();
     };
     view! {
         <section class="card reveal" aria-labelledby="reveal-title" data-testid="token-reveal">
@@ -62,7 +54,6 @@ pub fn RevealPanel(reveal: Reveal) -> impl IntoView {
                         id="token-secret-value"
                         tabindex="-1"
                         autofocus
-                        node_ref=secret
                         aria-labelledby="token-secret-label"
                         aria-describedby="secret-warning"
                         data-testid="token-secret"

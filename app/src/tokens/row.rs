@@ -3,15 +3,17 @@
 //! the token's short id, so two tokens with the same name never share one.
 
 use super::{
-    dialogs::{DeleteDialog, RotateDialog},
-    state::Ctx,
+    dialogs::{DELETE_DIALOG, ROTATE_DIALOG},
+    state::{Ctx, Target},
 };
-use crate::{routes::AUDIT_URL, ui::Time};
-use leptos::prelude::*;
+use crate::{
+    routes::{AUDIT_URL, TOKENS_URL},
+    ui::{DialogTrigger, Time},
+};
+use leptos::{either::Either, prelude::*};
 use tessera_core::{
     domain::{
         org::{Action as Permission, allows},
-        policy::rotation_days,
         token::EXPIRING_SOON_DAYS,
     },
     ids::TokenId,
@@ -84,10 +86,12 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
     let (now, policy_max) = ctx.data.with_untracked(|d| (d.now, d.policy.max_lifetime.days()));
     let token = listing.token.clone();
     let id = token.id.to_string();
-    let (open_delete, open_rotate) =
-        ctx.opened.with_value(|(d, r)| (d.as_deref() == Some(id.as_str()), r.as_deref() == Some(id.as_str())));
-    let title = display_name(&token);
     let label = action_name(&token);
+    // The page's delete and rotate dialogs are shared: a row's button says they are about this token.
+    let about_this = {
+        let target = Target::of(&listing, policy_max);
+        Callback::new(move |()| ctx.target.set(Some(target.clone())))
+    };
     let expiring = kind == ListKind::Active && token.expires_at.days_after(now) <= EXPIRING_SOON_DAYS;
     let rotating = token.grace_until.filter(|_| kind == ListKind::Active);
     let last_used = match (token.last_used_at, &token.last_used_ip) {
@@ -101,10 +105,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
         <li class="list-row" data-testid="token-row" data-token-id=id.clone()>
             <div class="row-main">
                 <div class="row-title">
-                    {match token.name.clone() {
-                        Some(name) => view! { <span data-testid="token-name">{name}</span> }.into_any(),
-                        None => view! { <span class="unnamed" data-testid="token-name">"Unnamed"</span> }.into_any(),
-                    }}
+                    <span class:unnamed=token.name.is_none() data-testid="token-name">{token.name.clone().unwrap_or_else(|| "Unnamed".to_owned())}</span>
                     {listing.yours.then(|| view! { <span class="badge">"Yours"</span> })}
                     {expiring.then(|| view! { <span class="badge warning" data-testid="expiry-warning">{expires_phrase(token.expires_at, now)}</span> })}
                     {rotating.map(|until| view! {
@@ -130,10 +131,13 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                     <a href=href class="button small ghost" aria-label=format!("History of {label}") data-testid="token-history">"History"</a>
                 })}
                 {can_rotate.then(|| view! {
-                    <RotateDialog id=id.clone() title=title.clone() label=label.clone() open=open_rotate now
-                        default_days=rotation_days(token.created_at, token.expires_at, policy_max) policy_max />
+                    <DialogTrigger label="Rotate" aria_label=format!("Rotate {label}") test_id="rotate-token" class="small"
+                        page=TOKENS_URL param="rotate" value=id.clone() dialog_id=ROTATE_DIALOG before_open=about_this />
                 })}
-                {listing.can_delete.then(|| view! { <DeleteDialog id=id.clone() title=title.clone() label=label.clone() open=open_delete /> })}
+                {listing.can_delete.then(|| view! {
+                    <DialogTrigger label="Delete" aria_label=format!("Delete {label}") test_id="delete-token" class="small danger-outline"
+                        page=TOKENS_URL param="delete" value=id.clone() dialog_id=DELETE_DIALOG before_open=about_this />
+                })}
             </div>
         </li>
     }
@@ -143,7 +147,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
 #[component]
 fn RowDates(token: TokenEntry, kind: ListKind, now: Timestamp) -> impl IntoView {
     match kind {
-        ListKind::Revoked => view! {
+        ListKind::Revoked => Either::Left(view! {
             <div>
                 <dt>"Revoked "</dt>
                 <dd data-testid="token-revoked">
@@ -151,9 +155,8 @@ fn RowDates(token: TokenEntry, kind: ListKind, now: Timestamp) -> impl IntoView 
                     {format!(" — {}", token.revoked_reason.map_or("Replaced by rotation; its grace period is over", |r| r.explanation()))}
                 </dd>
             </div>
-        }
-        .into_any(),
-        _ => view! {
+        }),
+        _ => Either::Right(view! {
             <div>
                 <dt>{if kind == ListKind::Expired { "Expired " } else { "Expires " }}</dt>
                 <dd data-testid="token-expires">
@@ -161,7 +164,6 @@ fn RowDates(token: TokenEntry, kind: ListKind, now: Timestamp) -> impl IntoView 
                     {(kind == ListKind::Active).then(|| format!(" ({})", expires_phrase(token.expires_at, now)))}
                 </dd>
             </div>
-        }
-        .into_any(),
+        }),
     }
 }

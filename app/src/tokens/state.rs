@@ -1,9 +1,13 @@
-//! What the tokens island knows: the page's data, the four server actions, and what the page shows
-//! because of them (the reveal, the notice, the errors). Each action's answer is handled once, here:
-//! the components only dispatch and read.
+//! What the tokens island knows: the page's data, what is on its way, and what the page shows because
+//! of it (the reveal, the notice, the error). Each action calls its typed server function and handles
+//! the answer here, once; the components only start actions and read.
+//!
+//! The island is kept small on purpose (every signal type, effect and view type is WebAssembly the page
+//! downloads): a handful of signals, no effect per action (each call is one task that awaits its answer),
+//! and the page's data read with the same JSON decoder as the server functions' answers.
 
-use super::{CreateToken, CreatedToken, DeleteToken, RevokeAllTokens, RotateToken, TokensPageData, row::display_name};
-use crate::error::AppError;
+use super::{CreatedToken, RotatedToken, TokensPageData, row::display_name};
+use crate::{error::AppError, ui::submit::FormFields as Fields};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::{domain::org::Role, time::Timestamp};
@@ -33,17 +37,27 @@ pub struct Cursors {
 #[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Posted {
     pub created: Option<Result<CreatedToken, AppError>>,
-    pub rotated: Option<Result<super::RotatedToken, AppError>>,
+    pub rotated: Option<Result<RotatedToken, AppError>>,
     pub deleted: Option<Result<(), AppError>>,
     pub revoked_all: Option<Result<usize, AppError>>,
     /// What was typed into the form that was posted, by field name (never a secret).
     pub kept: Vec<(String, String)>,
 }
 
-impl Posted {
+/// Everything the island starts from, as the server renders it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Initial {
+    pub data: TokensPageData,
+    pub org_name: String,
+    pub role: Role,
+    pub query: PageQuery,
+    pub posted: Posted,
+}
+
+impl Initial {
     /// Whether a secret came in with the page (then the island forgets its props once hydrated).
     pub fn has_secret(&self) -> bool {
-        matches!(self.created, Some(Ok(_))) || matches!(self.rotated, Some(Ok(_)))
+        matches!(self.posted.created, Some(Ok(_))) || matches!(self.posted.rotated, Some(Ok(_)))
     }
 }
 
@@ -54,8 +68,36 @@ pub struct Reveal {
     pub old_valid_until: Option<Timestamp>,
 }
 
+/// The token the delete and rotate dialogs (one of each on the page) are about.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Target {
+    pub id: String,
+    /// How the dialog's title calls it.
+    pub title: String,
+    /// The successor's lifetime, unless another is chosen: the token's own, within the policy.
+    pub rotation_days: i64,
+}
+
+impl Target {
+    pub fn of(listing: &tessera_core::views::TokenListing, policy_max: i64) -> Self {
+        let t = &listing.token;
+        Self {
+            id: t.id.to_string(),
+            title: display_name(t),
+            rotation_days: tessera_core::domain::policy::rotation_days(t.created_at, t.expires_at, policy_max),
+        }
+    }
+}
+
+/// The dialog the page's address opened (`?delete=<id>`, `?rotate=<id>`): the server renders it open.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    Delete,
+    Rotate,
+}
+
 /// What was just done, said in the page's status region.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Notice {
     /// A token was deleted: its name (or short id), when known.
     Deleted(Option<String>),
@@ -63,41 +105,66 @@ pub enum Notice {
     RevokedAll(usize),
 }
 
+/// What the island is waiting for: its button says so and can't be pressed again.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Busy {
+    Creating,
+    Deleting(String),
+    Rotating(String),
+    Revoking,
+}
+
+/// Where an error is shown.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Beside the create form's fields (or above the form).
+    Create,
+    /// In the danger zone.
+    RevokeAll,
+    /// In the dialog of the token with this id.
+    Row(String),
+    /// Above the lists (a delete or rotation posted without JavaScript).
+    Page,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub place: Place,
+    pub error: AppError,
+}
+
+/// What is remembered without being shown.
+#[derive(Default)]
+struct Memory {
+    /// What was typed into the form whose post failed, to fill it in again.
+    kept: Vec<(String, String)>,
+    cursors: Cursors,
+    /// Refreshes started (an answer is used only if no later one was started); one on its way.
+    refreshes: u64,
+    refreshing: bool,
+}
+
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub data: RwSignal<TokensPageData>,
     pub role: Role,
-    pub create: ServerAction<CreateToken>,
-    pub delete: ServerAction<DeleteToken>,
-    pub rotate: ServerAction<RotateToken>,
-    pub revoke_all: ServerAction<RevokeAllTokens>,
     pub form_open: RwSignal<bool>,
+    /// Set once the island runs in the browser (what needs JavaScript says so only then).
+    pub hydrated: RwSignal<bool>,
     pub reveal: RwSignal<Option<Reveal>>,
     pub notice: RwSignal<Option<Notice>>,
-    pub create_error: RwSignal<Option<AppError>>,
-    pub revoke_error: RwSignal<Option<AppError>>,
-    /// A failed delete or rotation posted without JavaScript (shown above the lists).
-    pub page_error: RwSignal<Option<AppError>>,
-    /// A failed delete or rotation with JavaScript: the token's id, and the error (shown in its dialog).
-    pub row_error: RwSignal<Option<(String, AppError)>>,
-    /// What was typed into the form whose post failed, to fill it in again.
-    pub kept: StoredValue<Vec<(String, String)>>,
-    /// The dialog the address opened (`?delete=`/`?rotate=`), until the list is first refreshed.
-    pub opened: StoredValue<(Option<String>, Option<String>)>,
-    cursors: StoredValue<Cursors>,
-    /// The token the last delete and the last rotation were about.
-    deleting: StoredValue<Option<String>>,
-    rotating: StoredValue<Option<String>>,
-    /// Refreshes started (an answer is used only if no later one was started), and whether one is on
-    /// its way. Only the browser refreshes.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    refreshes: StoredValue<u64>,
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    refreshing: StoredValue<bool>,
+    pub busy: RwSignal<Option<Busy>>,
+    pub failure: RwSignal<Option<Failure>>,
+    pub target: RwSignal<Option<Target>>,
+    /// The dialog the address opened, if any.
+    pub opened: Option<Opened>,
+    memory: StoredValue<Memory>,
 }
 
 impl Ctx {
-    pub fn new(data: TokensPageData, role: Role, query: PageQuery, posted: Posted) -> Self {
+    pub fn new(initial: Initial) -> Self {
+        let Initial { data, role, query, posted, .. } = initial;
+        let kept = |field: &str| posted.kept.iter().find(|(n, _)| n == field).map(|(_, v)| v.clone());
         let reveal = match (&posted.created, &posted.rotated) {
             (Some(Ok(token)), _) => Some(Reveal { token: token.clone(), old_valid_until: None }),
             (_, Some(Ok(rotation))) => {
@@ -105,82 +172,193 @@ impl Ctx {
             }
             _ => None,
         };
-        let create_error = posted.created.and_then(Result::err);
-        let form_open = reveal.is_none() && (query.new || create_error.is_some());
-        let page_error = [posted.rotated.and_then(Result::err), posted.deleted.clone().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .next();
-        let kept_value = |field: &str| posted.kept.iter().find(|(n, _)| n == field).map(|(_, v)| v.clone());
-        let notice = match (posted.deleted, posted.revoked_all.clone()) {
-            // The deleted token is in the revoked list now; its id is known if the post's fields were kept.
-            (Some(Ok(())), _) => Some(Notice::Deleted(kept_value("id").and_then(|id| {
-                data.revoked.items.iter().find(|l| l.token.id.to_string() == id).map(|l| display_name(&l.token))
-            }))),
-            (_, Some(Ok(n))) => Some(Notice::RevokedAll(n)),
+        let failure = match (&posted.created, &posted.revoked_all, &posted.rotated, &posted.deleted) {
+            (Some(Err(e)), ..) => Some(Failure { place: Place::Create, error: e.clone() }),
+            (_, Some(Err(e)), ..) => Some(Failure { place: Place::RevokeAll, error: e.clone() }),
+            (_, _, Some(Err(e)), _) | (.., Some(Err(e))) => Some(Failure { place: Place::Page, error: e.clone() }),
             _ => None,
         };
-        let ctx = Self {
+        let form_open = reveal.is_none() && (query.new || failure.as_ref().is_some_and(|f| f.place == Place::Create));
+        let notice = match (&posted.deleted, &posted.revoked_all) {
+            // The deleted token is in the revoked list now; its id is known if the post's fields were kept.
+            (Some(Ok(())), _) => Some(Notice::Deleted(kept("id").and_then(|id| {
+                data.revoked.items.iter().find(|l| l.token.id.to_string() == id).map(|l| display_name(&l.token))
+            }))),
+            (_, Some(Ok(n))) => Some(Notice::RevokedAll(*n)),
+            _ => None,
+        };
+        let opened = [(query.delete.as_deref(), Opened::Delete), (query.rotate.as_deref(), Opened::Rotate)]
+            .into_iter()
+            .find_map(|(id, dialog)| {
+                let all = data.active.items.iter().chain(&data.expired.items);
+                let listing = all.clone().find(|l| id.is_some_and(|id| l.token.id.to_string() == id))?;
+                Some((dialog, Target::of(listing, data.policy.max_lifetime.days())))
+            });
+        Self {
+            opened: opened.as_ref().map(|(dialog, _)| *dialog),
+            target: RwSignal::new(opened.map(|(_, target)| target)),
             data: RwSignal::new(data),
             role,
-            create: ServerAction::new(),
-            delete: ServerAction::new(),
-            rotate: ServerAction::new(),
-            revoke_all: ServerAction::new(),
             form_open: RwSignal::new(form_open),
+            hydrated: RwSignal::new(false),
             reveal: RwSignal::new(reveal),
             notice: RwSignal::new(notice),
-            create_error: RwSignal::new(create_error),
-            revoke_error: RwSignal::new(posted.revoked_all.and_then(Result::err)),
-            page_error: RwSignal::new(page_error),
-            row_error: RwSignal::new(None),
-            kept: StoredValue::new(posted.kept),
-            opened: StoredValue::new((query.delete, query.rotate)),
-            cursors: StoredValue::new(query.cursors),
-            deleting: StoredValue::new(None),
-            rotating: StoredValue::new(None),
-            refreshes: StoredValue::new(0),
-            refreshing: StoredValue::new(false),
-        };
-        ctx.handle_answers();
-        ctx
+            busy: RwSignal::new(None),
+            failure: RwSignal::new(failure),
+            memory: StoredValue::new(Memory { kept: posted.kept, cursors: query.cursors, ..Memory::default() }),
+        }
     }
 
     /// What was typed into `field` before a failed post.
     pub fn kept(&self, field: &str) -> Option<String> {
-        self.kept.with_value(|kept| kept.iter().find(|(n, _)| n == field).map(|(_, v)| v.clone()))
+        self.memory.with_value(|m| m.kept.iter().find(|(n, _)| n == field).map(|(_, v)| v.clone()))
     }
 
     /// Whether the address pages through the `kind` list.
     pub fn paged(&self, kind: super::row::ListKind) -> bool {
         use super::row::ListKind;
-        self.cursors.with_value(|c| match kind {
-            ListKind::Active => c.after.is_some(),
-            ListKind::Expired => c.expired_after.is_some(),
-            ListKind::Revoked => c.revoked_after.is_some(),
+        self.memory.with_value(|m| match kind {
+            ListKind::Active => m.cursors.after.is_some(),
+            ListKind::Expired => m.cursors.expired_after.is_some(),
+            ListKind::Revoked => m.cursors.revoked_after.is_some(),
         })
     }
 
-    pub fn start_create(&self, input: CreateToken) {
-        self.create_error.set(None);
-        self.create.dispatch(input);
+    /// Whether `busy` is what the island waits for.
+    pub fn is_busy(&self, busy: &Busy) -> bool {
+        self.busy.with(|b| b.as_ref() == Some(busy))
     }
 
-    pub fn start_delete(&self, input: DeleteToken) {
-        self.row_error.set(None);
-        self.deleting.set_value(Some(input.id.clone()));
-        self.delete.dispatch(input);
+    /// Whether the dialogs' token is being deleted (or rotated).
+    pub fn target_busy(&self, busy: fn(String) -> Busy) -> bool {
+        self.target.with(|t| t.as_ref().is_some_and(|t| self.is_busy(&busy(t.id.clone()))))
     }
 
-    pub fn start_rotate(&self, input: RotateToken) {
-        self.row_error.set(None);
-        self.rotating.set_value(Some(input.id.clone()));
-        self.rotate.dispatch(input);
+    /// The error of the last action on the dialogs' token.
+    pub fn target_error(&self) -> Option<AppError> {
+        self.target.with(|t| t.as_ref().and_then(|t| self.error_at(&Place::Row(t.id.clone()))))
     }
 
-    pub fn start_revoke_all(&self, input: RevokeAllTokens) {
-        self.revoke_error.set(None);
-        self.revoke_all.dispatch(input);
+    /// The error shown at `place`, if any.
+    pub fn error_at(&self, place: &Place) -> Option<AppError> {
+        self.failure.with(|f| f.as_ref().filter(|f| f.place == *place).map(|f| f.error.clone()))
+    }
+
+    pub fn open_form(&self) {
+        self.notice.set(None);
+        self.form_open.set(true);
+        dom::focus_first(&["#token-name"]);
+    }
+
+    pub fn close_form(&self) {
+        self.clear_failure(&Place::Create);
+        self.form_open.set(false);
+        self.focus_create_button();
+    }
+
+    fn clear_failure(&self, place: &Place) {
+        if self.failure.with_untracked(|f| f.as_ref().is_some_and(|f| f.place == *place)) {
+            self.failure.set(None);
+        }
+    }
+
+    /// Runs one call: the page says it is waiting, then shows its answer.
+    fn run<T: 'static>(
+        self,
+        busy: Busy,
+        place: Place,
+        call: impl std::future::Future<Output = Result<T, AppError>> + 'static,
+        done: impl FnOnce(Self, T) + 'static,
+    ) {
+        if self.busy.with_untracked(Option::is_some) {
+            return;
+        }
+        self.clear_failure(&place);
+        self.busy.set(Some(busy));
+        leptos::task::spawn_local(async move {
+            let answer = call.await;
+            self.busy.set(None);
+            match answer {
+                Ok(value) => done(self, value),
+                Err(error) => {
+                    let focus: &'static [&'static str] = match place {
+                        Place::Create => &["[data-testid=\"create-token-form\"] [aria-invalid=\"true\"]"],
+                        Place::RevokeAll => &["#confirm-revoke-all"],
+                        Place::Row(_) | Place::Page => &[],
+                    };
+                    self.failure.set(Some(Failure { place, error }));
+                    dom::focus_first(focus);
+                }
+            }
+        });
+    }
+
+    pub fn create(self, form: Fields) {
+        let call = super::create_token(form.get("name"), form.get("expires_in_days"), form.get("custom_days"));
+        self.run(Busy::Creating, Place::Create, call, |ctx, token| {
+            ctx.memory.update_value(|m| m.kept.clear());
+            ctx.notice.set(None);
+            ctx.form_open.set(false);
+            ctx.show_secret(Reveal { token, old_valid_until: None });
+        });
+    }
+
+    pub fn delete(self, form: Fields) {
+        let id = form.get("id");
+        let call = super::delete_token(id.clone());
+        self.run(Busy::Deleting(id.clone()), Place::Row(id.clone()), call, move |ctx, ()| {
+            let name = ctx.data.with_untracked(|d| {
+                d.active
+                    .items
+                    .iter()
+                    .chain(&d.expired.items)
+                    .find(|l| l.token.id.to_string() == id)
+                    .map(|l| display_name(&l.token))
+            });
+            dom::close_dialogs();
+            ctx.data.update(|d| {
+                d.active.items.retain(|l| l.token.id.to_string() != id);
+                d.expired.items.retain(|l| l.token.id.to_string() != id);
+            });
+            ctx.notice.set(Some(Notice::Deleted(name)));
+            ctx.focus_create_button();
+            ctx.refresh();
+        });
+    }
+
+    pub fn rotate(self, form: Fields) {
+        let id = form.get("id");
+        let call = super::rotate_token(id.clone(), form.get("grace"), form.get("expires_in_days"));
+        self.run(Busy::Rotating(id.clone()), Place::Row(id), call, |ctx, rotation| {
+            dom::close_dialogs();
+            ctx.notice.set(None);
+            ctx.form_open.set(false);
+            ctx.show_secret(Reveal { token: rotation.successor, old_valid_until: Some(rotation.old_valid_until) });
+        });
+    }
+
+    pub fn revoke_all(self, form: Fields) {
+        let call = super::revoke_all_tokens(form.get("confirm"));
+        self.run(Busy::Revoking, Place::RevokeAll, call, |ctx, n| {
+            ctx.notice.set(Some(Notice::RevokedAll(n)));
+            ctx.focus_create_button();
+            ctx.refresh();
+        });
+    }
+
+    /// Shows a new secret (it takes the focus), and reads the list again, where its token now is.
+    fn show_secret(self, reveal: Reveal) {
+        self.reveal.set(Some(reveal));
+        dom::focus_first(&["#token-secret-value"]);
+        self.refresh();
+    }
+
+    /// Closes the reveal panel: the secret is forgotten (a reload or leaving the page loses it too).
+    /// The list is read again: the token may have been used meanwhile.
+    pub fn forget_secret(self) {
+        self.reveal.set(None);
+        self.focus_create_button();
+        self.refresh();
     }
 
     /// After an action that leaves nothing in particular to focus: the way to the next one.
@@ -188,145 +366,39 @@ impl Ctx {
         dom::focus_first(&["#create-token-button", "#active-title"]);
     }
 
-    /// Closes the reveal panel: the secret is forgotten (a reload or leaving the page loses it too).
-    /// The list is read again: the token may have been used meanwhile.
-    pub fn forget_secret(self) {
-        self.reveal.set(None);
-        self.refresh();
-    }
-
-    /// Whether the delete (or rotation) of token `id` is on its way.
-    pub fn deleting(&self, id: &str) -> bool {
-        self.delete.input().with(|i| i.as_ref().is_some_and(|i| i.id == id))
-    }
-
-    pub fn rotating(&self, id: &str) -> bool {
-        self.rotate.input().with(|i| i.as_ref().is_some_and(|i| i.id == id))
-    }
-
-    /// The error of the last delete or rotation of token `id`, if it failed.
-    pub fn row_error(&self, id: &str) -> Option<AppError> {
-        self.row_error.with(|e| e.as_ref().filter(|(i, _)| i == id).map(|(_, e)| e.clone()))
-    }
-
-    /// Each answer, once: what it changes on the page. (Effects run in the browser only.)
-    fn handle_answers(self) {
-        let ctx = self;
-        Effect::watch(
-            move || ctx.create.version().get(),
-            move |_, _, _| match ctx.create.value().try_update(Option::take).flatten() {
-                Some(Ok(token)) => {
-                    ctx.kept.set_value(Vec::new());
-                    ctx.notice.set(None);
-                    ctx.form_open.set(false);
-                    ctx.reveal.set(Some(Reveal { token, old_valid_until: None }));
-                    ctx.refresh();
-                }
-                Some(Err(error)) => {
-                    ctx.create_error.set(Some(error));
-                    dom::focus_first(&["[data-testid=\"create-token-form\"] [aria-invalid=\"true\"]"]);
-                }
-                None => {}
-            },
-            false,
-        );
-        Effect::watch(
-            move || ctx.delete.version().get(),
-            move |_, _, _| {
-                let id = ctx.deleting.get_value().unwrap_or_default();
-                match ctx.delete.value().try_update(Option::take).flatten() {
-                    Some(Ok(())) => {
-                        let name = ctx.data.with_untracked(|d| {
-                            d.active
-                                .items
-                                .iter()
-                                .chain(&d.expired.items)
-                                .find(|l| l.token.id.to_string() == id)
-                                .map(|l| display_name(&l.token))
-                        });
-                        dom::close_dialogs();
-                        ctx.data.update(|d| {
-                            d.active.items.retain(|l| l.token.id.to_string() != id);
-                            d.expired.items.retain(|l| l.token.id.to_string() != id);
-                        });
-                        ctx.notice.set(Some(Notice::Deleted(name)));
-                        ctx.focus_create_button();
-                        ctx.refresh();
-                    }
-                    Some(Err(error)) => ctx.row_error.set(Some((id, error))),
-                    None => {}
-                }
-            },
-            false,
-        );
-        Effect::watch(
-            move || ctx.rotate.version().get(),
-            move |_, _, _| {
-                let id = ctx.rotating.get_value().unwrap_or_default();
-                match ctx.rotate.value().try_update(Option::take).flatten() {
-                    Some(Ok(rotation)) => {
-                        dom::close_dialogs();
-                        ctx.notice.set(None);
-                        ctx.form_open.set(false);
-                        ctx.reveal.set(Some(Reveal {
-                            token: rotation.successor,
-                            old_valid_until: Some(rotation.old_valid_until),
-                        }));
-                        ctx.refresh();
-                    }
-                    Some(Err(error)) => ctx.row_error.set(Some((id, error))),
-                    None => {}
-                }
-            },
-            false,
-        );
-        Effect::watch(
-            move || ctx.revoke_all.version().get(),
-            move |_, _, _| match ctx.revoke_all.value().try_update(Option::take).flatten() {
-                Some(Ok(n)) => {
-                    ctx.notice.set(Some(Notice::RevokedAll(n)));
-                    ctx.focus_create_button();
-                    ctx.refresh();
-                }
-                Some(Err(error)) => {
-                    ctx.revoke_error.set(Some(error));
-                    dom::focus_first(&["#confirm-revoke-all"]);
-                }
-                None => {}
-            },
-            false,
-        );
-    }
-
     /// Reads the lists again (the same pages of them), after an action or when the tab is back in view.
     pub fn refresh(self) {
-        #[cfg(feature = "hydrate")]
-        {
-            let started = self.refreshes.get_value() + 1;
-            self.refreshes.set_value(started);
-            self.refreshing.set_value(true);
-            // The address's dialog was for the page as it was loaded; a fresh list doesn't reopen it.
-            self.opened.set_value((None, None));
-            let Cursors { after, expired_after, revoked_after } = self.cursors.get_value();
-            leptos::task::spawn_local(async move {
-                let fresh = super::tokens_overview(after, expired_after, revoked_after).await;
-                if self.refreshes.get_value() == started {
-                    self.refreshing.set_value(false);
-                    if let Ok(fresh) = fresh {
-                        self.data.set(fresh);
-                    }
-                }
+        let (started, cursors) = self
+            .memory
+            .try_update_value(|m| {
+                m.refreshes += 1;
+                m.refreshing = true;
+                (m.refreshes, m.cursors.clone())
+            })
+            .unwrap_or_default();
+        leptos::task::spawn_local(async move {
+            let fresh = super::tokens_overview(cursors.after, cursors.expired_after, cursors.revoked_after).await;
+            let latest = self.memory.try_update_value(|m| {
+                let latest = m.refreshes == started;
+                m.refreshing &= !latest;
+                latest
             });
-        }
+            if latest == Some(true)
+                && let Ok(fresh) = fresh
+            {
+                self.data.set(fresh);
+            }
+        });
     }
 
-    /// Refreshes when the tab is shown or focused again, so a token deleted elsewhere (another tab,
-    /// another administrator) disappears. A refresh already on its way is enough.
-    pub fn refresh_on_return(self) {
+    /// Once in the browser: refreshes whenever the tab is shown or focused again, so a token deleted
+    /// elsewhere (another tab, another administrator) disappears. A refresh on its way is enough.
+    pub fn start(self) {
+        self.hydrated.set(true);
         #[cfg(feature = "hydrate")]
         {
             let again = move |_| {
-                if !document().hidden() && !self.refreshing.get_value() {
+                if !document().hidden() && !self.memory.with_value(|m| m.refreshing) {
                     self.refresh();
                 }
             };

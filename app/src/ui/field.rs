@@ -2,7 +2,7 @@
 //! (`aria-describedby` names the hint and the error; `aria-invalid` marks the input while it has one).
 //! Server-rendered pages pass a plain error; islands pass a signal, and the error follows it.
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 
 #[component]
 pub fn Field(
@@ -16,9 +16,10 @@ pub fn Field(
     #[prop(optional, into)] hint: MaybeProp<String>,
     #[prop(optional)] placeholder: &'static str,
     #[prop(optional)] required: bool,
-    /// The value shown at first. Without one, what was typed before a failed post (never a password).
+    /// The value (an island may change it; what was typed stays). Without one, what was typed before a
+    /// failed post (never a password).
     #[prop(optional, into)]
-    value: Option<String>,
+    value: MaybeProp<String>,
     #[prop(optional, into)] error: MaybeProp<String>,
     #[prop(optional)] test_id: &'static str,
     #[prop(optional)] autofocus: bool,
@@ -31,11 +32,11 @@ pub fn Field(
     /// The id of a `<datalist>` of suggestions.
     #[prop(optional)]
     list: &'static str,
-    #[prop(optional)] node_ref: Option<NodeRef<html::Input>>,
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| format!("field-{name}"));
     let hint = hint.get_untracked();
-    let value = value.or_else(|| if kind == "password" { None } else { crate::forms::kept_value(name) });
+    let kept = if kind == "password" { None } else { crate::forms::kept_value(name) };
+    let value = move || value.get().or_else(|| kept.clone());
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let has_hint = hint.is_some();
@@ -54,7 +55,6 @@ pub fn Field(
                 id=id
                 name=name
                 type=kind
-                node_ref=node_ref.unwrap_or_default()
                 autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
                 placeholder=(!placeholder.is_empty()).then_some(placeholder)
                 list=(!list.is_empty()).then_some(list)

@@ -14,10 +14,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 use tessera_core::domain::org::{Action, allows};
 
-pub use dialog::ConfirmDialog;
+pub use dialog::{ConfirmDialog, Dialog, DialogTrigger};
 pub use field::Field;
 pub use islands::{CodeTabs, CopyButton, DialogButton, HydrationMarker};
-pub use submit::{SubmitButton, on_submit};
+pub use submit::{FormFields, SubmitButton, on_submit};
 
 /// The signed-in person, resolved once for this request by the server's gate (no database access here).
 pub fn session() -> Option<SessionInfo> {
@@ -159,7 +159,12 @@ pub fn with_organization<V: IntoView + 'static>(
 }
 
 #[component]
-pub fn EmptyState(title: &'static str, #[prop(optional)] test_id: &'static str, children: Children) -> impl IntoView {
+pub fn EmptyState<C: IntoView + 'static>(
+    title: &'static str,
+    #[prop(optional)] test_id: &'static str,
+    children: TypedChildren<C>,
+) -> impl IntoView {
+    let children = children.into_inner();
     view! {
         <div class="empty" data-testid=(!test_id.is_empty()).then_some(test_id)>
             <h3>{title}</h3>

@@ -1,30 +1,54 @@
 //! Forms that call a server function. The `<form>` posts to the function's own URL (`S::url()`), so
-//! without JavaScript the browser posts it natively; with JavaScript [`on_submit`] reads the same fields
-//! and hands them to the island, which dispatches its `ServerAction` and updates the page in place.
+//! without JavaScript the browser posts it natively; with JavaScript [`on_submit`] hands the form's
+//! fields to the island instead, which calls the same typed server function and updates the page in
+//! place. (The fields are read by name: no form decoder in the WebAssembly.)
 
 use leptos::{ev::SubmitEvent, prelude::*};
-use serde::de::DeserializeOwned;
 
-/// The `on:submit` of a server function's form: the fields, read as the function's arguments, go to
-/// `dispatch` instead of a page load. A dialog's Cancel (`formmethod="dialog"`) is left to the browser,
-/// which closes the dialog and runs nothing.
-pub fn on_submit<S>(dispatch: impl Fn(S) + 'static) -> impl FnMut(SubmitEvent) + 'static
-where
-    S: DeserializeOwned + 'static,
-{
+/// A submitted form's fields.
+pub struct FormFields(#[cfg(feature = "hydrate")] web_sys::FormData);
+
+impl FormFields {
+    /// The fields of the form `ev` submits (only in the browser).
+    fn of(ev: &SubmitEvent) -> Option<Self> {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+            web_sys::FormData::new_with_form(&form).ok().map(Self)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = ev;
+            None
+        }
+    }
+
+    /// The value of field `name` (empty when the form has none).
+    pub fn get(&self, name: &str) -> String {
+        #[cfg(feature = "hydrate")]
+        return self.0.get(name).as_string().unwrap_or_default();
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = name;
+            String::new()
+        }
+    }
+}
+
+/// The `on:submit` of a server function's form: its fields go to `run` instead of a page load. A
+/// dialog's Cancel (`formmethod="dialog"`) is left to the browser, which closes the dialog and runs
+/// nothing.
+pub fn on_submit(run: impl Fn(FormFields) + 'static) -> impl FnMut(SubmitEvent) + 'static {
     move |ev: SubmitEvent| {
         let cancel = ev.submitter().is_some_and(|b| b.get_attribute("formmethod").as_deref() == Some("dialog"));
         if cancel || ev.default_prevented() {
             return;
         }
         ev.prevent_default();
-        // Only the browser reads forms; the server never runs this.
-        #[cfg(feature = "hydrate")]
-        if let Ok(input) = <S as leptos::form::FromFormData>::from_event(&ev) {
-            dispatch(input);
+        if let Some(fields) = FormFields::of(&ev) {
+            run(fields);
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &dispatch;
     }
 }
 
