@@ -58,5 +58,6 @@ await cdp.send('Network.clearBrowserCache');
 const cold = await visit('cold cache ');
 const warm = await visit('repeat visit');
 await browser.close();
-const ok = cold.total <= 150_000 && cold.ms <= 1500;
-console.log(`goal (cold): <= 150 KB and <= 1500 ms: ${ok ? 'met' : 'NOT met'}; repeat visit transfers ${(warm.total / 1000).toFixed(1)} KB`);
+// Issue 22's budget for the tokens page with its island acting in place (it was 150 KB and 1.5 s before).
+const ok = cold.total <= 250_000 && cold.ms <= 2000;
+console.log(`goal (cold): <= 250 KB and <= 2000 ms: ${ok ? 'met' : 'NOT met'}; repeat visit transfers ${(warm.total / 1000).toFixed(1)} KB`);

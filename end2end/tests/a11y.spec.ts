@@ -391,8 +391,11 @@ test.describe('accessibility', () => {
       await createToken(page, 'MCP Server', 90);
 
       for (const [url, expected] of [
-        [TOKENS_URL, ['"Create Token"', '"Rotate CI/CD Pipeline"', '"Delete MCP Server"', '"History of MCP Server"', '"Revoked tokens (1)"', '#confirm-revoke-all', '"Revoke all tokens"', '"Skip to content"', '"Sign out"']],
-        [`${TOKENS_URL}?new=1`, ['#token-name', '#expiry-30', '#custom-days', '"Create"', '"Cancel"']],
+        // Row actions' names end with the token's short id: "Rotate CI/CD Pipeline (1a2b3c4d)".
+        [TOKENS_URL, ['"Create Token"', '"Rotate CI/CD Pipeline (', '"Delete MCP Server (', '"History of MCP Server (', '"Revoked tokens (1)"', '#confirm-revoke-all', '"Revoke all tokens"', '"Skip to content"', '"Sign out"']],
+        // The expiration is one radio group (one Tab stop); the custom number of days is there only once
+        // "Custom" is chosen.
+        [`${TOKENS_URL}?new=1`, ['#token-name', '#expiry-30', '"Create"', '"Cancel"']],
         [WEBHOOKS_URL, ['#field-url', '#events-tokens', '#events-members', '#events-policy', '#field-events', '"Add endpoint"', `"Remove the endpoint ${hooks.url()}`.slice(0, 41), '"Recent deliveries', '"Resend token.created delivery']],
       ] as const) {
         if (url === WEBHOOKS_URL) {

@@ -44,10 +44,22 @@ const SHOTS: {
     file: 'tokens-reveal',
     open: async (p) => {
       await p.goto(`${TOKENS_URL}?new=1`);
+      await hydrated(p);
       await p.getByLabel('Name').fill('MCP Server');
       await p.getByRole('button', { name: 'Create', exact: true }).click();
     },
     ready: (p) => p.getByTestId('token-reveal'),
+  },
+  { file: 'tokens-empty', who: 'solo', open: (p) => p.goto(TOKENS_URL), ready: (p) => p.getByTestId('tokens-empty') },
+  {
+    file: 'tokens-create',
+    open: async (p) => {
+      await p.goto(TOKENS_URL);
+      await hydrated(p);
+      await p.getByRole('button', { name: 'Create Token' }).click();
+      await p.getByRole('radio', { name: 'Custom' }).check();
+    },
+    ready: (p) => p.getByTestId('create-token-form'),
   },
   {
     file: 'tokens-rotate',

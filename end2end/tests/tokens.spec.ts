@@ -45,9 +45,9 @@ test.describe('API tokens', () => {
     await expect(page.getByRole('heading', { name: 'API Tokens', level: 1 })).toBeVisible();
     await expect(page.getByTestId('tokens-empty')).toBeVisible();
 
-    // Create Token opens the form (a GET, so it works without JavaScript too); the name field has focus.
+    // Create Token opens the form in place (without JavaScript it is a GET to ?new=1); the name field has focus.
     await page.getByRole('button', { name: 'Create Token' }).click();
-    await expect(page).toHaveURL(/\?new=1$/);
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
     const form = page.getByTestId('create-token-form');
     await expect(form).toBeVisible();
     await hydrated(page);
@@ -142,7 +142,7 @@ test.describe('API tokens', () => {
 
     await deleteButton.click();
     await dialog.getByRole('button', { name: 'Delete token' }).click();
-    await expect(page.getByTestId('token-deleted')).toHaveText('The token was deleted. It no longer works.');
+    await expect(page.getByTestId('token-deleted')).toHaveText('Token “CI/CD Pipeline” deleted. It no longer works.');
     // Gone from the active tokens; kept, collapsed, under "Revoked tokens", saying why.
     await expect(page.getByTestId('tokens-list')).toHaveCount(0);
     await expect(page.getByTestId('tokens-empty')).toBeVisible();
@@ -247,14 +247,15 @@ test.describe('API tokens', () => {
     // The badge names the same minute as the reveal panel did.
     await expect(oldRow.getByTestId('rotating')).toHaveText(`rotating — old secret valid until ${deadline}`);
     await expect(oldRow.getByRole('button', { name: /^Rotate/ })).toHaveCount(0);
-    // The two rows share a name: the old one's controls say so, and each control's name is unique.
-    await expect(oldRow.getByRole('button', { name: 'Delete Deploy script (old)', exact: true })).toBeVisible();
-    await expect(row(page, fresh.id).getByRole('button', { name: 'Delete Deploy script', exact: true })).toBeVisible();
-    await expect(row(page, fresh.id).getByRole('button', { name: 'Rotate Deploy script', exact: true })).toBeVisible();
-    await expect(row(page, fresh.id).getByRole('link', { name: 'History of Deploy script', exact: true })).toBeVisible();
+    // The two rows share a name: each control's name ends with its token's short id, so it is unique.
+    const [oldShort, freshShort] = [old.id.slice(0, 8), fresh.id.slice(0, 8)];
+    await expect(oldRow.getByRole('button', { name: `Delete Deploy script (${oldShort})`, exact: true })).toBeVisible();
+    await expect(row(page, fresh.id).getByRole('button', { name: `Delete Deploy script (${freshShort})`, exact: true })).toBeVisible();
+    await expect(row(page, fresh.id).getByRole('button', { name: `Rotate Deploy script (${freshShort})`, exact: true })).toBeVisible();
+    await expect(row(page, fresh.id).getByRole('link', { name: `History of Deploy script (${freshShort})`, exact: true })).toBeVisible();
 
     // Its History link: the audit log filtered to this token, with its creation and its rotation.
-    await oldRow.getByRole('link', { name: 'History of Deploy script (old)', exact: true }).click();
+    await oldRow.getByRole('link', { name: `History of Deploy script (${oldShort})`, exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`/app/settings/audit\\?token_id=${old.id}$`));
     await expect(page.getByRole('heading', { name: 'Audit log', level: 1 })).toBeVisible();
     await expect(page.getByRole('textbox', { name: 'Token ID' })).toHaveValue(old.id);
@@ -299,7 +300,7 @@ test.describe('API tokens', () => {
     const rotated = await rpc<{ successor: { id: string } }>(page, 'tokens/rotate', { id: old.id, grace: '1h' });
     await page.goto(TOKENS_URL);
     // The successor is the token programs use from now on; its History must say where it came from.
-    await row(page, rotated.successor.id).getByRole('link', { name: 'History of Deploy script', exact: true }).click();
+    await row(page, rotated.successor.id).getByRole('link', { name: `History of Deploy script (${rotated.successor.id.slice(0, 8)})`, exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`token_id=${rotated.successor.id}$`));
     await expect(page.getByTestId('audit-empty'), 'the successor\'s History shows "No events"').toHaveCount(0, { timeout: 2000 });
     // Its creation, by the rotation: token.created with the token it replaced.
@@ -319,7 +320,15 @@ test.describe('API tokens', () => {
       els.map((e) => e.getAttribute('aria-label') ?? e.textContent!.trim()),
     );
     expect(names.filter((n, i) => names.indexOf(n) !== i), `the same name twice among ${names.join(', ')}`).toEqual([]);
-    expect(names).toEqual(expect.arrayContaining(['Delete Deploy script (old)', 'History of Deploy script (old)', 'Rotate Deploy script']));
+    const [oldShort, freshShort] = [old.id.slice(0, 8), rotated.successor.id.slice(0, 8)];
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `Delete Deploy script (${oldShort})`,
+        `History of Deploy script (${oldShort})`,
+        `Delete Deploy script (${freshShort})`,
+        `Rotate Deploy script (${freshShort})`,
+      ]),
+    );
   });
 
   test('"Custom" without a number of days is refused, not turned into the default', async ({ page }) => {
@@ -344,6 +353,7 @@ test.describe('API tokens', () => {
     const a = await createToken(page, 'CI/CD Pipeline');
     const b = await createToken(page, 'MCP Server');
     await page.goto(TOKENS_URL);
+    await hydrated(page);
     const zone = page.getByTestId('danger-zone');
     await expect(zone.getByRole('heading', { name: 'Danger zone' })).toBeVisible();
     await zone.getByLabel('Type Acme to confirm').fill('acme inc');

@@ -1,26 +1,32 @@
 //! The expiration chooser of the token form: preset lengths up to the organization's maximum, or a
-//! custom number of days, and (with JavaScript) the date the choice leads to, as it changes.
+//! custom number of days (its input shows only when "Custom" is chosen: the stylesheet does it, so it
+//! works without JavaScript too), and, once hydrated, the date the choice leads to as it changes.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use tessera_core::{domain::token::ExpiryDays, time::Timestamp};
 
-#[island]
+#[component]
 pub fn ExpiryField(
     /// The server's clock when the page was rendered: dates count from it.
     now: Timestamp,
     default_days: i64,
     max_days: i64,
-    error: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// The choice and the custom number of days of a failed post, to show them again.
+    choice: Option<String>,
+    custom: Option<String>,
 ) -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let hydrated = expect_context::<super::state::Ctx>().hydrated;
     let mut presets: Vec<i64> = ExpiryDays::PRESETS.into_iter().filter(|d| *d <= max_days).collect();
     if !presets.contains(&default_days) {
         presets.push(default_days);
         presets.sort_unstable();
     }
-    let (choice, set_choice) = signal(default_days.to_string());
-    let (custom, set_custom) = signal(String::new());
+    let initial = choice.filter(|c| c == "custom" || presets.iter().any(|d| d.to_string() == *c));
+    let (choice, set_choice) = signal(initial.unwrap_or_else(|| default_days.to_string()));
+    let custom_value = custom.clone().unwrap_or_default();
+    let (custom, set_custom) = signal(custom.unwrap_or_default());
+    let custom_input = NodeRef::<html::Input>::new();
     let result = move || {
         // Without JavaScript the choice can't be followed live: say how the date is counted instead.
         if !hydrated.get() {
@@ -34,9 +40,12 @@ pub fn ExpiryField(
             _ => format!("Choose between 1 and {max_days} days."),
         }
     };
-    let invalid = error.is_some();
+    let invalid = move || error.with(Option::is_some).then_some("true");
+    let described_by = move || if error.with(Option::is_some) { "expiry-result expiry-error" } else { "expiry-result" };
+    let chosen = move |value: &str| choice.with(|c| c == value);
+    let chosen_at_first = move |value: &str| choice.with_untracked(|c| c == value);
     view! {
-        <fieldset class="field" aria-describedby="expiry-result">
+        <fieldset class="field expiry" aria-describedby=described_by>
             <legend>"Expiration"</legend>
             <div class="chips">
                 {presets
@@ -45,8 +54,7 @@ pub fn ExpiryField(
                         let value = days.to_string();
                         let id = format!("expiry-{days}");
                         let label_for = id.clone();
-                        let on_change = value.clone();
-                        let mine = value.clone();
+                        let (mine, on_change) = (value.clone(), value.clone());
                         view! {
                             <label class="chip" for=label_for>
                                 <input
@@ -54,8 +62,8 @@ pub fn ExpiryField(
                                     id=id
                                     name="expires_in_days"
                                     value=value
-                                    checked=days == default_days
-                                    prop:checked=move || choice.get() == mine
+                                    checked=chosen_at_first(&mine)
+                                    prop:checked=move || chosen(&mine)
                                     on:change=move |_| set_choice.set(on_change.clone())
                                 />
                                 <span>
@@ -71,13 +79,19 @@ pub fn ExpiryField(
                         id="expiry-custom"
                         name="expires_in_days"
                         value="custom"
-                        prop:checked=move || choice.get() == "custom"
-                        on:change=move |_| set_choice.set("custom".to_owned())
+                        checked=chosen_at_first("custom")
+                        prop:checked=move || chosen("custom")
+                        on:change=move |_| {
+                            set_choice.set("custom".to_owned());
+                            if let Some(input) = custom_input.get() {
+                                let _ = input.focus();
+                            }
+                        }
                     />
                     <span>"Custom"</span>
                 </label>
             </div>
-            <div class="expiry-row">
+            <div class="expiry-custom">
                 <label for="custom-days">"Custom number of days"</label>
                 <input
                     id="custom-days"
@@ -88,7 +102,10 @@ pub fn ExpiryField(
                     step="1"
                     inputmode="numeric"
                     placeholder=format!("1–{max_days}")
-                    aria-invalid=invalid.then_some("true")
+                    value=custom_value
+                    node_ref=custom_input
+                    aria-invalid=invalid
+                    aria-describedby=described_by
                     on:input=move |ev| {
                         set_custom.set(event_target_value(&ev));
                         set_choice.set("custom".to_owned());
@@ -96,7 +113,7 @@ pub fn ExpiryField(
                 />
             </div>
             <p class="hint" id="expiry-result" aria-live="polite" data-testid="expiry-result">{result}</p>
-            {error.map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
+            {move || error.get().map(|e| view! { <span class="error-text" id="expiry-error">{e}</span> })}
         </fieldset>
     }
 }

@@ -1,10 +1,24 @@
-//! Settings → API Tokens: the server functions (thin adapters over the core's token service) and the page.
+//! Settings → API Tokens: the server functions (thin adapters over the core's token service) and the page,
+//! one component per file: the page ([`page`]) renders one island ([`island`]) whose state is in
+//! [`state`]; its parts are the create form, the reveal panel, the banners, the lists and their rows, the
+//! row's dialogs and the danger zone.
 
+mod banners;
+mod create_form;
+mod danger_zone;
+mod dialogs;
 mod expiry;
+mod island;
+mod list;
 mod page;
+mod reveal;
+mod row;
+mod state;
 
 pub use expiry::ExpiryField;
+pub use island::TokensArea;
 pub use page::TokensPage;
+pub use state::{Cursors, Initial, PageQuery, Posted};
 
 use crate::error::AppError;
 use leptos::prelude::*;

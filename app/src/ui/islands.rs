@@ -76,18 +76,6 @@ fn copy(target: &str, set_state: WriteSignal<CopyState>) {
 #[cfg(not(feature = "hydrate"))]
 fn copy(_target: &str, _set_state: WriteSignal<CopyState>) {}
 
-/// Opens a dialog modally, with the focus on its `data-autofocus` element (the safe choice: Cancel, or
-/// the default option), not merely the first control.
-fn show(dialog: &leptos::web_sys::HtmlDialogElement) {
-    use wasm_bindgen::JsCast;
-    let _ = dialog.show_modal();
-    if let Ok(Some(element)) = dialog.query_selector("[data-autofocus]")
-        && let Ok(element) = element.dyn_into::<leptos::web_sys::HtmlElement>()
-    {
-        let _ = element.focus();
-    }
-}
-
 #[cfg(feature = "hydrate")]
 fn focus(id: &str) {
     use wasm_bindgen::JsCast;
@@ -99,11 +87,8 @@ fn focus(id: &str) {
 #[cfg(not(feature = "hydrate"))]
 fn focus(_id: &str) {}
 
-/// A button that opens a modal dialog (its children: a heading with id `title_id`, and a form).
-///
-/// With JavaScript the dialog is a native modal (`showModal`): focus moves into it and stays there,
-/// Escape or Cancel closes it, and focus returns to the button. Without JavaScript the button is a GET
-/// form that reloads the page with `?{param}={value}`, where the server renders the dialog open.
+/// A button that opens a modal dialog (its children: a heading with id `title_id`, and a form), for
+/// server-rendered pages: the [`ConfirmDialog`](super::ConfirmDialog) as an island of its own.
 #[island]
 pub fn DialogButton(
     label: String,
@@ -121,29 +106,10 @@ pub fn DialogButton(
     open: bool,
     children: Children,
 ) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    Effect::new(move |_| {
-        if open && let Some(dialog) = dialog.get() {
-            dialog.close();
-            show(&dialog);
-        }
-    });
-    let open_dialog = move |ev: leptos::ev::MouseEvent| {
-        if let Some(dialog) = dialog.get() {
-            ev.prevent_default();
-            show(&dialog);
-        }
-    };
     view! {
-        <form method="get" action=page class="inline-form">
-            <input type="hidden" name=param value=value />
-            <button type="submit" class=class aria-label=aria_label data-testid=test_id on:click=open_dialog>
-                {label}
-            </button>
-        </form>
-        <dialog class="dialog" node_ref=dialog aria-labelledby=title_id open=open>
+        <super::ConfirmDialog label aria_label test_id class page param value title_id open>
             {children()}
-        </dialog>
+        </super::ConfirmDialog>
     }
 }
 

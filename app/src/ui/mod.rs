@@ -1,7 +1,12 @@
-//! The page frame and the small components every page uses. These render on the server only; the
-//! interactive pieces are the islands in [`islands`].
+//! The page frame and the small components every page uses: one file per shared component
+//! ([`field`], [`dialog`], [`submit`]), the frame here. The frame renders on the server only; the
+//! interactive pieces are the islands in [`islands`] and the pages' own islands, which use the same
+//! components.
 
+pub mod dialog;
+pub mod field;
 pub mod islands;
+pub mod submit;
 
 use crate::{error::AppError, session::SessionInfo};
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -9,7 +14,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 use tessera_core::domain::org::{Action, allows};
 
+pub use dialog::{ConfirmDialog, Dialog, DialogTrigger};
+pub use field::Field;
 pub use islands::{CodeTabs, CopyButton, DialogButton, HydrationMarker};
+pub use submit::{FormFields, SubmitButton, on_submit};
 
 /// The signed-in person, resolved once for this request by the server's gate (no database access here).
 pub fn session() -> Option<SessionInfo> {
@@ -149,56 +157,16 @@ pub fn with_organization<V: IntoView + 'static>(
 }
 
 #[component]
-pub fn EmptyState(title: &'static str, #[prop(optional)] test_id: &'static str, children: Children) -> impl IntoView {
+pub fn EmptyState<C: IntoView + 'static>(
+    title: &'static str,
+    #[prop(optional)] test_id: &'static str,
+    children: TypedChildren<C>,
+) -> impl IntoView {
+    let children = children.into_inner();
     view! {
         <div class="empty" data-testid=(!test_id.is_empty()).then_some(test_id)>
             <h3>{title}</h3>
             {children()}
-        </div>
-    }
-}
-
-/// A labelled input with its hint and its error, wired for screen readers.
-#[component]
-pub fn Field(
-    label: &'static str,
-    name: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] autocomplete: &'static str,
-    #[prop(default = None)] hint: Option<String>,
-    #[prop(optional)] placeholder: &'static str,
-    #[prop(optional)] required: bool,
-    #[prop(optional, into)] value: Option<String>,
-    #[prop(default = None)] error: Option<String>,
-    #[prop(optional)] test_id: &'static str,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    // After a failed post without JavaScript, the form comes back with what was typed (never a password).
-    let value = value.or_else(|| if kind == "password" { None } else { crate::forms::kept_value(name) });
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described_by = [hint.as_ref().map(|_| hint_id.clone()), error.as_ref().map(|_| error_id.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=name
-                type=kind
-                autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
-                placeholder=(!placeholder.is_empty()).then_some(placeholder)
-                required=required
-                value=value
-                aria-invalid=error.is_some().then_some("true")
-                aria-describedby=(!described_by.is_empty()).then_some(described_by)
-                data-testid=(!test_id.is_empty()).then_some(test_id)
-            />
-            {hint.map(|h| view! { <span class="hint" id=hint_id>{h}</span> })}
-            {error.map(|e| view! { <span class="error-text" id=error_id>{e}</span> })}
         </div>
     }
 }
