@@ -138,7 +138,7 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
             invited_by: caller.user_id(),
             inviter_role,
             now,
-            expires_at: now.plus_ms(core.settings.invitation_ttl_ms),
+            expires_at: now.plus_days(org::INVITATION_VALID_DAYS),
         },
     )
     .await?;

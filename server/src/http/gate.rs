@@ -120,7 +120,7 @@ fn limit_body(request: Request) -> Result<Request, Box<Response>> {
     }
     let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|n| n > super::MAX_BODY_BYTES as u64) {
-        return Err(Box::new(error_of(ErrorKind::TooLarge, "The request body is too large: at most 64 KiB.")));
+        return Err(Box::new(super::errors::ApiError(super::errors::too_large()).into_response()));
     }
     Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, super::MAX_BODY_BYTES))))
 }
