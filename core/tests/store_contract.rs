@@ -18,6 +18,7 @@ use tessera_core::{
     store::{self, audit::NewEvent, tokens::Listing},
     testing::{self, TestDatabase},
     time::{DAY_MS, Timestamp},
+    views::AuditEntry,
 };
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);
@@ -405,21 +406,23 @@ async fn audit(db: &Db) {
     {
         let at = T0.plus_ms(i as i64);
         let e = NewEvent {
-            id: EventId::new_at(at),
-            org_id: org,
-            at,
-            event,
-            actor_kind: ActorKind::User,
-            actor_id: Some(ada.to_string()),
-            actor_label: "ada@example.com".into(),
-            subject_kind: SubjectKind::Token,
-            subject_id: tok.to_string(),
-            subject_label: None,
+            entry: AuditEntry {
+                id: EventId::new_at(at),
+                org_id: org,
+                at,
+                event,
+                actor_kind: ActorKind::User,
+                actor_id: Some(ada.to_string()),
+                actor_label: "ada@example.com".into(),
+                subject_kind: SubjectKind::Token,
+                subject_id: tok.to_string(),
+                subject_label: None,
+                client_ip: Some("10.0.0.1".into()),
+                user_agent: None,
+                detail: "{}".into(),
+            },
             token_id: (event != EventType::MemberAdded).then_some(tok),
             member_id: Some(ada),
-            client_ip: Some("10.0.0.1".into()),
-            user_agent: None,
-            detail: "{}".into(),
         };
         store::audit::insert(db.pool(), &e).await.unwrap();
     }
