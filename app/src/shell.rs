@@ -45,6 +45,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A route's path: `path!` takes only a literal, so the literal sits next to the page's constant and the
+/// two are compared when this compiles (`:code` in the route is `{code}` in the constant). The literal
+/// is passed on as a `tt`: `path!` can't read a `literal` fragment.
+macro_rules! route {
+    ($page:ident, $literal:tt) => {{
+        const _: () = assert!(
+            routes::is_route_of(routes::$page, $literal),
+            concat!("the route ", $literal, " is not ", stringify!($page))
+        );
+        path!($literal)
+    }};
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -54,17 +67,17 @@ pub fn App() -> impl IntoView {
             <ui::Header />
             <main class="page" id="main">
                 <Routes fallback=ui::NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=auth::SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/invite/:code") view=auth::InvitePage ssr=SsrMode::Async />
-                    <Route path=path!("/app") view=ui::GoToSettings />
-                    <Route path=path!("/app/settings") view=ui::GoToSettings />
-                    <Route path=path!("/app/settings/api") view=tokens::TokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/app/settings/members") view=orgs::MembersPage ssr=SsrMode::Async />
-                    <Route path=path!("/app/settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/app/settings/policy") view=policy::PolicyPage ssr=SsrMode::Async />
-                    <Route path=path!("/app/settings/webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
+                    <Route path=route!(HOME_URL, "/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=route!(SETUP_URL, "/setup") view=auth::SetupPage ssr=SsrMode::Async />
+                    <Route path=route!(LOGIN_URL, "/login") view=auth::LoginPage ssr=SsrMode::Async />
+                    <Route path=route!(INVITE_URL, "/invite/:code") view=auth::InvitePage ssr=SsrMode::Async />
+                    <Route path=route!(SIGNED_IN_AREA, "/app") view=ui::GoToSettings />
+                    <Route path=route!(SETTINGS_URL, "/app/settings") view=ui::GoToSettings />
+                    <Route path=route!(TOKENS_URL, "/app/settings/api") view=tokens::TokensPage ssr=SsrMode::Async />
+                    <Route path=route!(MEMBERS_URL, "/app/settings/members") view=orgs::MembersPage ssr=SsrMode::Async />
+                    <Route path=route!(AUDIT_URL, "/app/settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=route!(POLICY_URL, "/app/settings/policy") view=policy::PolicyPage ssr=SsrMode::Async />
+                    <Route path=route!(WEBHOOKS_URL, "/app/settings/webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::HydrationMarker />

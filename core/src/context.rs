@@ -7,7 +7,7 @@ use crate::{
     db::Db,
     passwords::PasswordHasher,
     secret::TokenPrefix,
-    time::{DAY_MS, HOUR_MS},
+    time::HOUR_MS,
     verify::{Background, CacheMode, Verifier},
 };
 use std::sync::Arc;
@@ -21,8 +21,6 @@ pub struct CoreSettings {
     pub session_idle_ms: i64,
     /// ...and this long after sign-in, whatever happens.
     pub session_absolute_ms: i64,
-    /// How long an invitation link stays valid.
-    pub invitation_ttl_ms: i64,
     /// Audit events older than this are pruned.
     pub audit_retention_days: u32,
     /// Email is configured (SMTP): notifications are queued, invitations are emailed.
@@ -40,7 +38,6 @@ impl Default for CoreSettings {
             token_prefix: TokenPrefix::default(),
             session_idle_ms: 24 * HOUR_MS,
             session_absolute_ms: 7 * 24 * HOUR_MS,
-            invitation_ttl_ms: 7 * DAY_MS,
             audit_retention_days: 400,
             email: false,
             links_base: "http://127.0.0.1:3000".to_owned(),

@@ -18,6 +18,44 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// Whether this machine can run tests on `backend`; says "skipped" when it can't (PostgreSQL without
+/// `TESSERA_TEST_POSTGRES_URL`; with CI=true that is a failure instead).
+pub fn available(backend: Backend) -> bool {
+    let here = backend == Backend::Sqlite || postgres_admin_url().is_some();
+    if !here {
+        eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
+    }
+    here
+}
+
+/// The one engine macro of every test suite: runs each named `async fn` on SQLite and on PostgreSQL, as
+/// the tests `sqlite::name` and `postgres::name`. `$run(backend, name)` runs one: a plain function of the
+/// suite that makes what its tests take (a store, a server, or only the engine) and skips an engine that
+/// isn't [`available`]. Name it by a path that holds inside the generated modules (`crate::…`).
+///
+/// `on_each_engine!(postgres only, $run => …)` makes the PostgreSQL tests alone (`postgres_only::name`),
+/// for what SQLite can't do, like two instances on one database.
+#[macro_export]
+macro_rules! on_each_engine {
+    (@tests $module:ident, $engine:ident, $run:path => $($name:ident),*) => {
+        mod $module {
+            $(
+                #[test]
+                fn $name() {
+                    $run($crate::db::Backend::$engine, super::$name)
+                }
+            )*
+        }
+    };
+    (postgres only, $run:path => $($name:ident),* $(,)?) => {
+        $crate::on_each_engine!(@tests postgres_only, Postgres, $run => $($name),*);
+    };
+    ($run:path => $($name:ident),* $(,)?) => {
+        $crate::on_each_engine!(@tests sqlite, Sqlite, $run => $($name),*);
+        $crate::on_each_engine!(@tests postgres, Postgres, $run => $($name),*);
+    };
+}
+
 /// A database of its own for one test: a temporary SQLite file, or a new PostgreSQL database that is
 /// dropped with this value.
 pub struct TestDatabase {

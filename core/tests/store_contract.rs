@@ -16,8 +16,9 @@ use tessera_core::{
     },
     ids::{EventId, FamilyId, InvitationId, MessageId, OrgId, TokenId, UserId, WebhookId},
     store::{self, audit::NewEvent, tokens::Listing},
-    testing::TestDatabase,
+    testing::{self, TestDatabase},
     time::{DAY_MS, Timestamp},
+    views::AuditEntry,
 };
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);
@@ -42,41 +43,32 @@ async fn changing<T>(db: &Db, change: impl AsyncFnOnce(&mut WriteTx) -> sqlx::Re
     (answer, forgotten.0.into_inner().unwrap())
 }
 
-/// A migrated (or, from `open_unmigrated`, empty) store over a database of its own.
-struct TestDb {
-    db: Db,
-    _database: TestDatabase,
+/// Runs a store test on `backend` (for `on_each_engine!`): a migrated store over a database of its own.
+fn on_store(backend: Backend, test: impl AsyncFnOnce(&Db)) {
+    on_database(backend, true, test)
 }
 
-async fn open(backend: Backend) -> Option<TestDb> {
-    let t = open_unmigrated(backend).await?;
-    t.db.migrate().await.unwrap();
-    Some(t)
+/// Runs a test on an empty store (not migrated) over a database of its own.
+fn on_empty_store(backend: Backend, test: impl AsyncFnOnce(&Db)) {
+    on_database(backend, false, test)
 }
 
-async fn open_unmigrated(backend: Backend) -> Option<TestDb> {
-    let Some(database) = TestDatabase::create(backend).await else {
-        eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
-        return None;
-    };
-    let db = Db::connect(&DbOptions::new(database.url.clone())).await.unwrap();
-    Some(TestDb { db, _database: database })
+fn on_database(backend: Backend, migrated: bool, test: impl AsyncFnOnce(&Db)) {
+    if !testing::available(backend) {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let database = TestDatabase::create(backend).await.expect("a test database");
+        let db = Db::connect(&DbOptions::new(database.url.clone())).await.unwrap();
+        if migrated {
+            db.migrate().await.unwrap();
+        }
+        test(&db).await;
+    })
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(
-            #[tokio::test]
-            async fn $name() { if let Some(t) = super::open(super::Backend::Sqlite).await { super::$name(&t.db).await } }
-        )* }
-        mod postgres { $(
-            #[tokio::test]
-            async fn $name() { if let Some(t) = super::open(super::Backend::Postgres).await { super::$name(&t.db).await } }
-        )* }
-    };
-}
-
-on_both!(
+tessera_core::on_each_engine!(crate::on_store =>
     users_and_settings,
     orgs_and_memberships,
     sessions,
@@ -414,21 +406,23 @@ async fn audit(db: &Db) {
     {
         let at = T0.plus_ms(i as i64);
         let e = NewEvent {
-            id: EventId::new_at(at),
-            org_id: org,
-            at,
-            event,
-            actor_kind: ActorKind::User,
-            actor_id: Some(ada.to_string()),
-            actor_label: "ada@example.com".into(),
-            subject_kind: SubjectKind::Token,
-            subject_id: tok.to_string(),
-            subject_label: None,
+            entry: AuditEntry {
+                id: EventId::new_at(at),
+                org_id: org,
+                at,
+                event,
+                actor_kind: ActorKind::User,
+                actor_id: Some(ada.to_string()),
+                actor_label: "ada@example.com".into(),
+                subject_kind: SubjectKind::Token,
+                subject_id: tok.to_string(),
+                subject_label: None,
+                client_ip: Some("10.0.0.1".into()),
+                user_agent: None,
+                detail: "{}".into(),
+            },
             token_id: (event != EventType::MemberAdded).then_some(tok),
             member_id: Some(ada),
-            client_ip: Some("10.0.0.1".into()),
-            user_agent: None,
-            detail: "{}".into(),
         };
         store::audit::insert(db.pool(), &e).await.unwrap();
     }
@@ -473,9 +467,9 @@ mod migration {
     use super::*;
     use std::borrow::Cow;
 
-    async fn upgrade(backend: Backend) {
-        let Some(t) = open_empty(backend).await else { return };
-        let db = &t.db;
+    tessera_core::on_each_engine!(crate::on_empty_store => upgrade);
+
+    async fn upgrade(db: &Db) {
         let mut old = sqlx::migrate!("../migrations");
         old.migrations = Cow::Owned(old.migrations.iter().filter(|m| m.version <= 3).cloned().collect());
         old.run(db.pool()).await.unwrap();
@@ -530,22 +524,6 @@ mod migration {
         assert_eq!(store::orgs::members(db.pool(), org, T0).await.unwrap().len(), 1);
         let revoked = store::tokens::get(db.pool(), org, token).await.unwrap().unwrap();
         assert_eq!(revoked.revoked_reason, Some(RevokeReason::MemberRemoved), "a former member's token stays dead");
-    }
-
-    async fn open_empty(backend: Backend) -> Option<TestDb> {
-        // `open` migrates fully; here the old schema comes first.
-        let t = super::open_unmigrated(backend).await?;
-        Some(t)
-    }
-
-    #[tokio::test]
-    async fn sqlite() {
-        upgrade(Backend::Sqlite).await
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        upgrade(Backend::Postgres).await
     }
 }
 

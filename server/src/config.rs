@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use std::{net::SocketAddr, path::PathBuf};
 use tessera_core::{
     db::{DbOptions, redact_url, sqlite_url},
-    domain::token::{DEFAULT_TOKEN_ID_HEADER, DEFAULT_TOKEN_SECRET_HEADER},
+    domain::token::{DEFAULT_TOKEN_ID_HEADER, DEFAULT_TOKEN_SECRET_HEADER, ExpiryDays},
 };
 
 #[derive(Debug, Parser)]
@@ -78,7 +78,7 @@ pub enum ApiCall {
         grace: String,
         /// The new token's lifetime in days (1 to 365, within the organization's policy). It never
         /// expires later than the current token; default: exactly when the current token expires.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=365))]
+        #[arg(long, value_parser = clap::value_parser!(u16).range(ExpiryDays::MIN..=ExpiryDays::MAX))]
         expires_in_days: Option<u16>,
     },
 }
@@ -230,8 +230,8 @@ pub struct ServeArgs {
     /// Keep verified tokens in memory: `auto` (on for SQLite; on PostgreSQL off, as several instances may
     /// share the database), `on` (on PostgreSQL, instances tell each other of changes with LISTEN/NOTIFY),
     /// or `off` (every request checks the database).
-    #[arg(long, env = "TESSERA_TOKEN_CACHE", value_enum, default_value_t = TokenCache::Auto)]
-    pub token_cache: TokenCache,
+    #[arg(long, env = "TESSERA_TOKEN_CACHE", value_enum, default_value_t = TokenCacheSetting::Auto)]
+    pub token_cache: TokenCacheSetting,
     /// Seconds a cached token is used before it is read again, even if a change notification was lost.
     #[arg(long, env = "TESSERA_TOKEN_CACHE_TTL", default_value_t = 30)]
     pub token_cache_ttl: u32,
@@ -269,8 +269,10 @@ pub struct NotifyArgs {
     pub delivery_give_up_minutes: u64,
 }
 
+/// What the operator chose for the verified-token cache (`--token-cache`); start-up turns it, with the
+/// engine, into the core's `verify::CacheMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TokenCache {
+pub enum TokenCacheSetting {
     Auto,
     On,
     Off,

@@ -3,7 +3,7 @@
 //! token verifier, the web state, the router; then the background tasks run beside the requests.
 
 use crate::{
-    config::{CommonArgs, ConfigError, LogFormat, ServeArgs, TokenCache},
+    config::{CommonArgs, ConfigError, LogFormat, ServeArgs, TokenCacheSetting},
     delivery::{self, DeliveryConfig, Transports},
     http::{self, ServerState, client::Proxies, limiter::FailureLimiter, reqlog},
 };
@@ -42,7 +42,7 @@ pub struct ServerConfig {
     pub core: CoreSettings,
     pub proxies: Vec<IpNet>,
     pub api_failures_per_minute: u32,
-    pub token_cache: TokenCache,
+    pub token_cache: TokenCacheSetting,
     pub token_cache_ttl_ms: i64,
     pub log_format: LogFormat,
     pub delivery: DeliveryConfig,
@@ -115,7 +115,7 @@ impl ServerConfig {
             core: CoreSettings::default(),
             proxies: Vec::new(),
             api_failures_per_minute: 30,
-            token_cache: TokenCache::Auto,
+            token_cache: TokenCacheSetting::Auto,
             token_cache_ttl_ms: 30 * SECOND_MS,
             log_format: LogFormat::Human,
             delivery: DeliveryConfig::default(),
@@ -256,11 +256,11 @@ impl Application {
         let backend = Backend::from_url(&config.database.url)
             .map_err(|source| StartupError::Database { url: redact_url(&config.database.url), source })?;
         let cache = match (config.token_cache, backend) {
-            (TokenCache::Off, _) | (TokenCache::Auto, Backend::Postgres) => CacheMode::Off,
-            (TokenCache::On | TokenCache::Auto, Backend::Sqlite) => {
+            (TokenCacheSetting::Off, _) | (TokenCacheSetting::Auto, Backend::Postgres) => CacheMode::Off,
+            (TokenCacheSetting::On | TokenCacheSetting::Auto, Backend::Sqlite) => {
                 CacheMode::Local { ttl_ms: config.token_cache_ttl_ms }
             }
-            (TokenCache::On, Backend::Postgres) => {
+            (TokenCacheSetting::On, Backend::Postgres) => {
                 CacheMode::Shared { ttl_ms: config.token_cache_ttl_ms, database_url: config.database.url.clone() }
             }
         };

@@ -46,7 +46,7 @@ impl fmt::Debug for Invited {
 }
 
 #[cfg(feature = "ssr")]
-mod adapt {
+mod parse {
     use tessera_core::{domain::org::Role, error::Error, ids::UserId};
 
     pub fn user_id(raw: &str) -> Result<UserId, Error> {
@@ -87,7 +87,7 @@ pub async fn invite_member(
     use tessera_core::{domain::account::Email, error::Error, services::members};
     crate::request::serve_member(|cx, caller| async move {
         let email = Email::parse(&email).map_err(|m| Error::invalid("email", m))?;
-        let invited = members::invite(cx.core(), &caller, &email, adapt::role(&role)?).await?;
+        let invited = members::invite(cx.core(), &caller, &email, parse::role(&role)?).await?;
         let base = crate::request::public_base_url(&cx.state, &cx.parts);
         Ok(Invited {
             email: invited.email.to_string(),
@@ -123,7 +123,7 @@ pub async fn resend_invitation(#[server(default)] id: String) -> Result<(), AppE
 pub async fn change_role(#[server(default)] user_id: String, #[server(default)] role: String) -> Result<(), AppError> {
     use tessera_core::services::members;
     crate::request::serve_member(|cx, caller| async move {
-        members::change_role(cx.core(), &caller, adapt::user_id(&user_id)?, adapt::role(&role)?).await
+        members::change_role(cx.core(), &caller, parse::user_id(&user_id)?, parse::role(&role)?).await
     })
     .await
 }
@@ -132,7 +132,7 @@ pub async fn change_role(#[server(default)] user_id: String, #[server(default)] 
 pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), AppError> {
     use tessera_core::services::members;
     crate::request::serve_member(|cx, caller| async move {
-        let target = adapt::user_id(&user_id)?;
+        let target = parse::user_id(&user_id)?;
         let leaving = target == caller.member.user_id;
         members::remove(cx.core(), &caller, target).await?;
         if leaving {
@@ -148,7 +148,7 @@ pub async fn remove_member(#[server(default)] user_id: String) -> Result<(), App
 pub async fn revoke_member_tokens(#[server(default)] user_id: String) -> Result<usize, AppError> {
     use tessera_core::services::tokens;
     crate::request::serve_member(|cx, caller| async move {
-        Ok(tokens::revoke_member_tokens(cx.core(), &caller, adapt::user_id(&user_id)?).await?.len())
+        Ok(tokens::revoke_member_tokens(cx.core(), &caller, parse::user_id(&user_id)?).await?.len())
     })
     .await
 }

@@ -131,9 +131,15 @@ fn InviteForm(
     let error = outcome.clone().and_then(Result::err);
     let invited = outcome.and_then(Result::ok);
     let how = if email_enabled {
-        "We email them a one-time link (valid for 7 days). They open it to join: with a new password, or by signing in if they already have an account."
+        format!(
+            "We email them a one-time link (valid for {} days). They open it to join: with a new password, or by signing in if they already have an account.",
+            tessera_core::domain::org::INVITATION_VALID_DAYS
+        )
     } else {
-        "You get a one-time link (valid for 7 days) to send them: email is not configured on this server, so Tessera can't send it. They open it to join: with a new password, or by signing in if they already have an account."
+        format!(
+            "You get a one-time link (valid for {} days) to send them: email is not configured on this server, so Tessera can't send it. They open it to join: with a new password, or by signing in if they already have an account.",
+            tessera_core::domain::org::INVITATION_VALID_DAYS
+        )
     };
     view! {
         <section class="card" aria-labelledby="invite-title">

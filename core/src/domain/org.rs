@@ -51,6 +51,9 @@ impl fmt::Display for OrgName {
     }
 }
 
+/// How long an invitation link stays valid (the invitation page says so too).
+pub const INVITATION_VALID_DAYS: i64 = 7;
+
 /// A member's role, from least to most powerful (the derived order is the order of power).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

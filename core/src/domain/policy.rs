@@ -39,11 +39,12 @@ impl ExpiryWarnings {
         let mut days = Vec::new();
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.parse::<u16>() {
-                Ok(d) if d <= 365 => days.push(d),
+                Ok(d) if i64::from(d) <= ExpiryDays::MAX => days.push(d),
                 _ => {
                     let shown: String = part.chars().take(12).collect();
                     return Err(format!(
-                        "Expiry warnings are days before expiry from 0 to 365, separated by commas, like 30, 7, 1, 0; \u{201c}{shown}\u{201d} is not one."
+                        "Expiry warnings are days before expiry from 0 to {}, separated by commas, like 30, 7, 1, 0; \u{201c}{shown}\u{201d} is not one.",
+                        ExpiryDays::MAX
                     ));
                 }
             }

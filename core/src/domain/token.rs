@@ -72,7 +72,7 @@ impl ExpiryDays {
     pub const MIN: i64 = 1;
     pub const MAX: i64 = 365;
     pub const DEFAULT: ExpiryDays = ExpiryDays(30);
-    pub const LONGEST: ExpiryDays = ExpiryDays(365);
+    pub const LONGEST: ExpiryDays = ExpiryDays(Self::MAX as u16);
     /// The quick choices the dashboard offers.
     pub const PRESETS: [i64; 5] = [7, 30, 60, 90, 365];
 

@@ -129,21 +129,23 @@ impl<'a> Recorder<'a> {
             Actor::System => (ActorKind::System, None, "Tessera".to_owned(), None),
         };
         NewEvent {
-            id: EventId::new_at(self.at),
-            org_id: self.org_id,
-            at: self.at,
-            event,
-            actor_kind,
-            actor_id,
-            actor_label,
-            subject_kind: subject.kind,
-            subject_id: subject.id,
-            subject_label: subject.label,
+            entry: AuditEntry {
+                id: EventId::new_at(self.at),
+                org_id: self.org_id,
+                at: self.at,
+                event,
+                actor_kind,
+                actor_id,
+                actor_label,
+                subject_kind: subject.kind,
+                subject_id: subject.id,
+                subject_label: subject.label,
+                client_ip: self.origin.ip.map(|ip| ip.to_string()),
+                user_agent: self.origin.user_agent.clone(),
+                detail: detail.to_string(),
+            },
             token_id: subject.token_id.or(acting_token),
             member_id: subject.member_id,
-            client_ip: self.origin.ip.map(|ip| ip.to_string()),
-            user_agent: self.origin.user_agent.clone(),
-            detail: detail.to_string(),
         }
     }
 
@@ -240,24 +242,7 @@ pub async fn export(core: &Core, org_id: OrgId, since: Timestamp, mut line: impl
 
 /// One event as a JSON line: RFC 3339 time, the codes, and the detail as an object.
 pub fn export_line(e: &AuditEntry) -> String {
-    super::events::event_json(&NewEvent {
-        id: e.id,
-        org_id: e.org_id,
-        at: e.at,
-        event: e.event,
-        actor_kind: e.actor_kind,
-        actor_id: e.actor_id.clone(),
-        actor_label: e.actor_label.clone(),
-        subject_kind: e.subject_kind,
-        subject_id: e.subject_id.clone(),
-        subject_label: e.subject_label.clone(),
-        token_id: None,
-        member_id: None,
-        client_ip: e.client_ip.clone(),
-        user_agent: e.user_agent.clone(),
-        detail: e.detail.clone(),
-    })
-    .to_string()
+    super::events::event_json(e).to_string()
 }
 
 /// Deletes events past the retention period; returns how many.

@@ -11,12 +11,13 @@ use crate::{
         audit::NewEvent,
         outbox::{Kind, NewMessage},
     },
+    views::AuditEntry,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 /// An event as the export and webhooks show it.
-pub fn event_json(e: &NewEvent) -> Value {
+pub fn event_json(e: &AuditEntry) -> Value {
     let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
     json!({
         "id": e.id,
@@ -34,7 +35,8 @@ pub fn event_json(e: &NewEvent) -> Value {
 
 /// Webhook deliveries for one event, written in the transaction that records it: a message per endpoint
 /// that chose it. The message id is the `webhook-id` receivers deduplicate on.
-pub(crate) async fn fan_out(conn: &mut AnyConnection, event: &NewEvent) -> Result<(), Error> {
+pub(crate) async fn fan_out(conn: &mut AnyConnection, new: &NewEvent) -> Result<(), Error> {
+    let event = &new.entry;
     if !deliverable(event.event) {
         return Ok(());
     }

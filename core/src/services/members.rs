@@ -100,6 +100,16 @@ async fn current_role(tx: &mut WriteTx, actor: &Member) -> Result<Role, Error> {
         .ok_or_else(|| Error::forbidden("You are no longer a member of this organization."))
 }
 
+/// The caller's role now (as [`current_role`]) and the role of `target`, a member of the caller's
+/// organization: what a change to that member is checked against.
+async fn roles_of(tx: &mut WriteTx, caller: &Caller, target: UserId) -> Result<(Role, Role), Error> {
+    let actor_role = current_role(tx, &caller.member).await?;
+    let target_role = store::orgs::role_of(&mut **tx, caller.org_id(), target)
+        .await?
+        .ok_or_else(|| Error::not_found("That member"))?;
+    Ok((actor_role, target_role))
+}
+
 /// An invitation just issued: the code goes into the link, shown once to the admin, or (when email is
 /// configured) made when the email is sent, so that only the invited person ever sees it.
 #[derive(Debug)]
@@ -138,7 +148,7 @@ pub async fn invite(core: &Core, caller: &Caller, email: &Email, role: Role) -> 
             invited_by: caller.user_id(),
             inviter_role,
             now,
-            expires_at: now.plus_ms(core.settings.invitation_ttl_ms),
+            expires_at: now.plus_days(org::INVITATION_VALID_DAYS),
         },
     )
     .await?;
@@ -334,10 +344,7 @@ pub async fn accept_invitation(
 pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Role) -> Result<(), Error> {
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
-    let actor_role = current_role(&mut tx, &caller.member).await?;
-    let from = store::orgs::role_of(&mut *tx, caller.org_id(), target)
-        .await?
-        .ok_or_else(|| Error::not_found("That member"))?;
+    let (actor_role, from) = roles_of(&mut tx, caller, target).await?;
     org::require(actor_role, action_for_member_change(Some(from), Some(role)))?;
     if from == role {
         return Ok(());
@@ -376,10 +383,7 @@ pub async fn change_role(core: &Core, caller: &Caller, target: UserId, role: Rol
 pub async fn remove(core: &Core, caller: &Caller, target: UserId) -> Result<(), Error> {
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
-    let actor_role = current_role(&mut tx, &caller.member).await?;
-    let from = store::orgs::role_of(&mut *tx, caller.org_id(), target)
-        .await?
-        .ok_or_else(|| Error::not_found("That member"))?;
+    let (actor_role, from) = roles_of(&mut tx, caller, target).await?;
     let leaving = target == caller.user_id();
     org::require(actor_role, if leaving { Action::Leave } else { action_for_member_change(Some(from), None) })?;
     if from == Role::Owner {

@@ -78,7 +78,7 @@ fn kind_of(topic: &str) -> &str {
 }
 
 /// When a window that holds `count` admits another email, if it is full now.
-fn full_until(count: store::email_log::Count, limit: EmailLimit) -> Option<Timestamp> {
+fn full_until(count: store::WindowCount, limit: EmailLimit) -> Option<Timestamp> {
     (count.n >= limit.max).then(|| count.oldest.plus_ms(limit.window_ms))
 }
 

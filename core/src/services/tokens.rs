@@ -54,7 +54,11 @@ impl CreateInput {
         if custom && custom_days.trim().is_empty() {
             return Err(Error::invalid(
                 "expires_in_days",
-                "Enter a number of days from 1 to 365 for the custom expiration.",
+                format!(
+                    "Enter a number of days from {} to {} for the custom expiration.",
+                    ExpiryDays::MIN,
+                    ExpiryDays::MAX
+                ),
             ));
         }
         let raw = if custom { custom_days } else { expires_in_days };

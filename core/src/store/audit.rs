@@ -2,36 +2,23 @@
 
 use super::Exec;
 use crate::{
-    domain::{
-        audit::{ActorKind, EventType, SubjectKind},
-        paging::Cursor,
-    },
+    domain::{audit::EventType, paging::Cursor},
     ids::{EventId, OrgId, TokenId, UserId},
     time::Timestamp,
     views::AuditEntry,
 };
 
-/// An event as the services record it.
+/// An event as the services record it: what the log shows, and the token and member it concerns (kept
+/// apart, for the log's filters).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub id: EventId,
-    pub org_id: OrgId,
-    pub at: Timestamp,
-    pub event: EventType,
-    pub actor_kind: ActorKind,
-    pub actor_id: Option<String>,
-    pub actor_label: String,
-    pub subject_kind: SubjectKind,
-    pub subject_id: String,
-    pub subject_label: Option<String>,
+    pub entry: AuditEntry,
     pub token_id: Option<TokenId>,
     pub member_id: Option<UserId>,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub detail: String,
 }
 
-pub async fn insert<'c>(db: impl Exec<'c>, e: &NewEvent) -> sqlx::Result<()> {
+pub async fn insert<'c>(db: impl Exec<'c>, new: &NewEvent) -> sqlx::Result<()> {
+    let e = &new.entry;
     sqlx::query(
         "INSERT INTO audit_events (id, org_id, at, event_type, actor_kind, actor_id, actor_label, subject_kind, \
          subject_id, subject_label, token_id, member_id, client_ip, user_agent, detail) \
@@ -47,8 +34,8 @@ pub async fn insert<'c>(db: impl Exec<'c>, e: &NewEvent) -> sqlx::Result<()> {
     .bind(e.subject_kind)
     .bind(&e.subject_id)
     .bind(e.subject_label.as_deref())
-    .bind(e.token_id)
-    .bind(e.member_id)
+    .bind(new.token_id)
+    .bind(new.member_id)
     .bind(e.client_ip.as_deref())
     .bind(e.user_agent.as_deref())
     .bind(&e.detail)

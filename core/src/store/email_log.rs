@@ -1,14 +1,7 @@
 //! The emails queued, one row per recipient, for the email limits (see `services::notify`).
 
-use super::Exec;
+use super::{Exec, WindowCount};
 use crate::{ids::OrgId, time::Timestamp};
-
-/// Emails counted in a window, and when the oldest of them was queued (to say when to try again).
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
-pub struct Count {
-    pub n: i64,
-    pub oldest: Timestamp,
-}
 
 pub async fn insert<'c>(
     db: impl Exec<'c>,
@@ -28,7 +21,12 @@ pub async fn insert<'c>(
 }
 
 /// Emails of `kind` to `recipient` since `since` (exclusive).
-pub async fn to_recipient<'c>(db: impl Exec<'c>, recipient: &str, kind: &str, since: Timestamp) -> sqlx::Result<Count> {
+pub async fn to_recipient<'c>(
+    db: impl Exec<'c>,
+    recipient: &str,
+    kind: &str,
+    since: Timestamp,
+) -> sqlx::Result<WindowCount> {
     sqlx::query_as(
         "SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM email_log WHERE recipient = $1 AND kind = $2 AND at > $3",
     )
@@ -40,7 +38,7 @@ pub async fn to_recipient<'c>(db: impl Exec<'c>, recipient: &str, kind: &str, si
 }
 
 /// Emails of `kind` an organization caused since `since` (exclusive).
-pub async fn from_org<'c>(db: impl Exec<'c>, org_id: OrgId, kind: &str, since: Timestamp) -> sqlx::Result<Count> {
+pub async fn from_org<'c>(db: impl Exec<'c>, org_id: OrgId, kind: &str, since: Timestamp) -> sqlx::Result<WindowCount> {
     sqlx::query_as(
         "SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM email_log WHERE org_id = $1 AND kind = $2 AND at > $3",
     )

@@ -1,7 +1,7 @@
 //! Sign-in attempts, for rate limiting across every instance that shares the database. An attempt is
 //! recorded before its password is checked, and removed again when it succeeds.
 
-use super::Exec;
+use super::{Exec, WindowCount};
 use crate::time::Timestamp;
 
 /// What a limit is counted by.
@@ -9,12 +9,6 @@ use crate::time::Timestamp;
 pub enum Key {
     Email,
     ClientIp,
-}
-
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
-pub struct Count {
-    pub n: i64,
-    pub oldest: Timestamp,
 }
 
 pub async fn insert<'c>(db: impl Exec<'c>, id: &str, email: &str, client_ip: &str, at: Timestamp) -> sqlx::Result<()> {
@@ -29,7 +23,7 @@ pub async fn insert<'c>(db: impl Exec<'c>, id: &str, email: &str, client_ip: &st
 }
 
 /// Attempts by `value` since `since` (exclusive), and the oldest of them.
-pub async fn count_since<'c>(db: impl Exec<'c>, key: Key, value: &str, since: Timestamp) -> sqlx::Result<Count> {
+pub async fn count_since<'c>(db: impl Exec<'c>, key: Key, value: &str, since: Timestamp) -> sqlx::Result<WindowCount> {
     let sql = match key {
         Key::Email => {
             "SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS oldest FROM login_failures WHERE email = $1 AND at > $2"

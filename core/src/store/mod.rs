@@ -22,7 +22,16 @@ pub mod tokens;
 pub mod users;
 pub mod webhooks;
 
+use crate::time::Timestamp;
 use sqlx::{Any, Executor};
+
+/// Rows counted in a window of time, and when the oldest of them happened (so a limit can say when to
+/// try again): the sign-in and the email limits read these.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct WindowCount {
+    pub n: i64,
+    pub oldest: Timestamp,
+}
 
 /// Anything a query can run on: the pool, a connection, a transaction (`&mut *tx`).
 pub trait Exec<'c>: Executor<'c, Database = Any> {}

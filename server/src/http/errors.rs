@@ -58,5 +58,6 @@ pub async fn fallback_status(status: StatusCode) -> Response {
 
 /// A request body over [`super::MAX_BODY_BYTES`], however it was sent.
 pub fn too_large() -> Error {
-    Error::of(ErrorKind::TooLarge).with_message("The request body is too large: at most 64 KiB.")
+    Error::of(ErrorKind::TooLarge)
+        .with_message(format!("The request body is too large: at most {} KiB.", super::MAX_BODY_BYTES / 1024))
 }

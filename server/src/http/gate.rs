@@ -11,10 +11,11 @@
 //!    the client's address, handed on in the request's extensions.
 //! 4. **Page gates**: before first-run setup every page leads to `/setup`; afterwards `/setup` is gone;
 //!    `/app/…` needs a session. Real redirects, so they work without JavaScript.
-//! 5. On the way out: an authenticated API answer's token expiry (from the request's `AuthSlot`),
+//! 5. On the way out: an authenticated API answer's token expiry (from the request's
+//!    [`AuthSlot`](super::api::auth::AuthSlot)),
 //!    security headers, `Cache-Control`, the request's log line.
 
-use super::{ServerState, api::auth::AuthSlot, errors::error_of, reqlog::Line};
+use super::{ServerState, api::auth, errors::error_of, reqlog::Line};
 use app::{
     request::RequestContext,
     routes::{LOGIN_URL, SETUP_URL, SIGNED_IN_AREA, TOKENS_URL},
@@ -89,23 +90,24 @@ where
     let line = Line::start(&method, request.uri(), client_ip);
     let cross_origin = class == Class::Api && request.headers().contains_key(header::ORIGIN);
     let preflight = if cross_origin { cors_preflight(&request) } else { None };
-    // API authentication fills this in; the answer is stamped from it below, whatever the handler did.
-    let auth = (class == Class::Api).then(|| AuthSlot::new(client_ip));
-    if let Some(slot) = &auth {
-        request.extensions_mut().insert(slot.clone());
-    }
-
+    let mut note = None;
     let mut response = match preflight {
         Some(preflight) => preflight,
         None => match check(&state, &mut request, class, unsafe_method, client_ip).await {
             Err(refusal) => refusal,
             Ok(()) => match limit_body(request) {
+                // API authentication notes how it ended; the answer is stamped from that, whatever the
+                // handler did.
+                Ok(request) if class == Class::Api => {
+                    let (response, noted) = auth::stamped(client_ip, next.run(request)).await;
+                    note = noted;
+                    response
+                }
                 Ok(request) => next.run(request).await,
                 Err(too_large) => *too_large,
             },
         },
     };
-    let note = auth.and_then(|slot| slot.stamp(&mut response));
     finish(&state, &mut response, class, cross_origin);
     state.log.write(line.finish(&response, started.elapsed(), note));
     response
@@ -120,7 +122,7 @@ fn limit_body(request: Request) -> Result<Request, Box<Response>> {
     }
     let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|n| n > super::MAX_BODY_BYTES as u64) {
-        return Err(Box::new(error_of(ErrorKind::TooLarge, "The request body is too large: at most 64 KiB.")));
+        return Err(Box::new(super::errors::ApiError(super::errors::too_large()).into_response()));
     }
     Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, super::MAX_BODY_BYTES))))
 }

@@ -1,6 +1,7 @@
 //! First-run setup, sign-in and sessions, as a browser (or an attacker) would meet them.
 
 use crate::helpers::{OWNER, PASSWORD, TestApp, all, client};
+use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 use tessera_core::{
     ErrorKind,
@@ -8,7 +9,7 @@ use tessera_core::{
     time::{HOUR_MS, MINUTE_MS},
 };
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     every_page_leads_to_setup_until_it_is_done,
     setup_happens_once_even_when_two_requests_race,
     bad_setup_input_is_explained_and_stores_nothing,
@@ -97,12 +98,12 @@ fn session_cookie(response: &reqwest::Response) -> String {
 }
 
 async fn login_response(browser: &crate::helpers::Browser, email: &str, password: &str) -> reqwest::Response {
-    browser.post("/rpc/auth/login", &[("email", email), ("password", password)]).await
+    browser.post::<app::auth::Login>(&[("email", email), ("password", password)]).await
 }
 
 async fn members_status(app: &TestApp, cookie: &str) -> StatusCode {
     client()
-        .post(app.at("/rpc/orgs/members"))
+        .post(app.at(app::orgs::ListMembers::PATH))
         .header(header::COOKIE, format!("tessera_session={cookie}"))
         .send()
         .await
@@ -124,7 +125,7 @@ async fn sign_in_and_sign_out(app: TestApp) {
     let current = info.current.unwrap();
     assert_eq!((current.name.as_str(), current.role.as_str()), ("Acme", "owner"));
 
-    let logout = browser.post("/rpc/auth/logout", &[]).await;
+    let logout = browser.post::<app::session::Logout>(&[]).await;
     assert_eq!(logout.status(), StatusCode::OK);
     assert!(set_cookies(&logout).iter().any(|c| c.starts_with("tessera_session=;") && c.contains("Max-Age=0")));
     // The old id is dead everywhere, even if a copy of the cookie is replayed.
@@ -217,7 +218,7 @@ async fn failed_sign_ins_are_limited_per_account_but_not_for_its_own_browser(app
 
     // An attacker spreads guesses over many addresses to dodge the per-address limit.
     let attempt = |i: i64, password: &'static str| {
-        let url = app.at("/rpc/auth/login");
+        let url = app.at(app::auth::Login::PATH);
         async move {
             client()
                 .post(url)
@@ -250,7 +251,11 @@ async fn sign_in_refuses_oversized_passwords_before_hashing(app: TestApp) {
 async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     let browser = app.browser();
     let bad = browser
-        .submit("/setup", "/rpc/auth/setup", &[("email", "nope"), ("password", PASSWORD), ("organization", "Acme")])
+        .submit(
+            "/setup",
+            app::auth::Setup::PATH,
+            &[("email", "nope"), ("password", PASSWORD), ("organization", "Acme")],
+        )
         .await;
     assert_eq!(bad.status(), StatusCode::SEE_OTHER);
     assert_eq!(bad.headers()[header::LOCATION], "/setup");
@@ -259,7 +264,7 @@ async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     assert!(html.contains("value=\"Acme\""), "what was typed is kept");
     assert!(!html.contains(PASSWORD), "but never the password");
     let done = browser
-        .submit("/setup", "/rpc/auth/setup", &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
+        .submit("/setup", app::auth::Setup::PATH, &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(done.headers()[header::LOCATION], "/app/settings/api");
@@ -267,14 +272,15 @@ async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     assert_eq!(browser.get("/app/settings/api").await.status(), StatusCode::OK);
 
     let other = app.browser();
-    let wrong = other.submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", "wrong password")]).await;
+    let wrong =
+        other.submit("/login", app::auth::Login::PATH, &[("email", OWNER), ("password", "wrong password")]).await;
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(wrong.headers()[header::LOCATION], "/login");
     assert!(other.follow(&wrong).await.text().await.unwrap().contains("Incorrect email or password."));
     let right = other
         .submit(
             "/login",
-            "/rpc/auth/login",
+            app::auth::Login::PATH,
             &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")],
         )
         .await;

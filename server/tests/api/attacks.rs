@@ -20,6 +20,7 @@ use crate::helpers::{
     tessera_cli,
 };
 use crate::support::{Receiver, Silent, SmtpSink, eventually, notifying};
+use leptos::server_fn::ServerFn;
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
     ErrorKind,
@@ -29,7 +30,7 @@ use tessera_core::{
     time::{DAY_MS, HOUR_MS},
 };
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     cross_org_takeover_through_an_old_invitation_link,
     an_invitation_dies_with_the_membership_that_issued_it,
     open_redirect_after_sign_in,
@@ -68,7 +69,7 @@ on_both_backends!(
     sign_in_limits_dodged_by_rotating_ipv6_addresses,
     sign_in_attempts_exhaust_the_servers_memory,
 );
-on_postgres!(removed_members_tokens_stay_dead_on_every_instance);
+tessera_core::on_each_engine!(postgres only, crate::helpers::on_database => removed_members_tokens_stay_dead_on_every_instance);
 
 /// An admin of A invites an email with no account and keeps the link. Later B invites the same email
 /// as admin. Before: B's membership attached to the account A's admin could claim with the old link.
@@ -133,10 +134,11 @@ async fn open_redirect_after_sign_in(app: TestApp) {
         "/\r\n/evil.example",
     ] {
         for browser in [app.browser()] {
-            let js = browser.post("/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
+            let js =
+                browser.post::<app::auth::Login>(&[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
             assert_eq!(js.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
             let form = browser
-                .submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)])
+                .submit("/login", app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", next)])
                 .await;
             assert_eq!(form.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
         }
@@ -146,7 +148,7 @@ async fn open_redirect_after_sign_in(app: TestApp) {
         .browser()
         .submit(
             "/login",
-            "/rpc/auth/login",
+            app::auth::Login::PATH,
             &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")],
         )
         .await;
@@ -165,7 +167,7 @@ async fn invitation_codes_in_the_logs(app: TestApp) {
         browser
             .submit(
                 &format!("/invite/{code}"),
-                "/rpc/auth/accept-invitation",
+                app::auth::AcceptInvitation::PATH,
                 &[("code", &code), ("password", "short")],
             )
             .await;
@@ -192,8 +194,8 @@ async fn session_ids_and_passwords_in_the_logs(app: TestApp) {
     let secret = owner.token("ci").await.secret;
     let browser = app.browser();
     let wrong = "wrong-guess-Zq81xT";
-    browser.post("/rpc/auth/login", &[("email", OWNER), ("password", wrong)]).await;
-    let signed_in = browser.post("/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD)]).await;
+    browser.post::<app::auth::Login>(&[("email", OWNER), ("password", wrong)]).await;
+    let signed_in = browser.post::<app::auth::Login>(&[("email", OWNER), ("password", PASSWORD)]).await;
     let session = signed_in
         .headers()
         .get_all(header::SET_COOKIE)
@@ -206,9 +208,9 @@ async fn session_ids_and_passwords_in_the_logs(app: TestApp) {
     for path in ["/app/settings/api", "/app/settings/members", "/app/settings/nowhere"] {
         browser.get(path).await;
     }
-    browser.post("/rpc/tokens/overview", &[]).await;
+    browser.post::<app::tokens::TokensOverview>(&[]).await;
     client()
-        .post(app.at("/rpc/tokens/create"))
+        .post(app.at(app::tokens::CreateToken::PATH))
         .header(header::COOKIE, format!("tessera_session={session}"))
         .header("Sec-Fetch-Site", "cross-site")
         .form(&[("name", "x")])
@@ -256,13 +258,12 @@ async fn removing_a_member_only_suspended_their_tokens(app: TestApp) {
 }
 
 /// The same across two instances on PostgreSQL, with the token cached on the other one.
-async fn removed_members_tokens_stay_dead_on_every_instance() {
-    let db = TestDatabase::create(crate::helpers::Backend::Postgres).await.unwrap();
-    let a = TestApp::spawn_on(db, |c| c.token_cache = tessera::config::TokenCache::On).await;
+async fn removed_members_tokens_stay_dead_on_every_instance(db: TestDatabase) {
+    let a = TestApp::spawn_on(db, |c| c.token_cache = tessera::config::TokenCacheSetting::On).await;
     let key = std::fs::read_to_string(a.db.data_dir.path().join("secret.key")).unwrap();
     let b = TestApp::spawn_on(a.db.shared_view(), |c| {
         c.secret_key = Some(key.trim().to_owned());
-        c.token_cache = tessera::config::TokenCache::On;
+        c.token_cache = tessera::config::TokenCacheSetting::On;
     })
     .await;
     let owner = a.setup_owner().await;
@@ -308,7 +309,7 @@ async fn others_failures_lock_a_valid_token_out(app: TestApp) {
 /// non-loopback address, whoever found the server first became its owner.
 async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
     let rebound = client()
-        .post(app.at("/rpc/auth/setup"))
+        .post(app.at(app::auth::Setup::PATH))
         .header(header::HOST, "rebind.attacker.example")
         .header("sec-fetch-site", "same-origin")
         .form(&[("email", "attacker@example.com"), ("password", PASSWORD), ("organization", "Pwned")])
@@ -329,10 +330,12 @@ async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
     assert_eq!(refused.field(), Some("setup_code"));
     assert!(refused.message().contains("tessera setup-code"));
     let wrong = browser
-        .call::<()>(
-            "/rpc/auth/setup",
-            &[("email", "a@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", "guess")],
-        )
+        .call::<app::auth::Setup>(&[
+            ("email", "a@example.com"),
+            ("password", PASSWORD),
+            ("organization", "X"),
+            ("setup_code", "guess"),
+        ])
         .await;
     assert_eq!(wrong.unwrap_err().field(), Some("setup_code"));
     assert_eq!(app.count("users").await, 0);
@@ -347,10 +350,12 @@ async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
         assert_eq!(mode & 0o777, 0o600);
     }
     browser
-        .call::<()>(
-            "/rpc/auth/setup",
-            &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &code)],
-        )
+        .call::<app::auth::Setup>(&[
+            ("email", OWNER),
+            ("password", PASSWORD),
+            ("organization", "Acme"),
+            ("setup_code", &code),
+        ])
         .await
         .unwrap();
     app.server.log.flush();
@@ -390,7 +395,7 @@ async fn an_error_message_injected_through_the_url(app: TestApp) {
     let json = format!("{{\"error\":\"invalid\",\"message\":\"{injected}\",\"field\":\"password\"}}");
     use base64_url_encode as b64;
     for page in ["/login", "/setup", "/app/settings/api"] {
-        let url = format!("{page}?__path=/rpc/auth/login&__err={}&__path2=x", b64(&json));
+        let url = format!("{page}?__path={}&__err={}&__path2=x", app::auth::Login::PATH, b64(&json));
         let html = app.browser().get(&url).await.text().await.unwrap();
         assert!(!html.contains("Call +1 555"), "{page} shows text from the URL");
     }
@@ -720,10 +725,11 @@ async fn rotation_in_the_dashboard_shortens_the_lifetime(app: TestApp) {
     assert_eq!(successor.expires_at.millis() - successor.created_at.millis(), 90 * DAY_MS);
     // Chosen explicitly, within the policy.
     let chosen = owner
-        .call::<app::tokens::RotatedToken>(
-            "/rpc/tokens/rotate",
-            &[("id", &successor.id.to_string()), ("grace", "1h"), ("expires_in_days", "14")],
-        )
+        .call::<app::tokens::RotateToken>(&[
+            ("id", &successor.id.to_string()),
+            ("grace", "1h"),
+            ("expires_in_days", "14"),
+        ])
         .await
         .unwrap();
     assert_eq!(chosen.successor.expires_at.millis() - chosen.successor.created_at.millis(), 14 * DAY_MS);
@@ -815,7 +821,7 @@ mod with_email {
     use reqwest::{Method, StatusCode};
     use tessera_core::store;
 
-    on_each_engine!(every_path_that_reveals_a_secret_shows_it_once_to_whom_it_acts_as);
+    tessera_core::on_each_engine!(crate::helpers::on_engine => every_path_that_reveals_a_secret_shows_it_once_to_whom_it_acts_as);
 
     /// Every way a secret comes into being (a token created, a token rotated, a webhook added, an
     /// invitation sent) shows it once, and only to the one it acts as: never again in any list, page,
@@ -1091,12 +1097,12 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
     // Tokens can't resume endpoints; members can't either.
     let member = app.member("member@example.com", "member").await;
     let id = endpoint.entry.id.to_string();
-    let refused = member.call::<()>("/rpc/webhooks/resume", &[("id", &id)]).await.unwrap_err();
+    let refused = member.call::<app::webhooks::ResumeWebhook>(&[("id", &id)]).await.unwrap_err();
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // One click, without JavaScript: deliveries flow again; the pause's events stay undelivered.
     let (resumed, page) =
-        owner.submit_and_follow("/app/settings/webhooks", "/rpc/webhooks/resume", &[("id", &id)]).await;
+        owner.submit_and_follow("/app/settings/webhooks", app::webhooks::ResumeWebhook::PATH, &[("id", &id)]).await;
     assert_eq!(resumed.status(), StatusCode::SEE_OTHER);
     assert!(page.contains("data-testid=\"webhook-resumed\""));
     assert!(owner.webhooks().await.unwrap().endpoints.unwrap()[0].entry.paused_since.is_none());
@@ -1558,7 +1564,7 @@ async fn first_run_setup_behind_a_reverse_proxy_needs_no_code(app: TestApp) {
         let setup = |code: &str| {
             let form =
                 [("email", "first@example.com"), ("password", PASSWORD), ("organization", "X"), ("setup_code", code)];
-            let request = client().post(format!("{url}/rpc/auth/setup")).header(header::HOST, &host);
+            let request = client().post(format!("{url}{}", app::auth::Setup::PATH)).header(header::HOST, &host);
             request.header("accept", "application/json").form(&form).send()
         };
         let refused = setup("").await.unwrap();
@@ -1586,7 +1592,7 @@ async fn sign_in_limits_dodged_by_rotating_ipv6_addresses(app: TestApp) {
     let app = TestApp::spawn_on(db, |c| c.proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
     app.setup_owner().await;
     let attempt = |from: String, email: &'static str, password: &'static str| {
-        let request = client().post(app.at("/rpc/auth/login")).header("x-forwarded-for", from);
+        let request = client().post(app.at(app::auth::Login::PATH)).header("x-forwarded-for", from);
         async move { request.form(&[("email", email), ("password", password)]).send().await.unwrap().status() }
     };
     for i in 0..IP_FAILURES_ALLOWED {
@@ -1618,7 +1624,7 @@ async fn sign_in_attempts_exhaust_the_servers_memory(app: TestApp) {
     for round in 0..6 {
         let attempts = (0..10).map(|i| {
             let request = client()
-                .post(format!("{}/rpc/auth/login", server.url))
+                .post(format!("{}{}", server.url, app::auth::Login::PATH))
                 .header("x-forwarded-for", format!("127.66.{round}.{}", i + 1))
                 .form(&[("email", format!("nobody{round}-{i}@example.com")), ("password", "a wrong password".into())]);
             async move { request.send().await.unwrap().status() }

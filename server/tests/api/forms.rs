@@ -4,9 +4,10 @@
 //! never in a URL or a log line.
 
 use crate::helpers::{NAVIGATION_ACCEPT, OWNER, PASSWORD, TestApp, captured_logs, client};
+use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     every_form_answers_see_other_back_to_its_page,
     a_created_secret_is_shown_once_and_a_reload_creates_nothing,
     reloading_after_delete_rotate_invite_and_policy_repeats_nothing,
@@ -78,7 +79,7 @@ async fn submit_with_cookies(
 /// A new session for the owner, as its cookie (`tessera_session=…`).
 async fn owner_session(app: &TestApp) -> String {
     let answer = client()
-        .post(app.at("/rpc/auth/login"))
+        .post(app.at(app::auth::Login::PATH))
         .header("accept", "application/json")
         .form(&[("email", OWNER), ("password", PASSWORD)])
         .send()
@@ -98,44 +99,59 @@ async fn every_form_answers_see_other_back_to_its_page(app: TestApp) {
     let invitation = owner.members().await.unwrap().invitations[0].id.to_string();
     // (page, function, fields, what the page shows afterwards)
     let forms: Vec<Form> = vec![
-        (TOKENS, "/rpc/tokens/create", vec![("name", "CI"), ("expires_in_days", "7")], "data-testid=\"token-reveal\""),
-        (TOKENS, "/rpc/tokens/delete", vec![("id", &token)], "data-testid=\"token-deleted\""),
-        (TOKENS, "/rpc/tokens/rotate", vec![("id", &rotated), ("grace", "none")], "data-testid=\"token-reveal\""),
+        (
+            TOKENS,
+            app::tokens::CreateToken::PATH,
+            vec![("name", "CI"), ("expires_in_days", "7")],
+            "data-testid=\"token-reveal\"",
+        ),
+        (TOKENS, app::tokens::DeleteToken::PATH, vec![("id", &token)], "data-testid=\"token-deleted\""),
+        (
+            TOKENS,
+            app::tokens::RotateToken::PATH,
+            vec![("id", &rotated), ("grace", "none")],
+            "data-testid=\"token-reveal\"",
+        ),
         (
             MEMBERS,
-            "/rpc/orgs/members/add",
+            app::orgs::InviteMember::PATH,
             vec![("email", "new@example.com"), ("role", "member")],
             "data-testid=\"invitation-link\"",
         ),
         // Email is off here: resending is refused, and the page says why.
-        (MEMBERS, "/rpc/orgs/invitations/resend", vec![("id", &invitation)], "Email is not configured on this server"),
         (
             MEMBERS,
-            "/rpc/orgs/members/revoke-tokens",
+            app::orgs::ResendInvitation::PATH,
+            vec![("id", &invitation)],
+            "Email is not configured on this server",
+        ),
+        (
+            MEMBERS,
+            app::orgs::RevokeMemberTokens::PATH,
             vec![("user_id", &member_id)],
             "data-testid=\"member-tokens-revoked\"",
         ),
         (
             MEMBERS,
-            "/rpc/orgs/members/role",
+            app::orgs::ChangeRole::PATH,
             vec![("user_id", &member_id), ("role", "admin")],
             "data-testid=\"members-list\"",
         ),
-        (MEMBERS, "/rpc/orgs/invitations/revoke", vec![("id", &invitation)], "data-testid=\"members-list\""),
-        (MEMBERS, "/rpc/orgs/members/remove", vec![("user_id", &member_id)], "data-testid=\"members-list\""),
+        (MEMBERS, app::orgs::RevokeInvitation::PATH, vec![("id", &invitation)], "data-testid=\"members-list\""),
+        (MEMBERS, app::orgs::RemoveMember::PATH, vec![("user_id", &member_id)], "data-testid=\"members-list\""),
         (
             POLICY,
-            "/rpc/policy/set",
+            app::policy::SetPolicy::PATH,
             vec![("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")],
             "data-testid=\"policy-saved\"",
         ),
         (
             WEBHOOKS,
-            "/rpc/webhooks/add",
+            app::webhooks::AddWebhook::PATH,
             vec![("url", "https://hooks.example.com/tessera"), ("events", "*")],
             "data-testid=\"webhook-added\"",
         ),
-        (TOKENS, "/rpc/tokens/revoke-all", vec![("confirm", "Acme")], "data-testid=\"revoked-all\""),
+        (TOKENS, app::tokens::RevokeAllTokens::PATH, vec![("confirm", "Acme")], "data-testid=\"revoked-all\""),
     ];
     for (page, function, fields, shown) in forms {
         let answer = owner.submit(page, function, &fields).await;
@@ -162,18 +178,18 @@ async fn every_form_answers_see_other_back_to_its_page(app: TestApp) {
 
     // Sign out and switch organization go where the function sends the browser, with its cookies.
     let other = app.org_owned_by("Other", OWNER).await.to_string();
-    let switched = owner.submit(TOKENS, "/rpc/orgs/switch", &[("org_id", &other), ("back", MEMBERS)]).await;
+    let switched = owner.submit(TOKENS, app::session::SwitchOrg::PATH, &[("org_id", &other), ("back", MEMBERS)]).await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&switched), MEMBERS);
     assert!(set_cookies(&switched).is_empty(), "nothing to carry");
     assert_eq!(owner.session().await.unwrap().unwrap().current.unwrap().name, "Other");
-    let out = owner.submit(TOKENS, "/rpc/auth/logout", &[]).await;
+    let out = owner.submit(TOKENS, app::session::Logout::PATH, &[]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&out), "/login");
     assert!(set_cookies(&out).iter().any(|c| c.starts_with("tessera_session=;")), "{:?}", set_cookies(&out));
     assert_eq!(owner.session().await.unwrap(), None);
     // A signed-out form post returns to its page, which asks to sign in, with nothing carried.
-    let expired = owner.submit(TOKENS, "/rpc/tokens/create", &[("name", "late")]).await;
+    let expired = owner.submit(TOKENS, app::tokens::CreateToken::PATH, &[("name", "late")]).await;
     assert_eq!(expired.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&expired), TOKENS);
     assert!(set_cookies(&expired).is_empty());
@@ -185,7 +201,7 @@ async fn every_form_answers_see_other_back_to_its_page(app: TestApp) {
 async fn a_created_secret_is_shown_once_and_a_reload_creates_nothing(app: TestApp) {
     let owner = app.setup_owner().await;
     let form = [("name", "No JS"), ("expires_in_days", "7")];
-    let answer = owner.submit(&format!("{TOKENS}?new=1"), "/rpc/tokens/create", &form).await;
+    let answer = owner.submit(&format!("{TOKENS}?new=1"), app::tokens::CreateToken::PATH, &form).await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&answer), TOKENS, "to the page, without the form's ?new=1");
     let flash = flash_of(&answer);
@@ -229,7 +245,7 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
     let (answer, html) = owner
         .submit_and_follow(
             &format!("{TOKENS}?rotate={}", first.id),
-            "/rpc/tokens/rotate",
+            app::tokens::RotateToken::PATH,
             &[("id", &first.id.to_string()), ("grace", "none")],
         )
         .await;
@@ -244,7 +260,11 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
     // Delete: said once; the reload deletes nothing else and says nothing.
     let second = owner.token("second").await;
     let (answer, html) = owner
-        .submit_and_follow(&format!("{TOKENS}?delete={successor}"), "/rpc/tokens/delete", &[("id", &successor)])
+        .submit_and_follow(
+            &format!("{TOKENS}?delete={successor}"),
+            app::tokens::DeleteToken::PATH,
+            &[("id", &successor)],
+        )
         .await;
     assert_eq!(location(&answer), TOKENS, "back to the list, not to the closed dialog");
     assert!(html.contains("data-testid=\"token-deleted\""));
@@ -255,7 +275,7 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
 
     // Invite: the one-time link once; the reload invites nobody again and shows no link.
     let (answer, html) = owner
-        .submit_and_follow(MEMBERS, "/rpc/orgs/members/add", &[("email", "new@example.com"), ("role", "member")])
+        .submit_and_follow(MEMBERS, app::orgs::InviteMember::PATH, &[("email", "new@example.com"), ("role", "member")])
         .await;
     assert_eq!(location(&answer), MEMBERS);
     let link = html.split("data-testid=\"invitation-link\"").nth(1).unwrap();
@@ -269,7 +289,7 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
 
     // Policy: saved once, said once.
     let policy = [("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")];
-    let (_, html) = owner.submit_and_follow(POLICY, "/rpc/policy/set", &policy).await;
+    let (_, html) = owner.submit_and_follow(POLICY, app::policy::SetPolicy::PATH, &policy).await;
     assert!(html.contains("data-testid=\"policy-saved\""));
     let reload = owner.get(POLICY).await.text().await.unwrap();
     assert!(!reload.contains("data-testid=\"policy-saved\""));
@@ -285,7 +305,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     // Too long a lifetime: back to the open form, the error beside its field.
     let from = format!("{TOKENS}?new=1");
     let form = [("name", "Nightly build"), ("expires_in_days", "custom"), ("custom_days", "400")];
-    let (answer, html) = owner.submit_and_follow(&from, "/rpc/tokens/create", &form).await;
+    let (answer, html) = owner.submit_and_follow(&from, app::tokens::CreateToken::PATH, &form).await;
     assert_eq!(location(&answer), TOKENS);
     assert!(html.contains("data-testid=\"create-token-form\""), "the form is open again");
     assert!(html.contains("between 1 and 365 days"), "the error is shown");
@@ -293,7 +313,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     assert_eq!(app.count("api_tokens").await, 0);
     // What was typed travels with the error (the form reads it with `kept_value`).
     let session = owner_session(&app).await;
-    let answer = submit_with_cookies(&app, &session, &from, "/rpc/tokens/create", &form).await;
+    let answer = submit_with_cookies(&app, &session, &from, app::tokens::CreateToken::PATH, &form).await;
     let mut headers = axum::http::HeaderMap::new();
     let cookies = format!("{session}; tessera_flash={}", value_of(&flash_of(&answer)));
     headers.insert(header::COOKIE, cookies.parse().unwrap());
@@ -309,7 +329,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     let (answer, html) = owner
         .submit_and_follow(
             &format!("{MEMBERS}?x=1"),
-            "/rpc/orgs/members/add",
+            app::orgs::InviteMember::PATH,
             &[("email", "not-an-email"), ("role", "member")],
         )
         .await;
@@ -325,7 +345,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
         ("expiry_warning_days", "14, 2"),
         ("api_rotation", "on"),
     ];
-    let (_, html) = owner.submit_and_follow(POLICY, "/rpc/policy/set", &policy).await;
+    let (_, html) = owner.submit_and_follow(POLICY, app::policy::SetPolicy::PATH, &policy).await;
     assert!(html.contains("error-text"), "the error is beside its field");
     for kept in ["value=\"60\"", "value=\"90\"", "value=\"45\"", "value=\"14, 2\""] {
         assert!(html.contains(kept), "{kept} is kept");
@@ -340,7 +360,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     let (answer, html) = browser
         .submit_and_follow(
             login,
-            "/rpc/auth/login",
+            app::auth::Login::PATH,
             &[("email", OWNER), ("password", "wrong password"), ("next", MEMBERS)],
         )
         .await;
@@ -354,7 +374,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
 async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp) {
     app.setup_owner().await;
     let session = owner_session(&app).await;
-    let answer = submit_with_cookies(&app, &session, TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
+    let answer = submit_with_cookies(&app, &session, TOKENS, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
     let value = value_of(&flash_of(&answer)).to_owned();
     // Every byte flipped in turn somewhere in the value: none is accepted.
     let mut tampered = Vec::new();
@@ -376,7 +396,7 @@ async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp
     // Sealed by another server (another key): ignored.
     let other = TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
     let foreign_owner = other.setup_owner().await;
-    let foreign = foreign_owner.submit(TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
+    let foreign = foreign_owner.submit(TOKENS, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
     let foreign = value_of(&flash_of(&foreign)).to_owned();
     let html =
         get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={foreign}")).await.text().await.unwrap();
@@ -397,10 +417,10 @@ async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp
 async fn a_flash_for_one_page_is_not_shown_on_another(app: TestApp) {
     app.setup_owner().await;
     let session = owner_session(&app).await;
-    let created = submit_with_cookies(&app, &session, TOKENS, "/rpc/tokens/create", &[("name", "CI")]).await;
+    let created = submit_with_cookies(&app, &session, TOKENS, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
     let created = value_of(&flash_of(&created)).to_owned();
     let policy = [("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")];
-    let saved = submit_with_cookies(&app, &session, POLICY, "/rpc/policy/set", &policy).await;
+    let saved = submit_with_cookies(&app, &session, POLICY, app::policy::SetPolicy::PATH, &policy).await;
     let saved = value_of(&flash_of(&saved)).to_owned();
     for page in [MEMBERS, POLICY, WEBHOOKS, "/app/settings/audit", "/"] {
         let html =
@@ -425,20 +445,21 @@ async fn a_flash_for_one_page_is_not_shown_on_another(app: TestApp) {
 async fn a_secret_revealing_form_posted_from_another_page_shows_its_secret_on_its_own_page(app: TestApp) {
     let owner = app.setup_owner().await;
     for from in [MEMBERS, POLICY, "/login", "/nope", ""] {
-        let answer = owner.submit(from, "/rpc/tokens/create", &[("name", "elsewhere")]).await;
+        let answer = owner.submit(from, app::tokens::CreateToken::PATH, &[("name", "elsewhere")]).await;
         assert_eq!(location(&answer), TOKENS, "from {from:?}");
         let html = owner.follow(&answer).await.text().await.unwrap();
         assert!(token_secret_in(&html).is_some(), "from {from:?}: the secret is shown");
     }
-    let answer =
-        owner.submit(TOKENS, "/rpc/webhooks/add", &[("url", "https://hooks.example.com/x"), ("events", "*")]).await;
+    let answer = owner
+        .submit(TOKENS, app::webhooks::AddWebhook::PATH, &[("url", "https://hooks.example.com/x"), ("events", "*")])
+        .await;
     assert_eq!(location(&answer), WEBHOOKS);
     assert!(owner.follow(&answer).await.text().await.unwrap().contains("whsec_"));
     // A Referer of another site, or of no page, never leads away from this one.
     for referer in ["https://evil.example/app/settings/members", "http://evil.example", "//evil.example/x"] {
         let answer = owner
             .client
-            .post(app.at("/rpc/tokens/delete"))
+            .post(app.at(app::tokens::DeleteToken::PATH))
             .header("accept", NAVIGATION_ACCEPT)
             .header("sec-fetch-site", "same-origin")
             .header("sec-fetch-mode", "navigate")
@@ -458,7 +479,7 @@ async fn javascript_calls_are_not_redirected(app: TestApp) {
     for (accept, mode) in [("application/json", Some("cors")), ("application/json", None), ("*/*", None)] {
         let mut request = owner
             .client
-            .post(app.at("/rpc/tokens/create"))
+            .post(app.at(app::tokens::CreateToken::PATH))
             .header("accept", accept)
             .header(header::REFERER, app.at(MEMBERS))
             .form(&[("name", "js")]);
@@ -472,7 +493,7 @@ async fn javascript_calls_are_not_redirected(app: TestApp) {
         assert!(token.secret.starts_with("tsr_"));
     }
     // A JSON call's redirect stays a header for the client to follow, not a 303.
-    let js = app.browser().post("/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD)]).await;
+    let js = app.browser().post::<app::auth::Login>(&[("email", OWNER), ("password", PASSWORD)]).await;
     assert_eq!(js.status(), StatusCode::OK);
     assert_eq!(js.headers()[header::LOCATION], TOKENS);
 }

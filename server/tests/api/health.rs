@@ -1,7 +1,7 @@
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
 
-on_both_backends!(healthz_and_readyz_answer, readyz_is_503_when_the_database_is_unusable);
+tessera_core::on_each_engine!(crate::helpers::on_app => healthz_and_readyz_answer, readyz_is_503_when_the_database_is_unusable);
 
 async fn healthz_and_readyz_answer(app: TestApp) {
     let health = app.browser().get("/healthz").await;

@@ -2,11 +2,20 @@
 //! fresh PostgreSQL database), and talks to it over real HTTP with typed helpers, one per endpoint.
 
 use app::{
-    auth::InvitationInfo,
-    orgs::{Invited, Roster},
-    session::SessionInfo,
-    tokens::{CreatedToken, RotatedToken, TokensPageData},
+    audit::ListAudit,
+    auth::{AcceptInvitation, GetInvitation, InvitationInfo, Login, Setup},
+    orgs::{
+        ChangeRole, InviteMember, Invited, ListMembers, RemoveMember, ResendInvitation, RevokeMemberTokens, Roster,
+    },
+    policy::SetPolicy,
+    session::{GetSession, Logout, SessionInfo, SwitchOrg},
+    tokens::{
+        CreateToken, CreatedToken, DeleteToken, RevokeAllTokens, RotateToken, RotatedToken, TokensOverview,
+        TokensPageData,
+    },
+    webhooks::{AddWebhook, ListWebhooks, ResendDelivery},
 };
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use std::{
@@ -134,7 +143,7 @@ impl TestApp {
         let owner = self.browser();
         let form =
             [("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &self.setup_code())];
-        owner.call::<()>("/rpc/auth/setup", &form).await.expect("setup");
+        owner.call::<Setup>(&form).await.expect("setup");
         owner
     }
 
@@ -261,15 +270,19 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Calls a server function by path, answering its typed output or the error.
-    pub async fn call<T: DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> Answer<T> {
-        answer(self.post(path, form).await).await
+    /// Calls server function `S` (at its own `S::PATH`), answering its typed output or the error.
+    pub async fn call<S>(&self, form: &[(&str, &str)]) -> Answer<S::Output>
+    where
+        S: ServerFn,
+        S::Output: DeserializeOwned,
+    {
+        answer(self.post::<S>(form).await).await
     }
 
-    /// The raw response of a server function call.
-    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    /// The raw response of a call to server function `S`.
+    pub async fn post<S: ServerFn>(&self, form: &[(&str, &str)]) -> reqwest::Response {
         self.client
-            .post(format!("{}{path}", self.url))
+            .post(format!("{}{}", self.url, S::PATH))
             .header("accept", "application/json")
             .form(form)
             .send()
@@ -325,23 +338,23 @@ impl Browser {
     }
 
     pub async fn setup(&self, email: &str, password: &str, organization: &str) -> Answer<()> {
-        self.call("/rpc/auth/setup", &[("email", email), ("password", password), ("organization", organization)]).await
+        self.call::<Setup>(&[("email", email), ("password", password), ("organization", organization)]).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Answer<()> {
-        self.call("/rpc/auth/login", &[("email", email), ("password", password)]).await
+        self.call::<Login>(&[("email", email), ("password", password)]).await
     }
 
     pub async fn logout(&self) -> Answer<()> {
-        self.call("/rpc/auth/logout", &[]).await
+        self.call::<Logout>(&[]).await
     }
 
     pub async fn session(&self) -> Answer<Option<SessionInfo>> {
-        self.call("/rpc/auth/session", &[]).await
+        self.call::<GetSession>(&[]).await
     }
 
     pub async fn create_token(&self, name: &str, days: &str) -> Answer<CreatedToken> {
-        self.call("/rpc/tokens/create", &[("name", name), ("expires_in_days", days)]).await
+        self.call::<CreateToken>(&[("name", name), ("expires_in_days", days)]).await
     }
 
     /// A token named `name` with the default lifetime; panics if refused.
@@ -352,55 +365,55 @@ impl Browser {
     /// A page of the active tokens, as the tokens page lists them (`after`: its "next page" link).
     pub async fn list_tokens(&self, after: Option<&str>) -> Answer<Page<TokenListing>> {
         let form: Vec<(&str, &str)> = after.map(|a| vec![("after", a)]).unwrap_or_default();
-        self.call::<TokensPageData>("/rpc/tokens/overview", &form).await.map(|page| page.active)
+        self.call::<TokensOverview>(&form).await.map(|page| page.active)
     }
 
     pub async fn tokens_page(&self) -> Answer<TokensPageData> {
-        self.call("/rpc/tokens/overview", &[]).await
+        self.call::<TokensOverview>(&[]).await
     }
 
     pub async fn delete_token(&self, id: &str) -> Answer<()> {
-        self.call("/rpc/tokens/delete", &[("id", id)]).await
+        self.call::<DeleteToken>(&[("id", id)]).await
     }
 
     pub async fn rotate_token(&self, id: &str, grace: &str) -> Answer<RotatedToken> {
-        self.call("/rpc/tokens/rotate", &[("id", id), ("grace", grace)]).await
+        self.call::<RotateToken>(&[("id", id), ("grace", grace)]).await
     }
 
     pub async fn revoke_all_tokens(&self, confirm: &str) -> Answer<usize> {
-        self.call("/rpc/tokens/revoke-all", &[("confirm", confirm)]).await
+        self.call::<RevokeAllTokens>(&[("confirm", confirm)]).await
     }
 
     pub async fn members(&self) -> Answer<Roster> {
-        self.call("/rpc/orgs/members", &[]).await
+        self.call::<ListMembers>(&[]).await
     }
 
     pub async fn invite(&self, email: &str, role: &str) -> Answer<Invited> {
-        self.call("/rpc/orgs/members/add", &[("email", email), ("role", role)]).await
+        self.call::<InviteMember>(&[("email", email), ("role", role)]).await
     }
 
     pub async fn change_role(&self, user: UserId, role: &str) -> Answer<()> {
-        self.call("/rpc/orgs/members/role", &[("user_id", &user.to_string()), ("role", role)]).await
+        self.call::<ChangeRole>(&[("user_id", &user.to_string()), ("role", role)]).await
     }
 
     pub async fn remove_member(&self, user: UserId) -> Answer<()> {
-        self.call("/rpc/orgs/members/remove", &[("user_id", &user.to_string())]).await
+        self.call::<RemoveMember>(&[("user_id", &user.to_string())]).await
     }
 
     pub async fn revoke_member_tokens(&self, user: UserId) -> Answer<usize> {
-        self.call("/rpc/orgs/members/revoke-tokens", &[("user_id", &user.to_string())]).await
+        self.call::<RevokeMemberTokens>(&[("user_id", &user.to_string())]).await
     }
 
     pub async fn switch_org(&self, org: OrgId) -> Answer<()> {
-        self.call("/rpc/orgs/switch", &[("org_id", &org.to_string())]).await
+        self.call::<SwitchOrg>(&[("org_id", &org.to_string())]).await
     }
 
     pub async fn invitation(&self, code: &str) -> Answer<InvitationInfo> {
-        self.call("/rpc/auth/invitation", &[("code", code)]).await
+        self.call::<GetInvitation>(&[("code", code)]).await
     }
 
     pub async fn accept(&self, code: &str, password: &str) -> Answer<()> {
-        self.call("/rpc/auth/accept-invitation", &[("code", code), ("password", password)]).await
+        self.call::<AcceptInvitation>(&[("code", code), ("password", password)]).await
     }
 
     pub async fn set_policy(&self, max: &str, default: &str, unused: &str, api_rotation: bool) -> Answer<i64> {
@@ -409,28 +422,28 @@ impl Browser {
         if api_rotation {
             form.push(("api_rotation", "on"));
         }
-        self.call("/rpc/policy/set", &form).await
+        self.call::<SetPolicy>(&form).await
     }
 
     pub async fn audit(&self, filters: &[(&str, &str)]) -> Answer<app::audit::AuditData> {
-        self.call("/rpc/audit/list", filters).await
+        self.call::<ListAudit>(filters).await
     }
 
     /// Registers a webhook endpoint for `events` (comma-separated codes or families).
     pub async fn add_webhook(&self, url: &str, events: &str) -> Answer<app::webhooks::AddedWebhook> {
-        self.call("/rpc/webhooks/add", &[("url", url), ("events", events)]).await
+        self.call::<AddWebhook>(&[("url", url), ("events", events)]).await
     }
 
     pub async fn webhooks(&self) -> Answer<app::webhooks::WebhooksData> {
-        self.call("/rpc/webhooks/list", &[]).await
+        self.call::<ListWebhooks>(&[]).await
     }
 
     pub async fn resend_delivery(&self, webhook: &str, message: &str) -> Answer<()> {
-        self.call("/rpc/webhooks/resend", &[("webhook_id", webhook), ("message_id", message)]).await
+        self.call::<ResendDelivery>(&[("webhook_id", webhook), ("message_id", message)]).await
     }
 
     pub async fn resend_invitation(&self, id: &str) -> Answer<()> {
-        self.call("/rpc/orgs/invitations/resend", &[("id", id)]).await
+        self.call::<ResendInvitation>(&[("id", id)]).await
     }
 }
 
@@ -517,67 +530,25 @@ pub async fn all<T: Send + 'static>(
     out
 }
 
-/// Runs each named test function (`async fn name(app: TestApp)`) once on SQLite and once on PostgreSQL,
-/// each on a server over a fresh database. Without PostgreSQL configured the second says "skipped" (and
-/// CI=true makes that a failure).
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => { on_each_engine!(@engines app: $($name),*); };
+// The runners of `tessera_core::on_each_engine!`, the one engine macro; a test suite names one per call:
+// `tessera_core::on_each_engine!(crate::helpers::on_app => name, …)`. Each runs its test on the shared
+// runtime within the time limit, and skips an engine this machine lacks (CI=true makes that a failure).
+
+/// Runs `async fn name(app: TestApp)` on a server over a fresh database of `backend`.
+pub fn on_app(backend: Backend, test: impl AsyncFnOnce(TestApp)) {
+    on_database(backend, async |db| test(TestApp::spawn_on(db, |_| {}).await).await)
 }
 
-/// Runs each `async fn name(backend: Backend)` on SQLite and on PostgreSQL (the test makes its own
-/// database or server); the one engine macro, `on_both_backends!` is its `app` form.
-macro_rules! on_each_engine {
-    ($($name:ident),* $(,)?) => { on_each_engine!(@engines backend: $($name),*); };
-    (@engines $kind:ident: $($name:ident),*) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    on_each_engine!(@run $kind, Sqlite, $name)
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    if crate::helpers::postgres_admin_url().is_none() {
-                        return eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)");
-                    }
-                    on_each_engine!(@run $kind, Postgres, $name)
-                }
-            )*
-        }
-    };
-    (@run backend, $engine:ident, $name:ident) => {
-        crate::helpers::runtime()
-            .block_on(crate::helpers::within_time_limit(super::$name(crate::helpers::Backend::$engine)))
-    };
-    (@run app, $engine:ident, $name:ident) => {
-        crate::helpers::runtime().block_on(crate::helpers::within_time_limit(async {
-            let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::$engine).await.unwrap();
-            super::$name(app).await
-        }))
-    };
+/// Runs `async fn name(db: TestDatabase)` on a fresh database of `backend` (the test starts its servers).
+pub fn on_database(backend: Backend, test: impl AsyncFnOnce(TestDatabase)) {
+    on_engine(backend, async |backend| test(TestDatabase::create(backend).await.expect("a test database")).await)
 }
 
-/// Runs a test on PostgreSQL only; says "skipped" without it (CI=true makes that a failure).
-macro_rules! on_postgres {
-    ($($name:ident),* $(,)?) => {
-        mod postgres_only {
-            $(
-                #[test]
-                fn $name() {
-                    crate::helpers::runtime().block_on(async {
-                        match crate::helpers::postgres_admin_url() {
-                            Some(_) => crate::helpers::within_time_limit(super::$name()).await,
-                            None => eprintln!("skipped: PostgreSQL is not configured (TESSERA_TEST_POSTGRES_URL)"),
-                        }
-                    })
-                }
-            )*
-        }
-    };
+/// Runs `async fn name(backend: Backend)` (the test makes its own databases).
+pub fn on_engine(backend: Backend, test: impl AsyncFnOnce(Backend)) {
+    if tessera_core::testing::available(backend) {
+        runtime().block_on(within_time_limit(test(backend)))
+    }
 }
 
 /// A TCP forwarder standing between a server and PostgreSQL, so a test can take the database away and

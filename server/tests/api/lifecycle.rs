@@ -12,7 +12,7 @@ use tessera_core::{
     time::{DAY_MS, HOUR_MS},
 };
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     every_event_is_recorded_once_with_who_and_from_where,
     a_change_that_rolls_back_leaves_no_event,
     events_never_contain_a_secret,
@@ -49,7 +49,7 @@ async fn every_event_is_recorded_once_with_who_and_from_where(app: TestApp) {
     owner.change_role(new_id, "admin").await.unwrap();
     let revoked_invitation = owner.invite("later@example.com", "viewer").await.unwrap();
     let id = owner.members().await.unwrap().invitations[0].id.to_string();
-    owner.post("/rpc/orgs/invitations/revoke", &[("id", &id)]).await;
+    owner.post::<app::orgs::RevokeInvitation>(&[("id", &id)]).await;
     let _ = revoked_invitation;
     // Tokens: created, rotated, deleted (by its creator, and by the token itself).
     let token = owner.token("ci").await;
@@ -391,12 +391,8 @@ async fn creation_beyond_the_policy_is_refused_and_stores_nothing(app: TestApp) 
     // The default follows the policy; rotation stays within it.
     let token = owner.create_token("default", "").await.unwrap();
     assert_eq!(token.expires_at.millis() - token.created_at.millis(), 14 * DAY_MS);
-    let rotation = owner
-        .call::<app::tokens::RotatedToken>(
-            "/rpc/tokens/rotate",
-            &[("id", &token.id.to_string()), ("expires_in_days", "60")],
-        )
-        .await;
+    let rotation =
+        owner.call::<app::tokens::RotateToken>(&[("id", &token.id.to_string()), ("expires_in_days", "60")]).await;
     assert_eq!(rotation.unwrap_err().field(), Some("expires_in_days"));
     // A bad policy is refused with its field.
     assert_eq!(owner.set_policy("30", "60", "", false).await.unwrap_err().field(), Some("default_lifetime_days"));
@@ -411,7 +407,7 @@ async fn lowering_the_maximum_refuses_longer_tokens_at_once(app: TestApp) {
     let short = app.api(&owner.create_token("short", "30").await.unwrap());
     assert_eq!(long.status(Method::GET, "/api/v1/whoami").await, StatusCode::OK);
     // The policy page says how many tokens a new maximum affects, before saving.
-    let preview: i64 = owner.call("/rpc/policy/preview", &[("max_lifetime_days", "90")]).await.unwrap();
+    let preview: i64 = owner.call::<app::policy::PreviewPolicy>(&[("max_lifetime_days", "90")]).await.unwrap();
     assert_eq!(preview, 1);
     assert_eq!(owner.set_policy("90", "30", "", false).await.unwrap(), 1);
     assert_eq!(

@@ -1,7 +1,6 @@
 //! Integration tests: a real server on port 0 over a real database (a fresh SQLite file, or a fresh
 //! PostgreSQL database), spoken to over real HTTP. Each behaviour is written once and run on both engines.
 
-#[macro_use]
 mod helpers;
 
 mod accounts;

@@ -7,7 +7,7 @@ use tessera_core::{
     services::{accounts, members},
 };
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     two_organizations_invite_the_same_new_email_at_once,
     admins_manage_members_and_members_cannot,
     only_owners_touch_owners,
@@ -169,7 +169,7 @@ async fn invitations_are_listed_replaced_and_revoked(app: TestApp) {
         "the old link died"
     );
     let id = pending[0].id.to_string();
-    let revoked = owner.post("/rpc/orgs/invitations/revoke", &[("id", &id)]).await;
+    let revoked = owner.post::<app::orgs::RevokeInvitation>(&[("id", &id)]).await;
     assert_eq!(revoked.status(), StatusCode::OK);
     assert!(owner.members().await.unwrap().invitations.is_empty());
     assert_eq!(app.browser().accept(&code_of(&second), PASSWORD).await.unwrap_err().status, StatusCode::NOT_FOUND);
@@ -192,7 +192,7 @@ async fn bad_member_input_is_explained_and_changes_nothing(app: TestApp) {
         assert_eq!(failure.field(), Some(field), "{failure:?}");
         assert!(failure.message().contains(message), "{failure:?}");
     }
-    let bad_id = owner.post("/rpc/orgs/members/role", &[("user_id", "not-a-uuid"), ("role", "admin")]).await;
+    let bad_id = owner.post::<app::orgs::ChangeRole>(&[("user_id", "not-a-uuid"), ("role", "admin")]).await;
     assert_eq!(bad_id.status(), StatusCode::NOT_FOUND);
     let after = (app.count("users").await, app.count("memberships").await, app.count("org_invitations").await);
     assert_eq!(before, after);

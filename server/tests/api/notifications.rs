@@ -16,7 +16,7 @@ use tessera_core::{
     time::{DAY_MS, HOUR_MS},
 };
 
-on_each_engine!(
+tessera_core::on_each_engine!(crate::helpers::on_engine =>
     expiry_warnings_are_sent_once_per_threshold_and_only_when_due,
     expiry_warnings_go_to_admins_when_the_creator_is_gone,
     security_alerts_reach_the_people_concerned,
@@ -28,7 +28,7 @@ on_each_engine!(
     deliveries_survive_a_kill_between_commit_and_delivery,
 );
 
-on_postgres!(two_instances_deliver_every_notification_exactly_once);
+tessera_core::on_each_engine!(postgres only, crate::helpers::on_database => two_instances_deliver_every_notification_exactly_once);
 
 async fn spawn(backend: Backend, configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let db = TestDatabase::create(backend).await.expect("database");
@@ -534,9 +534,8 @@ async fn deliveries_survive_a_kill_between_commit_and_delivery(backend: Backend)
     restarted.kill().await;
 }
 
-async fn two_instances_deliver_every_notification_exactly_once() {
+async fn two_instances_deliver_every_notification_exactly_once(db: TestDatabase) {
     let receiver = Receiver::start().await;
-    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
     let shared = db.shared_view();
     let key = "cd".repeat(32);
     let configure = |c: &mut ServerConfig| {

@@ -8,7 +8,7 @@ use tessera_core::{
     time::{DAY_MS, MINUTE_MS},
 };
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     every_authentication_failure_looks_the_same,
     expiry_is_exact_to_the_millisecond,
     a_deleted_token_fails_on_the_very_next_request,
@@ -538,7 +538,7 @@ async fn configured_header_names(backend: crate::helpers::Backend) {
     .await;
     let owner = app.setup_owner().await;
     let created: app::tokens::CreatedToken =
-        owner.call("/rpc/tokens/create", &[("name", "ci"), ("expires_in_days", "30")]).await.unwrap();
+        owner.call::<app::tokens::CreateToken>(&[("name", "ci"), ("expires_in_days", "30")]).await.unwrap();
     assert_eq!(created.id_header.to_ascii_lowercase(), "x-acme-key-id");
     assert_eq!(created.secret_header.to_ascii_lowercase(), "x-acme-key-secret");
     let whoami = |id: &'static str, secret: &'static str| {

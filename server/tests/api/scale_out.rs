@@ -2,19 +2,20 @@
 //! verified-token cache and how stale it can get.
 
 use crate::helpers::{
-    Api, Backend, DbProxy, PASSWORD, ServerProcess, TestApp, TestDatabase, all, pg_admin, postgres_admin_url, soon,
+    Api, DbProxy, PASSWORD, ServerProcess, TestApp, TestDatabase, all, pg_admin, postgres_admin_url, soon,
     with_database,
 };
+use leptos::server_fn::ServerFn;
 use reqwest::{Method, StatusCode};
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use tessera::{config::TokenCache, startup::Application};
+use tessera::{config::TokenCacheSetting, startup::Application};
 use tessera_core::{clock::Clock, crypto::ServerKey};
 
-on_both_backends!(concurrent_creations_and_verifications, acknowledged_creations_survive_a_crash);
-on_postgres!(
+tessera_core::on_each_engine!(crate::helpers::on_app => concurrent_creations_and_verifications, acknowledged_creations_survive_a_crash);
+tessera_core::on_each_engine!(postgres only, crate::helpers::on_database =>
     two_instances_behave_as_one,
     with_the_cache_on_instances_tell_each_other_of_changes,
     a_lost_notification_leaves_a_bounded_staleness,
@@ -36,8 +37,7 @@ async fn second_instance(first: &TestApp, configure: impl FnOnce(&mut tessera::s
     .await
 }
 
-async fn postgres_pair(cache: TokenCache) -> (TestApp, TestApp) {
-    let db = TestDatabase::create(Backend::Postgres).await.expect("PostgreSQL");
+async fn postgres_pair(db: TestDatabase, cache: TokenCacheSetting) -> (TestApp, TestApp) {
     let a = TestApp::spawn_on(db, |c| c.token_cache = cache).await;
     let b = second_instance(&a, |c| c.token_cache = cache).await;
     (a, b)
@@ -48,8 +48,8 @@ fn on(app: &TestApp, api: &Api) -> Api {
     Api { url: app.url.clone(), ..api.clone() }
 }
 
-async fn two_instances_behave_as_one() {
-    let (a, b) = postgres_pair(TokenCache::Auto).await;
+async fn two_instances_behave_as_one(db: TestDatabase) {
+    let (a, b) = postgres_pair(db, TokenCacheSetting::Auto).await;
     // The browser signs in on A and carries on on B (cookies are per host, not per port).
     let owner = a.setup_owner().await;
     let owner_on_b = crate::helpers::Browser { url: b.url.clone(), client: owner.client.clone() };
@@ -88,8 +88,8 @@ async fn listening(apps: &[&TestApp]) -> bool {
     soon(async || apps.iter().all(|app| app.core.verifier.cache_live())).await
 }
 
-async fn with_the_cache_on_instances_tell_each_other_of_changes() {
-    let (a, b) = postgres_pair(TokenCache::On).await;
+async fn with_the_cache_on_instances_tell_each_other_of_changes(db: TestDatabase) {
+    let (a, b) = postgres_pair(db, TokenCacheSetting::On).await;
     let owner = a.setup_owner().await;
     assert!(listening(&[&a, &b]).await, "the instances never started listening for each other's changes");
     let token = a.api(&owner.token("t").await);
@@ -124,10 +124,9 @@ async fn with_the_cache_on_instances_tell_each_other_of_changes() {
 /// If the listener's connection drops (and with it any notification in flight), the instance stops
 /// using its cache until it listens again, and then starts empty; and no entry is used longer than the
 /// cache's time to live, even if a notification never arrives.
-async fn a_lost_notification_leaves_a_bounded_staleness() {
-    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
+async fn a_lost_notification_leaves_a_bounded_staleness(db: TestDatabase) {
     let a = TestApp::spawn_on(db, |c| {
-        c.token_cache = TokenCache::On;
+        c.token_cache = TokenCacheSetting::On;
         c.token_cache_ttl_ms = 5_000;
     })
     .await;
@@ -163,8 +162,8 @@ async fn a_lost_notification_leaves_a_bounded_staleness() {
     assert_eq!(token.status(Method::GET, "/api/v1/whoami").await, StatusCode::UNAUTHORIZED, "stale beyond the ttl");
 }
 
-async fn rotation_works_across_instances() {
-    let (a, b) = postgres_pair(TokenCache::On).await;
+async fn rotation_works_across_instances(db: TestDatabase) {
+    let (a, b) = postgres_pair(db, TokenCacheSetting::On).await;
     let owner = a.setup_owner().await;
     assert!(listening(&[&a, &b]).await);
     let created = owner.token("rotating").await;
@@ -187,8 +186,8 @@ async fn rotation_works_across_instances() {
 
 /// Round 3: deleting the successor of a rotation ends the rotated-away secret too, on the other
 /// instance as well, although that instance had both in use (and the successor cached).
-async fn deleting_a_successor_ends_its_family_on_every_instance() {
-    let (a, b) = postgres_pair(TokenCache::On).await;
+async fn deleting_a_successor_ends_its_family_on_every_instance(db: TestDatabase) {
+    let (a, b) = postgres_pair(db, TokenCacheSetting::On).await;
     let owner = a.setup_owner().await;
     assert!(listening(&[&a, &b]).await);
     let created = owner.token("leaked").await;
@@ -206,8 +205,8 @@ async fn deleting_a_successor_ends_its_family_on_every_instance() {
 
 /// Two changes whose "announce, commit, forget" was once written out by hand (a member removed, the policy
 /// lowered) commit through the one write transaction: the other instance's cached copies go with the commit.
-async fn a_removal_and_a_lowered_policy_reach_every_instance() {
-    let (a, b) = postgres_pair(TokenCache::On).await;
+async fn a_removal_and_a_lowered_policy_reach_every_instance(db: TestDatabase) {
+    let (a, b) = postgres_pair(db, TokenCacheSetting::On).await;
     let owner = a.setup_owner().await;
     assert!(listening(&[&a, &b]).await);
     let admin = a.member("admin@example.com", "admin").await;
@@ -230,8 +229,8 @@ async fn a_removal_and_a_lowered_policy_reach_every_instance() {
 /// Strict mode under load: concurrent requests share lookup statements, each gets its own token's
 /// answer, and a token deleted on the other instance fails every request sent after the delete
 /// returned, however many are in flight around it.
-async fn concurrent_lookups_share_statements_and_stay_strict() {
-    let (a, b) = postgres_pair(TokenCache::Off).await;
+async fn concurrent_lookups_share_statements_and_stay_strict(db: TestDatabase) {
+    let (a, b) = postgres_pair(db, TokenCacheSetting::Off).await;
     let owner = a.setup_owner().await;
     let owner_on_b = crate::helpers::Browser { url: b.url.clone(), client: owner.client.clone() };
     let mut tokens = Vec::new();
@@ -371,7 +370,7 @@ async fn acknowledged_creations_survive_a_crash(app: TestApp) {
                 loop {
                     let Ok(response) = browser
                         .client
-                        .post(format!("{}/rpc/tokens/create", browser.url))
+                        .post(format!("{}{}", browser.url, app::tokens::CreateToken::PATH))
                         .form(&[("expires_in_days", "30")])
                         .send()
                         .await
@@ -415,8 +414,7 @@ async fn acknowledged_creations_survive_a_crash(app: TestApp) {
 
 /// The database goes away: /readyz and requests say 503 with a clear message; when it returns, the server
 /// recovers by itself.
-async fn a_database_outage_is_503_and_heals_by_itself() {
-    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
+async fn a_database_outage_is_503_and_heals_by_itself(db: TestDatabase) {
     let target: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
     let mut proxy = DbProxy::start(target).await;
     let admin = postgres_admin_url().unwrap();
@@ -449,8 +447,7 @@ async fn a_database_outage_is_503_and_heals_by_itself() {
     assert!(healed.await, "did not recover");
 }
 
-async fn postgres_statement_timeout_applies() {
-    let db = TestDatabase::create(Backend::Postgres).await.unwrap();
+async fn postgres_statement_timeout_applies(db: TestDatabase) {
     let mut options = tessera_core::db::DbOptions::new(db.url.clone());
     options.statement_timeout = Duration::from_secs(1);
     let pool = tessera_core::db::Db::connect(&options).await.unwrap();

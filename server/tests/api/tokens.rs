@@ -2,11 +2,12 @@
 //! where the secret may (not) end up.
 
 use crate::helpers::{Backend, TestApp, TestDatabase, captured_logs};
+use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 use tessera::startup::{Application, ServerConfig};
 use tessera_core::{clock::Clock, time::DAY_MS};
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     create_list_delete,
     expiration_boundaries,
     bad_names_are_explained_and_store_nothing,
@@ -25,7 +26,8 @@ fn lifetime(token: &app::tokens::CreatedToken) -> i64 {
 
 async fn create_list_delete(app: TestApp) {
     let owner = app.setup_owner().await;
-    let response = owner.post("/rpc/tokens/create", &[("name", "  CI/CD Pipeline "), ("expires_in_days", "7")]).await;
+    let response =
+        owner.post::<app::tokens::CreateToken>(&[("name", "  CI/CD Pipeline "), ("expires_in_days", "7")]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
     let token: app::tokens::CreatedToken = response.json().await.unwrap();
@@ -61,11 +63,11 @@ async fn expiration_boundaries(app: TestApp) {
         assert_eq!(lifetime(&token), expected * DAY_MS, "{days:?}");
     }
     // Absent altogether: 30 days (the organization's default).
-    let token: app::tokens::CreatedToken = owner.call("/rpc/tokens/create", &[]).await.unwrap();
+    let token: app::tokens::CreatedToken = owner.call::<app::tokens::CreateToken>(&[]).await.unwrap();
     assert_eq!(lifetime(&token), 30 * DAY_MS);
     // Custom days come from their own field.
     let custom: app::tokens::CreatedToken =
-        owner.call("/rpc/tokens/create", &[("expires_in_days", "custom"), ("custom_days", "45")]).await.unwrap();
+        owner.call::<app::tokens::CreateToken>(&[("expires_in_days", "custom"), ("custom_days", "45")]).await.unwrap();
     assert_eq!(lifetime(&custom), 45 * DAY_MS);
 
     let before = app.count("api_tokens").await;
@@ -266,7 +268,11 @@ async fn the_token_page_works_without_javascript(app: TestApp) {
     assert!(form.contains("data-testid=\"create-token-form\""));
     assert!(form.contains("action=\"/rpc/tokens/create\""), "the form posts to its server function");
     let created = owner
-        .submit("/app/settings/api?new=1", "/rpc/tokens/create", &[("name", "No JS"), ("expires_in_days", "7")])
+        .submit(
+            "/app/settings/api?new=1",
+            app::tokens::CreateToken::PATH,
+            &[("name", "No JS"), ("expires_in_days", "7")],
+        )
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
     assert_eq!(created.headers()[header::LOCATION], "/app/settings/api");
@@ -281,12 +287,14 @@ async fn the_token_page_works_without_javascript(app: TestApp) {
     let id = owner.list_tokens(None).await.unwrap().items[0].token.id.to_string();
     let dialog = owner.get(&format!("/app/settings/api?delete={id}")).await.text().await.unwrap();
     assert!(dialog.contains("<dialog") && dialog.contains(" open"), "the dialog is open in the page");
-    let deleted = owner.submit(&format!("/app/settings/api?delete={id}"), "/rpc/tokens/delete", &[("id", &id)]).await;
+    let deleted =
+        owner.submit(&format!("/app/settings/api?delete={id}"), app::tokens::DeleteToken::PATH, &[("id", &id)]).await;
     assert_eq!(deleted.headers()[header::LOCATION], "/app/settings/api");
     assert!(owner.follow(&deleted).await.text().await.unwrap().contains("The token was deleted"));
     assert!(owner.list_tokens(None).await.unwrap().items.is_empty());
     // Errors come back in the page too.
-    let refused = owner.submit("/app/settings/api", "/rpc/tokens/create", &[("expires_in_days", "400")]).await;
+    let refused =
+        owner.submit("/app/settings/api", app::tokens::CreateToken::PATH, &[("expires_in_days", "400")]).await;
     assert_eq!(refused.status(), StatusCode::SEE_OTHER);
     assert!(owner.follow(&refused).await.text().await.unwrap().contains("between 1 and 365 days"));
 }

@@ -3,10 +3,11 @@
 //! headers and the right caching.
 
 use crate::helpers::{OWNER, PASSWORD, TestApp, client};
+use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 use tessera_core::{ErrorBody, ErrorKind};
 
-on_both_backends!(
+tessera_core::on_each_engine!(crate::helpers::on_app =>
     every_server_function_needs_a_session_except_the_public_ones,
     cross_site_posts_are_refused,
     security_headers_on_every_response,
@@ -17,8 +18,13 @@ on_both_backends!(
 
 /// Called before anyone is signed in: first run, sign-in, invitation links (the link is the credential),
 /// and "who is signed in", which answers `null` for nobody.
-const PUBLIC: [&str; 5] =
-    ["/rpc/auth/setup", "/rpc/auth/login", "/rpc/auth/invitation", "/rpc/auth/accept-invitation", "/rpc/auth/session"];
+const PUBLIC: [&str; 5] = [
+    app::auth::Setup::PATH,
+    app::auth::Login::PATH,
+    app::auth::GetInvitation::PATH,
+    app::auth::AcceptInvitation::PATH,
+    app::session::GetSession::PATH,
+];
 
 fn server_functions() -> Vec<&'static str> {
     leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect()
@@ -42,13 +48,13 @@ async fn every_server_function_needs_a_session_except_the_public_ones(app: TestA
         }
     }
     // And GET never reaches a server function.
-    let get = client().get(app.at("/rpc/orgs/members")).send().await.unwrap();
+    let get = client().get(app.at(app::orgs::ListMembers::PATH)).send().await.unwrap();
     assert!(matches!(get.status(), StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND), "{}", get.status());
 }
 
 async fn cross_site_posts_are_refused(app: TestApp) {
     let owner = app.setup_owner().await;
-    let url = app.at("/rpc/orgs/members/add");
+    let url = app.at(app::orgs::InviteMember::PATH);
     let form = [("email", "mallory@example.com"), ("role", "admin")];
     for site in ["cross-site", "same-site", "none"] {
         let refused = owner.client.post(&url).header("sec-fetch-site", site).form(&form).send().await.unwrap();
@@ -129,8 +135,12 @@ async fn authenticated_responses_are_never_stored(app: TestApp) {
         let response = owner.get(page).await;
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store", "{page}");
     }
-    for rpc in ["/rpc/tokens/overview", "/rpc/orgs/members", "/rpc/auth/session"] {
-        assert_eq!(owner.post(rpc, &[]).await.headers()[header::CACHE_CONTROL], "no-store", "{rpc}");
+    for answer in [
+        owner.post::<app::tokens::TokensOverview>(&[]).await,
+        owner.post::<app::orgs::ListMembers>(&[]).await,
+        owner.post::<app::session::GetSession>(&[]).await,
+    ] {
+        assert_eq!(answer.headers()[header::CACHE_CONTROL], "no-store", "{}", answer.url());
     }
     let api = token.send(reqwest::Method::GET, "/api/v1/whoami").await;
     assert_eq!(api.headers()[header::CACHE_CONTROL], "no-store");
@@ -140,7 +150,7 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
     let db = app.stop().await;
     let app = TestApp::spawn_on(db, |c| c.web.public_origin = Some("https://tessera.example.com".into())).await;
     let response = client()
-        .post(app.at("/rpc/auth/setup"))
+        .post(app.at(app::auth::Setup::PATH))
         .header(header::HOST, "tessera.example.com")
         .header("accept", "application/json")
         .form(&[("email", OWNER), ("password", PASSWORD), ("organization", "Acme"), ("setup_code", &app.setup_code())])
@@ -158,7 +168,7 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
     // A form's flash cookie: `__Secure-`, Secure, HttpOnly, SameSite=Strict, scoped to its page.
     let session = session.split(';').next().unwrap().to_owned();
     let posted = client()
-        .post(app.at("/rpc/tokens/create"))
+        .post(app.at(app::tokens::CreateToken::PATH))
         .header(header::HOST, "tessera.example.com")
         .header("sec-fetch-site", "same-origin")
         .header("sec-fetch-mode", "navigate")
@@ -313,7 +323,7 @@ async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
     for next in ["/%09/evil.example/", "/x%0d%0aSet-Cookie:%20a=b", "/\u{7f}"] {
         let response = app
             .browser()
-            .submit("/login", "/rpc/auth/login", &[("email", OWNER), ("password", PASSWORD), ("next", next)])
+            .submit("/login", app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", next)])
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(response.headers()[header::LOCATION], "/app/settings/api", "{next}");

@@ -1,9 +1,9 @@
 //! Token authentication for `/api/v1`: both headers on every request, the same 401 for every failure,
 //! limits on failing requests only, and the token's expiry on every authenticated answer.
 //!
-//! The gate hands every API request an [`AuthSlot`]; [`ApiCaller`] fills it with how authentication
-//! ended, and the gate stamps the answer from it on the way out (the expiry header, the log line's
-//! note), whatever the handler answered: no handler has to remember.
+//! The gate runs every API request with an [`AuthSlot`] ([`stamped`]); [`ApiCaller`] fills it with how
+//! authentication ended, and the gate stamps the answer from it on the way out (the expiry header, the
+//! log line's note), whatever the handler answered: no handler has to remember.
 
 use super::super::{ServerState, errors::ApiError, reqlog::AuthNote};
 use axum::{
@@ -13,8 +13,9 @@ use axum::{
 };
 use bytes::Bytes;
 use std::{
+    cell::Cell,
     net::{IpAddr, SocketAddr},
-    sync::{Arc, OnceLock},
+    sync::Arc,
 };
 use tessera_core::{
     identity::{ActingToken, Caller, Origin},
@@ -26,14 +27,14 @@ use tessera_core::{
 /// Tells clients when their token lapses, so they can warn before it does.
 pub const EXPIRES_HEADER: HeaderName = HeaderName::from_static("x-tessera-token-expires-at");
 
-/// One API request's authentication, shared by the gate (which creates it, with the client's address
-/// it already worked out, and reads it when the answer leaves) and [`ApiCaller`] (which fills it).
-#[derive(Clone)]
-pub struct AuthSlot(Arc<Slot>);
-
-struct Slot {
+/// One API request's authentication, shared by the gate (which gives it the client's address it
+/// already worked out, and reads it when the answer leaves) and [`ApiCaller`] (which fills it in).
+///
+/// It lives in the gate's own future, as a task-local value for the time the request is handled (the
+/// handler, and its extractors, run in that task): no allocation, no request extension.
+pub struct AuthSlot {
     client_ip: IpAddr,
-    ended: OnceLock<Ended>,
+    ended: Cell<Option<Ended>>,
 }
 
 struct Ended {
@@ -42,24 +43,28 @@ struct Ended {
     expires: Option<Arc<str>>,
 }
 
-impl AuthSlot {
-    pub fn new(client_ip: IpAddr) -> Self {
-        Self(Arc::new(Slot { client_ip, ended: OnceLock::new() }))
-    }
+tokio::task_local! {
+    static AUTH: AuthSlot;
+}
 
-    fn fill(&self, token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
-        let _ = self.0.ended.set(Ended { note: AuthNote { token, outcome: outcome.label() }, expires });
+/// Handles an API request (`answer`) with a slot for its authentication, then stamps the answer,
+/// success or not, with the token's expiry; the note is for the request's log line.
+pub async fn stamped(client_ip: IpAddr, answer: impl Future<Output = Response>) -> (Response, Option<AuthNote>) {
+    let mut scoped = std::pin::pin!(AUTH.scope(AuthSlot { client_ip, ended: Cell::new(None) }, answer));
+    let mut response = scoped.as_mut().await;
+    let Some(ended) = scoped.as_mut().take_value().and_then(|slot| slot.ended.into_inner()) else {
+        return (response, None);
+    };
+    if let Some(expires) = ended.expires.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+        response.headers_mut().insert(EXPIRES_HEADER, expires);
     }
+    (response, Some(ended.note))
+}
 
-    /// Stamps an authenticated request's answer, success or not, with the token's expiry, and returns
-    /// the note for the request's log line.
-    pub fn stamp(&self, response: &mut Response) -> Option<AuthNote> {
-        let ended = self.0.ended.get()?;
-        if let Some(expires) = ended.expires.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
-            response.headers_mut().insert(EXPIRES_HEADER, expires);
-        }
-        Some(ended.note)
-    }
+/// Notes how authentication ended, for [`stamped`] (outside it, as in a test of the router alone, nothing).
+fn fill(token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
+    let _ = AUTH
+        .try_with(|slot| slot.ended.set(Some(Ended { note: AuthNote { token, outcome: outcome.label() }, expires })));
 }
 
 /// The single answer to every authentication failure, built once with the configured header names.
@@ -115,14 +120,10 @@ impl FromRequestParts<ServerState> for ApiCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, Response> {
         let core = &state.app.core;
-        let slot = parts.extensions.get::<AuthSlot>();
-        let ip = match slot {
-            Some(slot) => slot.0.client_ip,
-            None => {
-                let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
-                state.proxies.client_ip(peer.unwrap_or(IpAddr::from([0, 0, 0, 0])), &parts.headers)
-            }
-        };
+        let ip = AUTH.try_with(|slot| slot.client_ip).unwrap_or_else(|_| {
+            let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+            state.proxies.client_ip(peer.unwrap_or(IpAddr::from([0, 0, 0, 0])), &parts.headers)
+        });
         let origin = Origin::new(Some(ip), header(&parts.headers, &header::USER_AGENT));
         let web = &state.app.web;
         let id = header(&parts.headers, &web.token_id_header);
@@ -131,9 +132,7 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let failure = match authenticate(core, id, secret, &origin).await {
             Ok(identity) => {
                 core.verifier.count(Outcome::Ok);
-                if let Some(slot) = slot {
-                    slot.fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()));
-                }
+                fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()));
                 return Ok(ApiCaller { identity, origin });
             }
             Err(failure) => failure,
@@ -142,9 +141,7 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let token: Option<TokenId> = id.and_then(|id| id.parse().ok());
         let (response, outcome) = refusal(state, failure, token, ip);
         core.verifier.count(outcome);
-        if let Some(slot) = slot {
-            slot.fill(token, outcome, None);
-        }
+        fill(token, outcome, None);
         Err(response)
     }
 }

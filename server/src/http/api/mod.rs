@@ -101,3 +101,36 @@ pub fn router() -> Router<ServerState> {
         .route("/api/{*rest}", axum::routing::any(|| fallback_status(StatusCode::NOT_FOUND)))
         .method_not_allowed_fallback(|| fallback_status(StatusCode::METHOD_NOT_ALLOWED))
 }
+
+#[cfg(test)]
+mod tests {
+    use tessera_core::domain::{paging::PageSize, token::ExpiryDays};
+
+    /// utoipa takes bounds only as literals: the document's must be the constants' that the API enforces.
+    #[test]
+    fn the_documented_bounds_are_the_enforced_ones() {
+        let doc = serde_json::to_value(super::openapi("id", "secret")).unwrap();
+        let days = &doc["components"]["schemas"]["RotateRequest"]["properties"]["expires_in_days"];
+        assert_eq!(
+            (days["minimum"].as_i64(), days["maximum"].as_i64()),
+            (Some(ExpiryDays::MIN), Some(ExpiryDays::MAX))
+        );
+        let mut limits = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for operation in item.as_object().unwrap().values() {
+                for limit in operation["parameters"].as_array().into_iter().flatten().filter(|p| p["name"] == "limit") {
+                    let schema = &limit["schema"];
+                    assert_eq!(
+                        (schema["minimum"].as_u64(), schema["maximum"].as_u64()),
+                        (Some(1), Some(u64::from(PageSize::MAX))),
+                        "{path}"
+                    );
+                    let said = format!("1 to {} (default {})", PageSize::MAX, PageSize::DEFAULT.get());
+                    assert!(limit["description"].as_str().unwrap().contains(&said), "{path}: {limit}");
+                    limits += 1;
+                }
+            }
+        }
+        assert!(limits >= 2, "the paged endpoints document their limit");
+    }
+}
