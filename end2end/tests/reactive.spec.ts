@@ -198,6 +198,29 @@ test.describe('tokens page with JavaScript', () => {
     expect(await activeIds(page)).toHaveLength(1);
   });
 
+  test('a form posted before the page hydrated: the secret shows once, then leaves the page and the island\'s props', async ({ page }) => {
+    // Needs the forms' Post/Redirect/Get (h-prg): the post answers 303 to the page, which shows the outcome once.
+    await setUp(page);
+    // The first page's WebAssembly is held back (a delay, never a fake answer), so the form posts natively.
+    const release = await hold(page, '/pkg/*.wasm');
+    await page.goto(`${TOKENS_URL}?new=1`);
+    await page.getByTestId('create-token-form').getByLabel('Name').fill('Before hydration');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
+    release();
+    const reveal = page.getByTestId('token-reveal');
+    await expect(reveal.getByRole('heading', { name: 'Token “Before hydration” created' })).toBeVisible();
+    await hydrated(page);
+    const secret = (await reveal.getByTestId('token-secret').textContent())!.trim();
+    expect(secret).toMatch(SECRET);
+    // Hydrated from props that held the secret: once read, they are gone from the document.
+    const props = await page.locator('leptos-island').evaluateAll((els) => els.map((e) => e.getAttribute('data-props') ?? '').join('\n'));
+    expect(props).not.toContain(secret);
+    await reveal.getByRole('link', { name: "Done, I've copied it" }).click();
+    await expectSecretGone(page, secret);
+    expect(await activeIds(page)).toHaveLength(1);
+  });
+
   test("a token deleted in another tab leaves this tab's list when it is shown again", async ({ page, context }) => {
     await setUp(page);
     const gone = await createToken(page, 'CI/CD Pipeline');
