@@ -1,6 +1,6 @@
 //! What needs attention, above the lists: tokens about to expire, and tokens the policy now refuses.
 
-use super::{row::display_name, state::Ctx};
+use super::{names::display_name, state::Ctx};
 use leptos::prelude::*;
 use tessera_core::{domain::token::EXPIRING_SOON_DAYS, time::expires_phrase};
 

@@ -3,7 +3,8 @@
 
 use super::{
     create_form::CreateTokenButton,
-    row::{ListKind, TokenRow, row_key},
+    names::ListKind,
+    row::{TokenRow, row_key},
     state::Ctx,
 };
 use crate::{routes::TOKENS_URL, ui::EmptyState};

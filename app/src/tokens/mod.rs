@@ -10,6 +10,7 @@ mod dialogs;
 mod expiry;
 mod island;
 mod list;
+mod names;
 mod page;
 mod reveal;
 mod row;

@@ -4,6 +4,7 @@
 
 use super::{
     dialogs::{DELETE_DIALOG, ROTATE_DIALOG},
+    names::{ListKind, action_name},
     state::{Ctx, Target},
 };
 use crate::{
@@ -16,54 +17,9 @@ use tessera_core::{
         org::{Action as Permission, allows},
         token::EXPIRING_SOON_DAYS,
     },
-    ids::TokenId,
     time::{Timestamp, ago_phrase, expires_phrase},
     views::{TokenEntry, TokenListing},
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListKind {
-    Active,
-    Expired,
-    Revoked,
-}
-
-impl ListKind {
-    pub fn paging(self) -> &'static str {
-        match self {
-            ListKind::Active => "after",
-            ListKind::Expired => "expired_after",
-            ListKind::Revoked => "revoked_after",
-        }
-    }
-
-    pub fn test_id(self) -> &'static str {
-        match self {
-            ListKind::Active => "tokens-list",
-            ListKind::Expired => "expired-list",
-            ListKind::Revoked => "revoked-list",
-        }
-    }
-}
-
-/// The first 8 characters of a token's id: enough to tell tokens apart on a page.
-pub fn short_id(id: &TokenId) -> String {
-    id.to_string().chars().take(8).collect()
-}
-
-/// How a token is called in text: its name, or without one its short id (not a word like "Unnamed",
-/// which would also match a search for a token called that).
-pub fn display_name(token: &TokenEntry) -> String {
-    token.name.clone().unwrap_or_else(|| format!("token {}", short_id(&token.id)))
-}
-
-/// How a token is called in its actions' accessible names: unique on the page ("CI (1a2b3c4d)").
-pub fn action_name(token: &TokenEntry) -> String {
-    match &token.name {
-        Some(name) => format!("{name} ({})", short_id(&token.id)),
-        None => format!("token {}", short_id(&token.id)),
-    }
-}
 
 /// A row is drawn again when anything it shows changes (a rotation, a use, a revocation).
 pub fn row_key(listing: &TokenListing) -> impl std::hash::Hash + Eq + use<> {

@@ -6,7 +6,7 @@
 //! downloads): a handful of signals, no effect per action (each call is one task that awaits its answer),
 //! and the page's data read with the same JSON decoder as the server functions' answers.
 
-use super::{CreatedToken, RotatedToken, TokensPageData, row::display_name};
+use super::{CreatedToken, RotatedToken, TokensPageData, names::display_name};
 use crate::{error::AppError, ui::submit::FormFields as Fields};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -215,8 +215,8 @@ impl Ctx {
     }
 
     /// Whether the address pages through the `kind` list.
-    pub fn paged(&self, kind: super::row::ListKind) -> bool {
-        use super::row::ListKind;
+    pub fn paged(&self, kind: super::names::ListKind) -> bool {
+        use super::names::ListKind;
         self.memory.with_value(|m| match kind {
             ListKind::Active => m.cursors.after.is_some(),
             ListKind::Expired => m.cursors.expired_after.is_some(),
