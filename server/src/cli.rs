@@ -193,6 +193,14 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
                 .header("content-type", "application/json")
                 .body(body.to_string())
         }
+        ApiCall::Leaked { id: other, url, source } => {
+            let target = other.as_deref().unwrap_or(id.trim());
+            let body = serde_json::json!({ "url": url, "source": source });
+            client
+                .post(format!("{base}/api/v1/tokens/{}/leaked", target.trim()))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+        }
     };
     let response = request
         .header(id_header, id.trim())
@@ -202,7 +210,7 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
         .await
         .map_err(|e| format!("could not reach {base}: {e}"))?;
     let status = response.status();
-    if !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. }) {
+    if !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. } | ApiCall::Leaked { .. }) {
         warn_if_expiring(response.headers());
     }
     let body = response.text().await.unwrap_or_default();
@@ -221,6 +229,14 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
         }
         ApiCall::Rotate { .. } => print_rotated(&body)?,
         ApiCall::Revoke => output::line("the token is deleted and no longer works")?,
+        ApiCall::Leaked { .. } => {
+            let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if value["revoked"].as_bool() == Some(true) {
+                output::line("the token is revoked (with its rotation family) and marked exposed; its owners are told")?
+            } else {
+                output::line("the report is recorded; the token already no longer worked")?
+            }
+        }
     }
     Ok(())
 }

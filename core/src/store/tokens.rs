@@ -16,14 +16,16 @@ pub struct NewToken<'a> {
     pub created_by: UserId,
     pub name: Option<&'a str>,
     pub secret_hash: &'a str,
+    /// [`crate::secret::lookup_hex`] of `secret_hash`: how a leak report finds the token.
+    pub secret_lookup: &'a str,
     pub now: Timestamp,
     pub expires_at: Timestamp,
 }
 
 pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, family_id, org_id, created_by, name, secret_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO api_tokens (id, family_id, org_id, created_by, name, secret_hash, secret_lookup, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(t.id)
     .bind(t.family_id)
@@ -31,6 +33,7 @@ pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> 
     .bind(t.created_by)
     .bind(t.name)
     .bind(t.secret_hash)
+    .bind(t.secret_lookup)
     .bind(t.now)
     .bind(t.expires_at)
     .execute(db)

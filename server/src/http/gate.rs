@@ -118,11 +118,17 @@ fn limit_body(request: Request) -> Result<Request, Box<Response>> {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(request);
     }
+    // GitHub's secret-scanning reports come in batches of up to a few thousand secrets.
+    let (max, said) = if request.uri().path() == super::api::leaks::GITHUB_PATH {
+        (super::api::leaks::GITHUB_MAX_BODY_BYTES, "The request body is too large: at most 2 MiB.")
+    } else {
+        (super::MAX_BODY_BYTES, "The request body is too large: at most 64 KiB.")
+    };
     let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > super::MAX_BODY_BYTES as u64) {
-        return Err(Box::new(error_of(ErrorKind::TooLarge, "The request body is too large: at most 64 KiB.")));
+    if announced.is_some_and(|n| n > max as u64) {
+        return Err(Box::new(error_of(ErrorKind::TooLarge, said)));
     }
-    Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, super::MAX_BODY_BYTES))))
+    Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, max))))
 }
 
 async fn check(

@@ -47,6 +47,11 @@ impl AuthSlot {
         Self(Arc::new(Slot { client_ip, ended: OnceLock::new() }))
     }
 
+    /// The client's address, as the gate worked it out (trusted proxies, `X-Forwarded-For`).
+    pub fn client_ip(&self) -> IpAddr {
+        self.0.client_ip
+    }
+
     fn fill(&self, token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
         let _ = self.0.ended.set(Ended { note: AuthNote { token, outcome: outcome.label() }, expires });
     }

@@ -323,3 +323,86 @@ impl From<PolicyView> for Policy {
         }
     }
 }
+
+// Leak response (issue 23).
+
+// One item of a GitHub secret-scanning report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GithubLeak {
+    /// The secret GitHub found.
+    pub token: String,
+    /// The token type registered with GitHub.
+    #[serde(rename = "type", default)]
+    pub token_type: Option<String>,
+    /// Where it was found.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What kind of place: content, commit, pull_request_comment, …
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+// GitHub's feedback format: one per reported item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GithubFeedback {
+    pub token_raw: String,
+    pub token_type: String,
+    /// `true_positive` for a live Tessera token that was revoked, `false_positive` for anything else.
+    pub label: String,
+}
+
+// One item of a GitLab Token Revocation API request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GitlabLeak {
+    #[serde(rename = "type", default)]
+    pub token_type: Option<String>,
+    pub token: String,
+    /// Where it was found.
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GitlabTokenType {
+    #[serde(rename = "type")]
+    pub token_type: String,
+    pub name: String,
+    pub description: String,
+    pub example: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GitlabTokenTypes {
+    pub types: Vec<GitlabTokenType>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RevokeCredentialsRequest {
+    /// At most 100 secrets (`tsr_…`).
+    #[serde(default)]
+    pub credentials: Vec<String>,
+}
+
+// The one answer to every revoke-by-possession request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CredentialsAccepted {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct LeakedRequest {
+    /// Where the secret was found (optional, at most 2,000 characters kept).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What kind of place (optional, at most 100 characters kept).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeakedJson {
+    /// The Token ID reported.
+    pub id: String,
+    /// Whether this report revoked it (false: it no longer worked; the report is recorded).
+    pub revoked: bool,
+}
