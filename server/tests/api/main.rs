@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod attacks;
 mod health;
+mod leaks;
 mod lifecycle;
 mod members;
 mod notifications;
