@@ -472,6 +472,38 @@ async fn members_and_the_cli_report_tokens_as_leaked(backend: Backend) {
     assert_eq!(exposed_events(&app).await, 1);
     assert_eq!(reports(&app).await, 2);
 
+    // Exposed tokens stay listed under Revoked, with where they were found; the API shows the same.
+    let page = owner.tokens_page().await.unwrap();
+    let listed = page.revoked.items.iter().find(|l| l.token.id == other_members.id).unwrap();
+    assert_eq!(listed.token.revoked_reason, Some(tessera_core::domain::token::RevokeReason::Exposed));
+    assert_eq!(listed.token.exposed_via, Some(tessera_core::domain::token::LeakIntake::Api));
+    assert_eq!(listed.token.exposed_url.as_deref(), Some("https://pastebin.example/x"));
+    assert_eq!(listed.token.exposed_source.as_deref(), Some("paste"));
+    assert!(listed.token.exposed_at.is_some());
+    let read: Value = owner_api.get(&format!("/api/v1/tokens/{}", other_members.id)).await.unwrap();
+    assert_eq!(read["revoked_reason"], "exposed");
+    assert_eq!(read["exposure"]["intake"], "api");
+    assert_eq!(read["exposure"]["url"], "https://pastebin.example/x");
+    assert_eq!(read["exposure"]["source"], "paste");
+
+    // The dashboard's server function: the member reports their own token; not the owner's.
+    let third = member.token("member's third").await;
+    let refused = member.call::<bool>("/rpc/tokens/leaked", &[("id", &owners.id.to_string())]).await;
+    assert_eq!(refused.unwrap_err().status, StatusCode::FORBIDDEN);
+    let revoked = member
+        .call::<bool>(
+            "/rpc/tokens/leaked",
+            &[("id", &third.id.to_string()), ("url", "https://chat.example/m/1"), ("source", "")],
+        )
+        .await
+        .unwrap();
+    assert!(revoked);
+    assert!(!works(&app.api(&third)).await);
+    let read: Value = owner_api.get(&format!("/api/v1/tokens/{}", third.id)).await.unwrap();
+    assert_eq!(read["exposure"]["intake"], "dashboard");
+    assert_eq!(read["exposure"]["source"], Value::Null);
+    assert!(works(&owner_api).await);
+
     // The CLI: a token reports itself.
     let out = tessera_cli(
         &app.db,

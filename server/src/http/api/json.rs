@@ -130,6 +130,20 @@ pub struct Token {
     pub can_rotate: bool,
     /// Refused: its remaining lifetime exceeds the organization's maximum.
     pub over_policy: bool,
+    /// Reported leaked: when, how and where (absent otherwise).
+    #[serde(default)]
+    pub exposure: Option<Exposure>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Exposure {
+    /// RFC 3339.
+    pub reported_at: String,
+    /// Which intake reported it: `github`, `gitlab`, `possession`, `api`, `dashboard`, `cli`.
+    pub intake: String,
+    /// Where it was found, as reported.
+    pub url: Option<String>,
+    pub source: Option<String>,
 }
 
 impl From<TokenListing> for Token {
@@ -150,6 +164,12 @@ impl From<TokenListing> for Token {
             can_delete: l.can_delete,
             can_rotate: l.can_rotate,
             over_policy: l.over_policy,
+            exposure: t.exposed_at.zip(t.exposed_via).map(|(at, intake)| Exposure {
+                reported_at: rfc3339(at),
+                intake: intake.to_string(),
+                url: t.exposed_url,
+                source: t.exposed_source,
+            }),
         }
     }
 }
