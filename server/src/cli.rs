@@ -125,6 +125,9 @@ pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), S
             (org, Incident::Member(user))
         }
         TokensCommand::RevokeAll { org, confirm } => (org, Incident::Organization { confirmation: confirm }),
+        TokensCommand::Leaked { org, id, url, source } => {
+            return leaked(&core, org, id, (url.as_deref(), source.as_deref())).await;
+        }
     };
     let org_id = members::find_org(&core, org).await.map_err(|e| e.to_string())?;
     let revoked = tokens::operator_revoke(&core, org_id, incident_of).await.map_err(|e| match incident_of {
@@ -136,6 +139,20 @@ pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), S
     }
     output::line(format_args!("{} token{} revoked", revoked.len(), if revoked.len() == 1 { "" } else { "s" }))?;
     output::lines(revoked)
+}
+
+/// The operator reports a token as leaked, through the same path as every intake.
+async fn leaked(core: &Core, org: &str, id: &str, (url, source): (Option<&str>, Option<&str>)) -> Result<(), Stop> {
+    let org_id = members::find_org(core, org).await.map_err(|e| e.to_string())?;
+    let id = id.trim().parse().map_err(|_| format!("--id: {id} is not a Token ID"))?;
+    let location = tessera_core::domain::token::LeakLocation::new(url, source);
+    let revoked =
+        tessera_core::services::leaks::operator_report(core, org_id, id, &location).await.map_err(|e| e.to_string())?;
+    output::line(if revoked {
+        "the token is revoked (with its rotation family) and marked exposed; its owners are told"
+    } else {
+        "the report is recorded; the token already no longer worked"
+    })
 }
 
 /// `2026-01-01T00:00:00Z`, or `30d` for 30 days back.

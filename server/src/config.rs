@@ -152,6 +152,22 @@ pub enum TokensCommand {
         #[arg(long)]
         confirm: String,
     },
+    /// Report a token as leaked: revoked at once with its rotation family, marked exposed; its creator
+    /// and the organization's administrators are emailed (by the running server).
+    Leaked {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        /// The Token ID.
+        #[arg(long)]
+        id: String,
+        /// Where the secret was found.
+        #[arg(long)]
+        url: Option<String>,
+        /// What kind of place.
+        #[arg(long)]
+        source: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -315,6 +315,21 @@ async fn gitlab_revocation_needs_its_token(backend: Backend) {
     let junk = json!([{"type": "x", "token": bad_checksum(&other.secret)}, {"type": "x", "token": "glpat-abc"}]);
     assert_eq!(post(junk.to_string()).await.unwrap().status(), StatusCode::NO_CONTENT);
     assert!(works(&app.api(&other)).await);
+    // Rate limited: 60 requests a minute from one address, then 429 with Retry-After, nothing revoked.
+    let mut limited = None;
+    for _ in 0..70 {
+        let response = post(json!([{"type": "x", "token": made_up()}]).to_string()).await.unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+    let limited = limited.expect("limited within 70 requests");
+    assert!(limited.headers().contains_key("retry-after"));
+    let refused = post(json!([{"type": "x", "token": other.secret}]).to_string()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(works(&app.api(&other)).await);
 }
 
 async fn revoke_by_possession_answers_alike_and_is_limited(backend: Backend) {
@@ -520,6 +535,23 @@ async fn members_and_the_cli_report_tokens_as_leaked(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(url, "https://ci.example/log/1");
+
+    // The operator: `tessera tokens leaked`.
+    let last = owner.token("operator's pick").await;
+    let key = std::fs::read_to_string(app.db.data_dir.path().join("secret.key")).unwrap();
+    let out = tessera_cli(
+        &app.db,
+        &["tokens", "leaked", "--org", "Acme", "--id", &last.id.to_string(), "--url", "https://x.example/y"],
+        "",
+        &[("TESSERA_SECRET_KEY", key.trim())],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The command line runs on the real clock, long after the tests' manual one: the token is expired
+    // there, so the report is recorded without revoking (an expired token keeps its state).
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the report is recorded"));
+    let read: Value = owner_api.get(&format!("/api/v1/tokens/{}", last.id)).await.unwrap();
+    assert_eq!(read["exposure"]["intake"], "cli");
+    assert_eq!(read["exposure"]["url"], "https://x.example/y");
 }
 
 async fn an_exposure_is_told_by_email_and_webhook_once(backend: Backend) {

@@ -352,11 +352,16 @@ pub async fn gitlab_revoke(
     State(state): State<ServerState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: Result<RawBody, ApiError>,
 ) -> Response {
     if let Err(refused) = gitlab_allowed(&state, &headers) {
         return refused.into_response();
     }
+    let body = match body {
+        Ok(RawBody(body)) => body,
+        Err(too_large) if too_large.0.kind() == ErrorKind::TooLarge => return too_large.into_response(),
+        Err(_) => return bad_request("The request body could not be read. Send it again."),
+    };
     let core = &state.app.core;
     let now = core.clock.now().millis();
     let key = limit_key(ip);
