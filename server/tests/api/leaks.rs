@@ -26,6 +26,7 @@ use tessera_core::{
 
 on_each_engine!(
     github_reports_are_verified_and_answered_in_the_feedback_format,
+    github_keys_can_come_from_a_file,
     gitlab_revocation_needs_its_token,
     a_token_created_before_the_migration_is_found_by_every_intake,
     an_exposure_is_told_by_email_and_webhook_once,
@@ -262,6 +263,23 @@ async fn github_reports_are_verified_and_answered_in_the_feedback_format(backend
     assert_eq!(keys.fetches(), 2);
     assert!(!works(&kept_api).await);
     assert!(!crate::helpers::captured_logs().contains(&kept.secret[4..]));
+}
+
+async fn github_keys_can_come_from_a_file(backend: Backend) {
+    let key = new_key();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("github-keys.json");
+    std::fs::write(&path, keys_document(&[("file-key", &key)])).unwrap();
+    let file = path.clone();
+    let app = spawn(backend, |c| c.leaks.github = Some(GithubKeySource::File(file))).await;
+    let owner = app.setup_owner().await;
+    let token = owner.token("t").await;
+    assert_eq!(github_labels(&app, "file-key", &key, &[&token.secret]).await, ["true_positive"]);
+    assert!(!works(&app.api(&token)).await);
+    // Signed by a key the file doesn't have: refused.
+    let body = github_body(&[&token.secret]);
+    let response = post_github(&app, Some("file-key"), Some(&sign(&new_key(), &body)), body).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn gitlab_revocation_needs_its_token(backend: Backend) {
