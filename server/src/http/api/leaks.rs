@@ -13,7 +13,7 @@
 
 use super::{
     auth::{ApiCaller, AuthSlot},
-    extract::{ApiJson, ApiPath},
+    extract::ApiPath,
     json::{
         CredentialsAccepted, ErrorJson, GithubFeedback, GithubLeak, GitlabLeak, GitlabTokenType, GitlabTokenTypes,
         LeakedJson, LeakedRequest, RevokeCredentialsRequest,
@@ -205,6 +205,30 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
+/// An optional JSON object: an empty body or `null` means `T::default()`; anything but an object (an
+/// array, a string…) is the JSON 422, so a struct is never read from an array.
+pub struct ObjectBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for ObjectBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let RawBody(bytes) = RawBody::from_request(request, state).await?;
+        let not_an_object =
+            || ApiError(Error::invalid("", "The body must be a JSON object as the API documentation shows."));
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        match serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|_| not_an_object())? {
+            serde_json::Value::Null => Ok(Self(T::default())),
+            object @ serde_json::Value::Object(_) => {
+                serde_json::from_value(object).map(Self).map_err(|_| not_an_object())
+            }
+            _ => Err(not_an_object()),
+        }
+    }
+}
+
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
@@ -227,8 +251,8 @@ fn bad_signature() -> ApiError {
 /// `TESSERA_GITHUB_LEAKS=true` is set.
 #[utoipa::path(post, path = "/api/v1/leaks/github", tag = "leaks", security(()),
     params(
-        ("Github-Public-Key-Identifier" = String, Header, description = "The id of the key that signed the body"),
-        ("Github-Public-Key-Signature" = String, Header, description = "Base64 DER ECDSA P-256 / SHA-256 signature of the raw body"),
+        ("Github-Public-Key-Identifier" = Option<String>, Header, description = "The id of the key that signed the body"),
+        ("Github-Public-Key-Signature" = Option<String>, Header, description = "Base64 DER ECDSA P-256 / SHA-256 signature of the raw body"),
     ),
     request_body = Vec<GithubLeak>,
     responses((status = 200, body = Vec<GithubFeedback>), (status = 401, description = "Missing, unknown or bad signature", body = ErrorJson),
@@ -302,7 +326,7 @@ fn example_secret(state: &ServerState) -> String {
 /// GitLab Token Revocation API: the token types this service revokes. Off (404) unless
 /// `TESSERA_GITLAB_REVOCATION_TOKEN` is set.
 #[utoipa::path(get, path = "/api/v1/leaks/gitlab/v1/revocable_token_types", tag = "leaks", security(()),
-    params(("Authorization" = String, Header, description = "The pre-shared revocation token")),
+    params(("Authorization" = Option<String>, Header, description = "The pre-shared revocation token (required unless the intake is off)")),
     responses((status = 200, body = GitlabTokenTypes), (status = 401, body = ErrorJson), (status = 404, description = "The intake is off", body = ErrorJson)))]
 pub async fn gitlab_token_types(
     State(state): State<ServerState>,
@@ -344,7 +368,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
 /// beyond 60 requests a minute from one address. Idempotent. Off (404) unless
 /// `TESSERA_GITLAB_REVOCATION_TOKEN` is set.
 #[utoipa::path(post, path = "/api/v1/leaks/gitlab/v1/revoke_tokens", tag = "leaks", security(()),
-    params(("Authorization" = String, Header, description = "The pre-shared revocation token")),
+    params(("Authorization" = Option<String>, Header, description = "The pre-shared revocation token (required unless the intake is off)")),
     request_body = Vec<GitlabLeak>,
     responses((status = 204, description = "Handled"), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson),
         (status = 404, description = "The intake is off", body = ErrorJson), (status = 413, body = ErrorJson), (status = 429, body = ErrorJson)))]
@@ -393,7 +417,7 @@ const ACCEPTED: &str = "Thank you. Any Tessera secret among these that still wor
 /// leaves no earlier than 250 ms after the request arrived, so neither its content nor its timing tells
 /// whether a secret was real. Limited per client address (10 requests a minute).
 #[utoipa::path(post, path = "/api/v1/credentials/revoke", tag = "leaks", security(()),
-    request_body = RevokeCredentialsRequest,
+    request_body(content = Option<RevokeCredentialsRequest>, description = "Empty means no secrets"),
     responses((status = 202, body = CredentialsAccepted), (status = 413, body = ErrorJson), (status = 422, body = ErrorJson), (status = 429, body = ErrorJson)))]
 pub async fn revoke_credentials(
     State(state): State<ServerState>,
@@ -414,8 +438,8 @@ pub async fn revoke_credentials(
 }
 
 async fn possession(state: &ServerState, request: Request) -> Response {
-    let request = match ApiJson::<RevokeCredentialsRequest>::from_request(request, state).await {
-        Ok(ApiJson(request)) => request,
+    let request = match ObjectBody::<RevokeCredentialsRequest>::from_request(request, state).await {
+        Ok(ObjectBody(request)) => request,
         Err(refused) => return refused.into_response(),
     };
     if request.credentials.len() > MAX_CREDENTIALS {
@@ -442,13 +466,13 @@ async fn possession(state: &ServerState, request: Request) -> Response {
 /// Whoever may delete the token may report it (its creator, an administrator or owner, the token
 /// itself). A token that no longer works is reported too (`revoked: false`): recorded, nobody alerted.
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/leaked", tag = "tokens", params(("id" = String, Path, description = "Token ID")),
-    request_body(content = LeakedRequest, description = "Optional"),
+    request_body(content = Option<LeakedRequest>, description = "Optional"),
     responses((status = 200, body = LeakedJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson), (status = 413, body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub async fn report_leaked(
     State(state): State<ServerState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<TokenId>,
-    ApiJson(request): ApiJson<LeakedRequest>,
+    ObjectBody(request): ObjectBody<LeakedRequest>,
 ) -> ApiResult<Json<LeakedJson>> {
     let location = LeakLocation::new(request.url.as_deref(), request.source.as_deref());
     let revoked = leaks::report_token(&state.app.core, &caller.caller(), LeakIntake::Api, id, &location).await?;
