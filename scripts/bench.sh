@@ -34,8 +34,12 @@ trap 'kill "$server" "$bare" 2>/dev/null || true; wait 2>/dev/null || true; rm -
 
 taskset -c 0 "$target/release/examples/bare_axum" 127.0.0.1:0 >"$work/bare.log" 2>&1 &
 bare=$!
+# A P-256 key standing in for GitHub's, for the leak-report figure at the end.
+openssl ecparam -name prime256v1 -genkey -noout -out "$work/github.key" 2>/dev/null
+python3 scripts/lib/github_report.py keys "$work"
 # The failure limit is off so that "wrong secret" measures verification, not the 429 that would follow.
 TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 LEPTOS_HASH_FILES=true \
+  TESSERA_GITHUB_KEYS_FILE="$work/github-keys.json" \
   taskset -c 0 "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
 server=$!
 url=$(announced_url "$work/server.log")
@@ -117,6 +121,10 @@ for _ in 1 2 3; do curl -sf -o /dev/null -H "Cookie: $cookies" "$url/app/setting
 for _ in $(seq 1 21); do
   curl -sf -o /dev/null -w '%{time_starttransfer}\n' -H "Cookie: $cookies" "$url/app/settings/api"
 done | sort -n | awk -v n="$have" '{t[NR] = $1} END {printf "tokens page, %d tokens, server-rendered: median %.1f ms (goal < 50 ms)\n", n, t[11] * 1000}'
+
+# Leak response: one GitHub secret-scanning report of 1,000 secrets (the first tokens, the rest made up
+# but well-formed), with 10,000 tokens in the database.
+python3 scripts/lib/github_report.py report "$work" "$url"
 
 # Memory: 1,000 sign-in attempts, right and wrong, leave the server under 100 MiB.
 kill "$server" "$bare" 2>/dev/null || true

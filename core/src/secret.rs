@@ -84,6 +84,21 @@ impl TokenSecret {
     }
 }
 
+/// The domain tag of lookup digests. No secret starts with it (a secret starts with lowercase letters or
+/// digits and an underscore), so a lookup digest is never the verifier of any secret.
+const LOOKUP_TAG: &[u8] = b"tessera secret lookup v1\0";
+
+/// The indexed lookup digest (`api_tokens.secret_lookup`) of a token whose verifier (`secret_hash`, hex)
+/// is `verifier_hex`: HMAC-SHA256 under the server key of a domain tag and the verifier. It is derived
+/// from the verifier rather than from the secret so that tokens created before the column existed are
+/// filled from what is stored; a leak report computes the verifier from the secret, then this.
+pub fn lookup_hex(key: &ServerKey, verifier_hex: &str) -> String {
+    let mut message = Vec::with_capacity(LOOKUP_TAG.len() + verifier_hex.len());
+    message.extend_from_slice(LOOKUP_TAG);
+    message.extend_from_slice(verifier_hex.as_bytes());
+    hex::encode(key.sign(&message))
+}
+
 /// A secret as a client presented it, borrowed from the request header (never copied). It exists only
 /// once its shape and checksum are right, so nothing malformed reaches the database.
 pub struct PresentedSecret<'a>(&'a str);
@@ -99,6 +114,20 @@ impl<'a> PresentedSecret<'a> {
     pub fn parse(prefix: &TokenPrefix, raw: &'a str) -> Result<Self, MalformedSecret> {
         check_shape(prefix, raw)?;
         Ok(Self(raw))
+    }
+
+    /// The stored verifier this secret would have (see [`TokenSecret::digest_hex`]).
+    pub fn digest_hex(&self, key: &ServerKey) -> String {
+        hex::encode(key.sign(self.0.as_bytes()))
+    }
+
+    /// The lookup digest a token with this secret has ([`lookup_hex`]).
+    pub fn lookup_hex(&self, key: &ServerKey) -> String {
+        lookup_hex(key, &self.digest_hex(key))
+    }
+
+    pub fn expose(&self) -> &'a str {
+        self.0
     }
 
     /// Does this secret match a stored digest? Constant-time.
@@ -213,6 +242,17 @@ mod tests {
         for _ in 0..100_000 {
             assert!(seen.insert(TokenSecret::generate(&prefix()).expose().to_owned()));
         }
+    }
+
+    #[test]
+    fn lookup_digest_is_not_the_verifier_and_is_the_same_from_both_sides() {
+        let key = ServerKey::generate();
+        let a = TokenSecret::generate(&prefix());
+        let verifier = a.digest_hex(&key);
+        let lookup = lookup_hex(&key, &verifier);
+        assert_ne!(lookup, verifier);
+        assert_eq!(PresentedSecret::parse(&prefix(), a.expose()).unwrap().lookup_hex(&key), lookup);
+        assert_ne!(lookup_hex(&ServerKey::generate(), &verifier), lookup);
     }
 
     #[test]

@@ -66,6 +66,20 @@ pub struct TokenEntry {
     /// Rotated: its successor, and until when this token's secret still works.
     pub replaced_by: Option<TokenId>,
     pub grace_until: Option<Timestamp>,
+    /// Reported leaked ("exposed"): when, through which intake, and where it was found, from the report
+    /// that revoked it (else the latest). Only the token list and a single token read these.
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub exposed_at: Option<Timestamp>,
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub exposed_via: Option<crate::domain::token::LeakIntake>,
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub exposed_url: Option<String>,
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub exposed_source: Option<String>,
 }
 
 /// A token, and what the person looking may do with it.

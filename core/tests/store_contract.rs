@@ -248,6 +248,7 @@ async fn invitations(db: &Db) {
 
 async fn token(db: &Db, org: OrgId, by: UserId, created: Timestamp, days: i64) -> TokenId {
     let id = TokenId::new_random();
+    let lookup = id.to_string();
     let t = store::tokens::NewToken {
         id,
         family_id: FamilyId::from(id),
@@ -255,6 +256,7 @@ async fn token(db: &Db, org: OrgId, by: UserId, created: Timestamp, days: i64) -
         created_by: by,
         name: Some("CI"),
         secret_hash: &"ab".repeat(32),
+        secret_lookup: &lookup,
         now: created,
         expires_at: created.plus_days(days),
     };

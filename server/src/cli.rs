@@ -125,6 +125,9 @@ pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), S
             (org, Incident::Member(user))
         }
         TokensCommand::RevokeAll { org, confirm } => (org, Incident::Organization { confirmation: confirm }),
+        TokensCommand::Leaked { org, id, url, source } => {
+            return leaked(&core, org, id, (url.as_deref(), source.as_deref())).await;
+        }
     };
     let org_id = members::find_org(&core, org).await.map_err(|e| e.to_string())?;
     let revoked = tokens::operator_revoke(&core, org_id, incident_of).await.map_err(|e| match incident_of {
@@ -136,6 +139,20 @@ pub async fn tokens(common: &CommonArgs, command: TokensCommand) -> Result<(), S
     }
     output::line(format_args!("{} token{} revoked", revoked.len(), if revoked.len() == 1 { "" } else { "s" }))?;
     output::lines(revoked)
+}
+
+/// The operator reports a token as leaked, through the same path as every intake.
+async fn leaked(core: &Core, org: &str, id: &str, (url, source): (Option<&str>, Option<&str>)) -> Result<(), Stop> {
+    let org_id = members::find_org(core, org).await.map_err(|e| e.to_string())?;
+    let id = id.trim().parse().map_err(|_| format!("--id: {id} is not a Token ID"))?;
+    let location = tessera_core::domain::token::LeakLocation::new(url, source);
+    let revoked =
+        tessera_core::services::leaks::operator_report(core, org_id, id, &location).await.map_err(|e| e.to_string())?;
+    output::line(if revoked {
+        "the token is revoked (with its rotation family) and marked exposed; its owners are told"
+    } else {
+        "the report is recorded; the token already no longer worked"
+    })
 }
 
 /// `2026-01-01T00:00:00Z`, or `30d` for 30 days back.
@@ -193,6 +210,14 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
                 .header("content-type", "application/json")
                 .body(body.to_string())
         }
+        ApiCall::Leaked { id: other, url, source } => {
+            let target = other.as_deref().unwrap_or(id.trim());
+            let body = serde_json::json!({ "url": url, "source": source });
+            client
+                .post(format!("{base}/api/v1/tokens/{}/leaked", target.trim()))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+        }
     };
     let response = request
         .header(id_header, id.trim())
@@ -202,7 +227,7 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
         .await
         .map_err(|e| format!("could not reach {base}: {e}"))?;
     let status = response.status();
-    if !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. }) {
+    if !matches!(call, ApiCall::Revoke | ApiCall::Rotate { .. } | ApiCall::Leaked { .. }) {
         warn_if_expiring(response.headers());
     }
     let body = response.text().await.unwrap_or_default();
@@ -221,6 +246,14 @@ pub async fn api(url: &str, headers: &HeaderArgs, call: ApiCall) -> Result<(), S
         }
         ApiCall::Rotate { .. } => print_rotated(&body)?,
         ApiCall::Revoke => output::line("the token is deleted and no longer works")?,
+        ApiCall::Leaked { .. } => {
+            let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if value["revoked"].as_bool() == Some(true) {
+                output::line("the token is revoked (with its rotation family) and marked exposed; its owners are told")?
+            } else {
+                output::line("the report is recorded; the token already no longer worked")?
+            }
+        }
     }
     Ok(())
 }

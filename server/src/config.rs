@@ -81,6 +81,19 @@ pub enum ApiCall {
         #[arg(long, value_parser = clap::value_parser!(u16).range(ExpiryDays::MIN..=ExpiryDays::MAX))]
         expires_in_days: Option<u16>,
     },
+    /// Report a token as leaked: it is revoked at once with its rotation family, marked exposed, and
+    /// its creator and the organization's administrators are told. The token itself by default.
+    Leaked {
+        /// Another token of the organization (its Token ID), which the calling token's creator may delete.
+        #[arg(long)]
+        id: Option<String>,
+        /// Where the secret was found.
+        #[arg(long)]
+        url: Option<String>,
+        /// What kind of place (a commit, a log, a chat message…).
+        #[arg(long)]
+        source: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +151,22 @@ pub enum TokensCommand {
         /// The organization's exact name again, to confirm.
         #[arg(long)]
         confirm: String,
+    },
+    /// Report a token as leaked: revoked at once with its rotation family, marked exposed; its creator
+    /// and the organization's administrators are emailed (by the running server).
+    Leaked {
+        /// Organization id or exact name.
+        #[arg(long)]
+        org: String,
+        /// The Token ID.
+        #[arg(long)]
+        id: String,
+        /// Where the secret was found.
+        #[arg(long)]
+        url: Option<String>,
+        /// What kind of place.
+        #[arg(long)]
+        source: Option<String>,
     },
 }
 
@@ -237,6 +266,91 @@ pub struct ServeArgs {
     pub token_cache_ttl: u32,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    #[command(flatten)]
+    pub leaks: LeakArgs,
+}
+
+/// GitHub's published secret-scanning public keys.
+pub const GITHUB_KEYS_URL: &str = "https://api.github.com/meta/public_keys/secret_scanning";
+
+/// Leak response: where secret scanners report leaked Tessera secrets (see the README).
+#[derive(Clone, Args, Default)]
+pub struct LeakArgs {
+    /// The URL of the public keys GitHub signs its secret-scanning reports with (JSON:
+    /// `{"public_keys": [{"key_identifier", "key", "is_current"}]}`). Setting it turns on
+    /// `POST /api/v1/leaks/github`.
+    #[arg(long, env = "TESSERA_GITHUB_KEYS_URL")]
+    pub github_keys_url: Option<String>,
+    /// The same keys document from a file, instead of a URL.
+    #[arg(long, env = "TESSERA_GITHUB_KEYS_FILE")]
+    pub github_keys_file: Option<PathBuf>,
+    /// Turns on `POST /api/v1/leaks/github` with GitHub's published keys
+    /// (https://api.github.com/meta/public_keys/secret_scanning).
+    #[arg(long, env = "TESSERA_GITHUB_LEAKS", default_value_t = false)]
+    pub github_leaks: bool,
+    /// The token a GitLab instance sends (in `Authorization`) to the Token Revocation API under
+    /// `/api/v1/leaks/gitlab/`. Unset: those endpoints answer 404.
+    #[arg(long, env = "TESSERA_GITLAB_REVOCATION_TOKEN", hide_env_values = true)]
+    pub gitlab_revocation_token: Option<String>,
+}
+
+impl std::fmt::Debug for LeakArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeakArgs")
+            .field("github_keys_url", &self.github_keys_url)
+            .field("github_keys_file", &self.github_keys_file)
+            .field("github_leaks", &self.github_leaks)
+            .field("gitlab_revocation_token", &self.gitlab_revocation_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// Where GitHub's public keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GithubKeySource {
+    Url(String),
+    File(PathBuf),
+}
+
+/// The leak intakes' configuration.
+#[derive(Clone, Default)]
+pub struct LeakConfig {
+    /// `None`: the GitHub endpoint is off (404).
+    pub github: Option<GithubKeySource>,
+    /// `None`: the GitLab endpoints are off (404).
+    pub gitlab_token: Option<String>,
+    /// Revoke-by-possession requests one client address may make per minute (0: no limit).
+    pub possession_per_minute: u32,
+}
+
+impl std::fmt::Debug for LeakConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeakConfig")
+            .field("github", &self.github)
+            .field("gitlab_token", &self.gitlab_token.as_ref().map(|_| "[redacted]"))
+            .field("possession_per_minute", &self.possession_per_minute)
+            .finish()
+    }
+}
+
+impl LeakConfig {
+    pub const POSSESSION_PER_MINUTE: u32 = 10;
+
+    pub fn from_args(args: &LeakArgs) -> Self {
+        let url = args.github_keys_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let github = match (url, &args.github_keys_file) {
+            (Some(url), _) => Some(GithubKeySource::Url(url.to_owned())),
+            (None, Some(file)) if !file.as_os_str().is_empty() => Some(GithubKeySource::File(file.clone())),
+            _ if args.github_leaks => Some(GithubKeySource::Url(GITHUB_KEYS_URL.to_owned())),
+            _ => None,
+        };
+        let gitlab_token = args.gitlab_revocation_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        Self {
+            github,
+            gitlab_token: gitlab_token.map(str::to_owned),
+            possession_per_minute: Self::POSSESSION_PER_MINUTE,
+        }
+    }
 }
 
 /// Email and webhooks.

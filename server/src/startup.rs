@@ -46,6 +46,7 @@ pub struct ServerConfig {
     pub token_cache_ttl_ms: i64,
     pub log_format: LogFormat,
     pub delivery: DeliveryConfig,
+    pub leaks: crate::config::LeakConfig,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -59,6 +60,7 @@ impl fmt::Debug for ServerConfig {
             .field("proxies", &self.proxies)
             .field("token_cache", &self.token_cache)
             .field("delivery", &self.delivery)
+            .field("leaks", &self.leaks)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +101,7 @@ impl ServerConfig {
             token_cache_ttl_ms: i64::from(serve.token_cache_ttl.max(1)) * SECOND_MS,
             log_format: common.log_format,
             delivery,
+            leaks: crate::config::LeakConfig::from_args(&serve.leaks),
         })
     }
 
@@ -119,6 +122,10 @@ impl ServerConfig {
             token_cache_ttl_ms: 30 * SECOND_MS,
             log_format: LogFormat::Human,
             delivery: DeliveryConfig::default(),
+            leaks: crate::config::LeakConfig {
+                possession_per_minute: crate::config::LeakConfig::POSSESSION_PER_MINUTE,
+                ..Default::default()
+            },
         }
     }
 
@@ -276,6 +283,8 @@ impl Application {
         let (core, background) =
             open_core(&config.database, config.secret_key.as_deref(), &config.key_file(), settings, cache, clock)
                 .await?;
+        // Tokens created before leak response get their lookup digest before anything is served.
+        tessera_core::services::leaks::backfill(&core).await.map_err(StartupError::Core)?;
         // The command line reads them, to queue the same emails as the dashboard, with the same links.
         tessera_core::services::instance::record_mail_settings(&core).await.map_err(StartupError::Core)?;
         let local = reachable_only_from_this_machine(addr, config.web.public_origin.as_deref(), &config.proxies);
@@ -309,6 +318,7 @@ impl Application {
             log: reqlog::RequestLog::new(format, log_enabled, log),
             unauthorized: http::api::auth::Unauthorized::new(&id_label, &secret_label),
             openapi: Arc::from(serde_json::to_string(&openapi).unwrap_or_default()),
+            leaks: http::api::leaks::Intakes::new(&config.leaks),
         }));
         let router = http::router(state.clone());
         Ok(Self { listener, router, state, background, delivery: config.delivery, transports })

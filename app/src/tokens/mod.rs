@@ -195,6 +195,26 @@ pub async fn delete_token(#[server(default)] id: String) -> Result<(), AppError>
     .await
 }
 
+/// "Report as leaked": revokes the token with its rotation family and marks it exposed, with where it
+/// was found (both optional); its creator and the admins are told. Who may delete it may report it.
+/// True when this report revoked it (false: it no longer worked, the report is recorded).
+#[server(prefix = "/rpc", endpoint = "tokens/leaked")]
+pub async fn report_leaked(
+    #[server(default)] id: String,
+    #[server(default)] url: String,
+    #[server(default)] source: String,
+) -> Result<bool, AppError> {
+    use tessera_core::{
+        domain::token::{LeakIntake, LeakLocation},
+        services::leaks,
+    };
+    crate::request::serve_member(|cx, caller| async move {
+        let location = LeakLocation::new(Some(&url), Some(&source));
+        leaks::report_token(cx.core(), &caller, LeakIntake::Dashboard, adapt::token_id(&id)?, &location).await
+    })
+    .await
+}
+
 /// Owners: revokes every token of the organization; `confirm` must be the organization's name.
 #[server(prefix = "/rpc", endpoint = "tokens/revoke-all")]
 pub async fn revoke_all_tokens(#[server(default)] confirm: String) -> Result<usize, AppError> {

@@ -215,13 +215,15 @@ pub enum RevokeReason {
     OrganizationTokensRevoked,
     /// Unused for longer than the organization's policy allows.
     Unused,
+    /// Its secret (or that of a token of its rotation family) was reported leaked.
+    Exposed,
 }
 
 #[cfg(feature = "server")]
 crate::sql_types::text_type!(RevokeReason);
 
 impl RevokeReason {
-    pub const ALL: [RevokeReason; 7] = [
+    pub const ALL: [RevokeReason; 8] = [
         RevokeReason::Deleted,
         RevokeReason::MemberRemoved,
         RevokeReason::Rotated,
@@ -229,6 +231,7 @@ impl RevokeReason {
         RevokeReason::MemberTokensRevoked,
         RevokeReason::OrganizationTokensRevoked,
         RevokeReason::Unused,
+        RevokeReason::Exposed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -240,6 +243,7 @@ impl RevokeReason {
             RevokeReason::MemberTokensRevoked => "member_tokens_revoked",
             RevokeReason::OrganizationTokensRevoked => "organization_tokens_revoked",
             RevokeReason::Unused => "unused",
+            RevokeReason::Exposed => "exposed",
         }
     }
 
@@ -253,6 +257,7 @@ impl RevokeReason {
             RevokeReason::MemberTokensRevoked => "Revoked with all of its creator's tokens",
             RevokeReason::OrganizationTokensRevoked => "Revoked with every token in the organization",
             RevokeReason::Unused => "Revoked after going unused for longer than the policy allows",
+            RevokeReason::Exposed => "Exposed: its secret was reported leaked, so it was revoked",
         }
     }
 }
@@ -268,6 +273,98 @@ impl std::str::FromStr for RevokeReason {
     fn from_str(s: &str) -> Result<Self, String> {
         Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown revocation reason {s:?}"))
     }
+}
+
+/// Where a leak report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakIntake {
+    /// GitHub secret scanning (the partner endpoint).
+    Github,
+    /// A GitLab instance's secret detection (the Token Revocation API).
+    Gitlab,
+    /// Someone holding the secret (`POST /api/v1/credentials/revoke`).
+    Possession,
+    /// A member through the REST API.
+    Api,
+    /// A member in the dashboard.
+    Dashboard,
+    /// The operator on the command line.
+    Cli,
+}
+
+#[cfg(feature = "server")]
+crate::sql_types::text_type!(LeakIntake);
+
+impl LeakIntake {
+    pub const ALL: [LeakIntake; 6] = [
+        LeakIntake::Github,
+        LeakIntake::Gitlab,
+        LeakIntake::Possession,
+        LeakIntake::Api,
+        LeakIntake::Dashboard,
+        LeakIntake::Cli,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeakIntake::Github => "github",
+            LeakIntake::Gitlab => "gitlab",
+            LeakIntake::Possession => "possession",
+            LeakIntake::Api => "api",
+            LeakIntake::Dashboard => "dashboard",
+            LeakIntake::Cli => "cli",
+        }
+    }
+
+    /// For people: "GitHub secret scanning".
+    pub fn label(self) -> &'static str {
+        match self {
+            LeakIntake::Github => "GitHub secret scanning",
+            LeakIntake::Gitlab => "GitLab secret detection",
+            LeakIntake::Possession => "someone holding the secret",
+            LeakIntake::Api => "a member, through the API",
+            LeakIntake::Dashboard => "a member, in the dashboard",
+            LeakIntake::Cli => "the operator, on the command line",
+        }
+    }
+}
+
+impl fmt::Display for LeakIntake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for LeakIntake {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown leak intake {s:?}"))
+    }
+}
+
+/// Where a leak was found, as reported: a URL (at most 2,000 characters) and a kind of place (at most
+/// 100). Reports come from outside, so both are cut to length and stripped of control characters, never
+/// refused: a report with an odd location still revokes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakLocation {
+    pub url: Option<String>,
+    pub source: Option<String>,
+}
+
+impl LeakLocation {
+    pub const MAX_URL: usize = 2000;
+    pub const MAX_SOURCE: usize = 100;
+
+    pub fn new(url: Option<&str>, source: Option<&str>) -> Self {
+        Self { url: clean(url, Self::MAX_URL), source: clean(source, Self::MAX_SOURCE) }
+    }
+}
+
+fn clean(raw: Option<&str>, max: usize) -> Option<String> {
+    let text: String = raw?.chars().filter(|c| !c.is_control()).take(max).collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 pub(crate) fn truncate(s: &str, max: usize) -> String {
@@ -305,6 +402,17 @@ mod tests {
         }
         assert_eq!(GracePeriod::parse(None).unwrap(), GracePeriod::OneDay);
         assert!(GracePeriod::parse(Some("2h")).is_err());
+    }
+
+    #[test]
+    fn leak_locations_are_cut_and_cleaned() {
+        let location = LeakLocation::new(Some(&format!(" https://x/\u{7}{}", "a".repeat(3000))), Some("\n"));
+        assert_eq!(location.url.as_ref().unwrap().chars().count(), LeakLocation::MAX_URL - 1);
+        assert!(location.url.unwrap().starts_with("https://x/a"));
+        assert_eq!(location.source, None);
+        for intake in LeakIntake::ALL {
+            assert_eq!(intake.as_str().parse::<LeakIntake>().unwrap(), intake);
+        }
     }
 
     #[test]

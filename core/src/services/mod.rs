@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod events;
 pub mod housekeeping;
 pub mod instance;
+pub mod leaks;
 pub mod members;
 pub mod notify;
 pub mod policy;

@@ -387,6 +387,69 @@ fn family_revoked_mail(
     Mail { to, subject, text }
 }
 
+/// A token's secret was reported leaked and its family revoked: the creator and the organization's
+/// administrators are told where it was found (never the secret).
+pub(crate) async fn token_exposed(
+    conn: &mut AnyConnection,
+    core: &Core,
+    recorder: &Recorder<'_>,
+    token: (TokenId, Option<&str>, UserId),
+    intake: crate::domain::token::LeakIntake,
+    location: &crate::domain::token::LeakLocation,
+    revoked: usize,
+) -> Result<(), Error> {
+    let (id, name, creator) = token;
+    let mut to = admins(conn, recorder.org_id).await?;
+    for email in email_of(conn, creator).await? {
+        if !to.contains(&email) {
+            to.push(email);
+        }
+    }
+    let org_name = store::orgs::name_of(&mut *conn, recorder.org_id).await?.unwrap_or_default();
+    let report = ExposedReport { intake, location, revoked };
+    let mail = token_exposed_mail(&core.settings.links_base, &org_name, (id, name), &report, recorder.at, to);
+    queue(conn, core, recorder.org_id, "alert.token_exposed", mail, recorder.at).await
+}
+
+struct ExposedReport<'a> {
+    intake: crate::domain::token::LeakIntake,
+    location: &'a crate::domain::token::LeakLocation,
+    revoked: usize,
+}
+
+fn token_exposed_mail(
+    base: &str,
+    org_name: &str,
+    token: (TokenId, Option<&str>),
+    report: &ExposedReport<'_>,
+    at: Timestamp,
+    to: Vec<String>,
+) -> Mail {
+    let (id, name) = token;
+    let mut found = String::new();
+    if let Some(url) = &report.location.url {
+        found.push_str(&format!("\nWhere: {url}"));
+    }
+    if let Some(source) = &report.location.source {
+        found.push_str(&format!("\nKind of place: {source}"));
+    }
+    let text = format!(
+        "The secret of the API token {label} in the organization {org_name} was reported leaked by {by} at {at}.{found}\n\n\
+         Tessera revoked it at once, with every token of its rotation family that still worked ({revoked} tokens): \
+         programs that use it now get 401 Unauthorized. Create a new token at {url}, update the programs that need \
+         it, remove the secret from where it was found, and check the audit log ({audit}) for where the token was \
+         used.{FOOTER}",
+        label = token_label(name, id),
+        by = report.intake.label(),
+        at = at.date_time(),
+        revoked = report.revoked,
+        url = link(base, TOKENS_URL),
+        audit = link(base, &format!("{AUDIT_URL}?token_id={id}")),
+    );
+    let subject = format!("Security alert: an API token of {org_name} leaked and was revoked");
+    Mail { to, subject, text }
+}
+
 /// Someone became an owner: every owner (the new one included) is told.
 pub(crate) async fn new_owner(
     conn: &mut AnyConnection,
@@ -737,6 +800,19 @@ mod tests {
     }
 
     #[test]
+    fn a_token_reported_leaked() {
+        let location =
+            crate::domain::token::LeakLocation::new(Some("https://github.com/o/r/blob/x/.env"), Some("content"));
+        let report =
+            ExposedReport { intake: crate::domain::token::LeakIntake::Github, location: &location, revoked: 2 };
+        let mail = token_exposed_mail("https://t.example", "Acme", (id(), Some("CI")), &report, Timestamp(0), to());
+        well_formed(&mail);
+        assert!(mail.text.contains("https://github.com/o/r/blob/x/.env"));
+        assert!(mail.text.contains("GitHub secret scanning"));
+        assert!(mail.subject.contains("Acme"));
+    }
+
+    #[test]
     fn a_new_owner() {
         let mail = new_owner_mail(BASE, "Acme", "bob@example.com", "ada@example.com", T0, to());
         well_formed(&mail);
@@ -785,6 +861,10 @@ mod tests {
                 revoked_reason: None,
                 replaced_by: None,
                 grace_until: None,
+                exposed_at: None,
+                exposed_via: None,
+                exposed_url: None,
+                exposed_source: None,
             },
             org_id: "0190a0b0-0000-4000-8000-0000000000bb".parse().unwrap(),
             org_name: "Acme".into(),

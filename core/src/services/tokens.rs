@@ -97,6 +97,7 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
     let now = core.clock.now();
     let expires_at = now.plus_days(days.days());
     let name = input.name.as_ref().map(TokenName::as_str);
+    let verifier = secret.digest_hex(&core.key);
     let mut tx = core.db.begin_write().await?;
     store::tokens::insert(
         &mut *tx,
@@ -106,7 +107,8 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
             org_id: caller.org_id(),
             created_by: caller.user_id(),
             name,
-            secret_hash: &secret.digest_hex(&core.key),
+            secret_hash: &verifier,
+            secret_lookup: &crate::secret::lookup_hex(&core.key, &verifier),
             now,
             expires_at,
         },
@@ -370,6 +372,7 @@ pub async fn rotate(
     };
     let successor_id = TokenId::new_random();
     let secret = TokenSecret::generate(&core.settings.token_prefix);
+    let verifier = secret.digest_hex(&core.key);
     store::tokens::insert(
         &mut *tx,
         store::tokens::NewToken {
@@ -378,7 +381,8 @@ pub async fn rotate(
             org_id: caller.org_id(),
             created_by: old.created_by,
             name: old.name.as_deref(),
-            secret_hash: &secret.digest_hex(&core.key),
+            secret_hash: &verifier,
+            secret_lookup: &crate::secret::lookup_hex(&core.key, &verifier),
             now,
             expires_at,
         },

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod email_log;
 pub mod invitations;
+pub mod leaks;
 pub mod login_attempts;
 pub mod notices;
 pub mod orgs;

@@ -16,14 +16,16 @@ pub struct NewToken<'a> {
     pub created_by: UserId,
     pub name: Option<&'a str>,
     pub secret_hash: &'a str,
+    /// [`crate::secret::lookup_hex`] of `secret_hash`: how a leak report finds the token.
+    pub secret_lookup: &'a str,
     pub now: Timestamp,
     pub expires_at: Timestamp,
 }
 
 pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, family_id, org_id, created_by, name, secret_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO api_tokens (id, family_id, org_id, created_by, name, secret_hash, secret_lookup, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(t.id)
     .bind(t.family_id)
@@ -31,6 +33,7 @@ pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> 
     .bind(t.created_by)
     .bind(t.name)
     .bind(t.secret_hash)
+    .bind(t.secret_lookup)
     .bind(t.now)
     .bind(t.expires_at)
     .execute(db)
@@ -110,6 +113,13 @@ pub async fn for_auth_many<'c>(db: impl Exec<'c>, ids: &[TokenId]) -> sqlx::Resu
 const ENTRY_COLUMNS: &str = "t.id, t.name, t.created_by, u.email AS creator_email, t.created_at, t.expires_at, \
      t.last_used_at, t.last_used_ip, t.last_used_user_agent, t.revoked_at, t.revoked_reason, t.replaced_by, t.grace_until";
 
+/// The leak report a listed token shows (the one that revoked it, else the latest), joined by
+/// [`EXPOSURE_JOIN`].
+const EXPOSURE_COLUMNS: &str =
+    "r.reported_at AS exposed_at, r.intake AS exposed_via, r.url AS exposed_url, r.source AS exposed_source";
+const EXPOSURE_JOIN: &str = "LEFT JOIN token_leak_reports r ON r.id = (SELECT r2.id FROM token_leak_reports r2 \
+     WHERE r2.token_id = t.id ORDER BY r2.revoked DESC, r2.reported_at DESC, r2.id LIMIT 1)";
+
 /// Which of an organization's tokens to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -139,8 +149,8 @@ pub async fn page<'c>(
     };
     let keyset = if after.is_some() { "AND (t.created_at < $3 OR (t.created_at = $3 AND t.id < $4))" } else { "" };
     let sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
-         WHERE t.org_id = $1 AND {filter} {keyset} ORDER BY t.created_at DESC, t.id DESC LIMIT {}",
+        "SELECT {ENTRY_COLUMNS}, {EXPOSURE_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
+         {EXPOSURE_JOIN} WHERE t.org_id = $1 AND {filter} {keyset} ORDER BY t.created_at DESC, t.id DESC LIMIT {}",
         limit + 1
     );
     let mut query = sqlx::query_as(&sql).bind(org_id).bind(now);
@@ -153,7 +163,8 @@ pub async fn page<'c>(
 /// One token of an organization (whatever its state).
 pub async fn get<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::Result<Option<TokenEntry>> {
     let sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 AND t.id = $2"
+        "SELECT {ENTRY_COLUMNS}, {EXPOSURE_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.created_by \
+         {EXPOSURE_JOIN} WHERE t.org_id = $1 AND t.id = $2"
     );
     sqlx::query_as(&sql).bind(org_id).bind(id).fetch_optional(db).await
 }

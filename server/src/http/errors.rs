@@ -58,6 +58,10 @@ pub async fn fallback_status(status: StatusCode) -> Response {
 
 /// A request body over [`super::MAX_BODY_BYTES`], however it was sent.
 pub fn too_large() -> Error {
-    Error::of(ErrorKind::TooLarge)
-        .with_message(format!("The request body is too large: at most {} KiB.", super::MAX_BODY_BYTES / 1024))
+    too_large_at(super::MAX_BODY_BYTES)
+}
+
+/// A body over `max` bytes (where a route takes more than [`super::MAX_BODY_BYTES`]).
+pub fn too_large_at(max: usize) -> Error {
+    Error::of(ErrorKind::TooLarge).with_message(format!("The request body is too large: at most {} KiB.", max / 1024))
 }

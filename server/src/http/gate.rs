@@ -120,11 +120,17 @@ fn limit_body(request: Request) -> Result<Request, Box<Response>> {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(request);
     }
+    // GitHub's secret-scanning reports come in batches of up to a few thousand secrets.
+    let max = if request.uri().path() == super::api::leaks::GITHUB_PATH {
+        super::api::leaks::GITHUB_MAX_BODY_BYTES
+    } else {
+        super::MAX_BODY_BYTES
+    };
     let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > super::MAX_BODY_BYTES as u64) {
-        return Err(Box::new(super::errors::ApiError(super::errors::too_large()).into_response()));
+    if announced.is_some_and(|n| n > max as u64) {
+        return Err(Box::new(super::errors::ApiError(super::errors::too_large_at(max)).into_response()));
     }
-    Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, super::MAX_BODY_BYTES))))
+    Ok(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, max))))
 }
 
 async fn check(

@@ -44,6 +44,8 @@ pub struct HttpParts {
     /// The uniform 401 body, and the OpenAPI document, built once with the configured header names.
     pub unauthorized: api::auth::Unauthorized,
     pub openapi: Arc<str>,
+    /// The leak intakes: GitHub's keys, the GitLab token, the per-address limits.
+    pub leaks: api::leaks::Intakes,
 }
 
 /// One `Arc`, cloned by the router for every request.

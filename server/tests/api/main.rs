@@ -7,6 +7,7 @@ mod accounts;
 mod attacks;
 mod forms;
 mod health;
+mod leaks;
 mod lifecycle;
 mod members;
 mod notifications;

@@ -61,6 +61,12 @@ pub async fn stamped(client_ip: IpAddr, answer: impl Future<Output = Response>) 
     (response, Some(ended.note))
 }
 
+/// The client's address, as the gate worked it out (trusted proxies, `X-Forwarded-For`), for an API
+/// request (outside [`stamped`], none).
+pub fn client_ip() -> Option<IpAddr> {
+    AUTH.try_with(|slot| slot.client_ip).ok()
+}
+
 /// Notes how authentication ended, for [`stamped`] (outside it, as in a test of the router alone, nothing).
 fn fill(token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
     let _ = AUTH

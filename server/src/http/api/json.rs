@@ -130,6 +130,20 @@ pub struct Token {
     pub can_rotate: bool,
     /// Refused: its remaining lifetime exceeds the organization's maximum.
     pub over_policy: bool,
+    /// Reported leaked: when, how and where (absent otherwise).
+    #[serde(default)]
+    pub exposure: Option<Exposure>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Exposure {
+    /// RFC 3339.
+    pub reported_at: String,
+    /// Which intake reported it: `github`, `gitlab`, `possession`, `api`, `dashboard`, `cli`.
+    pub intake: String,
+    /// Where it was found, as reported.
+    pub url: Option<String>,
+    pub source: Option<String>,
 }
 
 impl From<TokenListing> for Token {
@@ -150,6 +164,12 @@ impl From<TokenListing> for Token {
             can_delete: l.can_delete,
             can_rotate: l.can_rotate,
             over_policy: l.over_policy,
+            exposure: t.exposed_at.zip(t.exposed_via).map(|(at, intake)| Exposure {
+                reported_at: rfc3339(at),
+                intake: intake.to_string(),
+                url: t.exposed_url,
+                source: t.exposed_source,
+            }),
         }
     }
 }
@@ -322,4 +342,87 @@ impl From<PolicyView> for Policy {
             expiry_warning_days: p.expiry_warnings.days().to_vec(),
         }
     }
+}
+
+// Leak response (issue 23).
+
+// One item of a GitHub secret-scanning report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GithubLeak {
+    /// The secret GitHub found.
+    pub token: String,
+    /// The token type registered with GitHub.
+    #[serde(rename = "type", default)]
+    pub token_type: Option<String>,
+    /// Where it was found.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What kind of place: content, commit, pull_request_comment, …
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+// GitHub's feedback format: one per reported item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GithubFeedback {
+    pub token_raw: String,
+    pub token_type: String,
+    /// `true_positive` for a live Tessera token that was revoked, `false_positive` for anything else.
+    pub label: String,
+}
+
+// One item of a GitLab Token Revocation API request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GitlabLeak {
+    #[serde(rename = "type", default)]
+    pub token_type: Option<String>,
+    pub token: String,
+    /// Where it was found.
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GitlabTokenType {
+    #[serde(rename = "type")]
+    pub token_type: String,
+    pub name: String,
+    pub description: String,
+    pub example: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GitlabTokenTypes {
+    pub types: Vec<GitlabTokenType>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RevokeCredentialsRequest {
+    /// At most 100 secrets (`tsr_…`).
+    #[serde(default)]
+    pub credentials: Vec<String>,
+}
+
+// The one answer to every revoke-by-possession request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CredentialsAccepted {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct LeakedRequest {
+    /// Where the secret was found (optional, at most 2,000 characters kept).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What kind of place (optional, at most 100 characters kept).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeakedJson {
+    /// The Token ID reported.
+    pub id: String,
+    /// Whether this report revoked it (false: it no longer worked; the report is recorded).
+    pub revoked: bool,
 }

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod extract;
 pub mod identity;
 pub mod json;
+pub mod leaks;
 pub mod orgs;
 pub mod tokens;
 
@@ -66,6 +67,7 @@ impl Modify for TokenHeaders {
         (name = "tokens", description = "The organization's API tokens"),
         (name = "audit", description = "The organization's audit trail"),
         (name = "forward-auth", description = "For reverse proxies protecting other services"),
+        (name = "leaks", description = "Leak response: secret scanners and anyone holding a secret report leaked secrets, which are revoked at once"),
     ),
 )]
 struct ApiDoc;
@@ -76,6 +78,7 @@ fn parts() -> (Router<ServerState>, utoipa::openapi::OpenApi) {
         .merge(orgs::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(leaks::router())
         .split_for_parts()
 }
 
