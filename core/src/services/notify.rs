@@ -54,6 +54,16 @@ pub struct EmailLimit {
     pub window_ms: i64,
 }
 
+impl EmailLimit {
+    /// The window as a refusal names it: "hour", "24 hours".
+    fn window(self) -> String {
+        match self.window_ms {
+            HOUR_MS => "hour".to_owned(),
+            ms => format!("{} hours", ms / HOUR_MS),
+        }
+    }
+}
+
 /// Emails of one kind (the topic's first part: `invitation`, `alert`, `expiry`) one address receives
 /// in any hour, counted across organizations: 3 invitations (an invitation and its resends: enough to
 /// resend a lost one, too few to flood anyone), 20 security alerts, 50
@@ -116,10 +126,12 @@ pub(crate) async fn queue_invitation(
     let recipient = email.to_lowercase();
     if let Some(until) = recipient_full(conn, &recipient, "invitation", now).await? {
         let wait = retry_after(until, now);
+        let limit = per_recipient_limit("invitation");
         return Err(Error::rate_limited(wait).with_message(format!(
-            "{email} was sent {max} invitation emails in the last hour, the most one address gets. Try again in {}.",
+            "{email} was sent {max} invitation emails in the last {window}, the most one address gets. Try again in {}.",
             crate::error::wait_phrase(wait),
-            max = per_recipient_limit("invitation").max,
+            max = limit.max,
+            window = limit.window(),
         )));
     }
     let sent =
@@ -127,9 +139,10 @@ pub(crate) async fn queue_invitation(
     if let Some(until) = full_until(sent, ORG_INVITATIONS) {
         let wait = retry_after(until, now);
         return Err(Error::rate_limited(wait).with_message(format!(
-            "{org_name} sent {max} invitation emails in the last 24 hours, the most an organization may. Try again in {}.",
+            "{org_name} sent {max} invitation emails in the last {window}, the most an organization may. Try again in {}.",
             crate::error::wait_phrase(wait),
             max = ORG_INVITATIONS.max,
+            window = ORG_INVITATIONS.window(),
         )));
     }
     store::email_log::insert(&mut *conn, &recipient, "invitation", Some(org_id), now).await?;
