@@ -21,4 +21,5 @@ CREATE TABLE token_leak_reports (
     reported_by TEXT REFERENCES users (id) ON DELETE SET NULL,
     revoked     BIGINT NOT NULL                   -- 1 when this report revoked the token (or its family), else 0
 );
-CREATE INDEX token_leak_reports_by_token ON token_leak_reports (token_id, reported_at DESC);
+-- The listing reads, per token, the report that revoked it first, else the latest.
+CREATE INDEX token_leak_reports_by_token ON token_leak_reports (token_id, revoked DESC, reported_at DESC);

@@ -61,10 +61,17 @@ pub async fn backfill(core: &Core) -> Result<usize, Error> {
 }
 
 /// One reported secret and where it was seen.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Sighting<'a> {
     pub secret: &'a str,
     pub location: &'a LeakLocation,
+}
+
+/// Without the secret.
+impl std::fmt::Debug for Sighting<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sighting").field("secret", &"[redacted]").field("location", &self.location).finish()
+    }
 }
 
 /// What became of one reported secret.
@@ -151,7 +158,13 @@ pub async fn report_secrets(
     }
     let now = core.clock.now();
     let mut tx = core.db.begin_write().await?;
+    // A secret repeated in one report is handled (and recorded) once.
+    let mut seen = std::collections::HashSet::with_capacity(hits.len());
     for (i, row) in hits {
+        if !seen.insert(row.id) {
+            verdicts[i] = Verdict::AlreadyDead(row.id);
+            continue;
+        }
         let revoked = on_hit(core, &mut tx, Reporter::Outside, intake, row, sightings[i].location, now).await?;
         verdicts[i] = if revoked { Verdict::Revoked(row.id) } else { Verdict::AlreadyDead(row.id) };
     }

@@ -95,7 +95,7 @@ where
         Some(preflight) => preflight,
         None => match check(&state, &mut request, class, unsafe_method, client_ip).await {
             Err(refusal) => refusal,
-            Ok(()) => match limit_body(request) {
+            Ok(()) => match limit_body(&state, request) {
                 // API authentication notes how it ended; the answer is stamped from that, whatever the
                 // handler did.
                 Ok(request) if class == Class::Api => {
@@ -116,12 +116,16 @@ where
 /// Bodies are limited to [`super::MAX_BODY_BYTES`]: refused at once when the announced length is
 /// larger, cut off when a streamed one grows larger. (Safe methods' bodies are left alone: nothing reads
 /// them.)
-fn limit_body(request: Request) -> Result<Request, Box<Response>> {
+fn limit_body(state: &ServerState, request: Request) -> Result<Request, Box<Response>> {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(request);
     }
-    // GitHub's secret-scanning reports come in batches of up to a few thousand secrets.
-    let max = if request.uri().path() == super::api::leaks::GITHUB_PATH {
+    // GitHub's secret-scanning reports come in batches of up to a few thousand secrets: a larger body
+    // only while that intake is on, and for a request that carries its signature.
+    let max = if request.uri().path() == super::api::leaks::GITHUB_PATH
+        && state.leaks.github_enabled()
+        && request.headers().contains_key("github-public-key-signature")
+    {
         super::api::leaks::GITHUB_MAX_BODY_BYTES
     } else {
         super::MAX_BODY_BYTES

@@ -370,6 +370,15 @@ async fn revoke_by_possession_answers_alike_and_is_limited(backend: Backend) {
         let response = client().request(method, app.at(path)).body("[]").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
+    // While GitHub's intake is off, its path takes no more than any other (64 KiB).
+    let big = client()
+        .post(app.at("/api/v1/leaks/github"))
+        .header("github-public-key-signature", "x")
+        .body(vec![b' '; 100 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     let revoke = async |credentials: Vec<String>| {
         let started = std::time::Instant::now();
@@ -389,7 +398,9 @@ async fn revoke_by_possession_answers_alike_and_is_limited(backend: Backend) {
     };
     let nothing = revoke(vec![made_up(), made_up()]).await;
     assert!(works(&real_api).await);
-    let real_one = revoke(vec![real.secret.clone(), made_up()]).await;
+    // A secret repeated in one request is handled and recorded once.
+    let real_one = revoke(vec![real.secret.clone(), made_up(), real.secret.clone()]).await;
+    assert_eq!(reports(&app).await, 1, "one report for the repeated secret");
     assert_eq!(nothing.0, StatusCode::ACCEPTED);
     assert_eq!((&real_one.0, &real_one.1, &real_one.2), (&nothing.0, &nothing.1, &nothing.2), "the same answer");
     let floor = std::time::Duration::from_millis(250);

@@ -88,6 +88,11 @@ impl std::fmt::Debug for Intakes {
 }
 
 impl Intakes {
+    /// Whether GitHub's secret-scanning reports are taken.
+    pub fn github_enabled(&self) -> bool {
+        self.github.is_some()
+    }
+
     pub fn new(config: &LeakConfig) -> Self {
         Self {
             github: config.github.clone().map(GithubKeys::new),
