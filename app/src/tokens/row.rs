@@ -58,7 +58,8 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
     };
     let history = allows(ctx.role, Permission::ViewAudit).then(|| format!("{AUDIT_URL}?token_id={id}"));
     let can_rotate = listing.can_rotate && kind == ListKind::Active && rotating.is_none();
-    // Who may delete a token may report it leaked (an active one: the others no longer work).
+    // Who may delete a token may report it leaked (an active one: the others no longer work). The button
+    // says "Report" and its accessible name starts with it (axe: the visible text is part of the name).
     let can_report = listing.can_delete && kind == ListKind::Active;
     let exposed = token.exposed_at.is_some() && kind == ListKind::Revoked;
     view! {
@@ -97,7 +98,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                         page=TOKENS_URL param="rotate" value=id.clone() dialog_id=ROTATE_DIALOG before_open=about_this />
                 })}
                 {can_report.then(|| view! {
-                    <DialogTrigger label="Report as leaked" aria_label=format!("Report {label} as leaked") test_id="report-leaked"
+                    <DialogTrigger label="Report" aria_label=format!("Report {label} as leaked") test_id="report-leaked"
                         class="small danger-outline" page=TOKENS_URL param="leaked" value=id.clone() dialog_id=LEAK_DIALOG
                         before_open=about_this />
                 })}
