@@ -115,6 +115,16 @@ const STATES: State[] = [
     },
     ready: (p) => p.getByRole('dialog', { name: 'Rotate “CI/CD Pipeline”' }),
   },
+  {
+    name: 'report-as-leaked dialog open',
+    who: 'owner',
+    open: async (p) => {
+      await go(TOKENS_URL)(p);
+      await hydrated(p);
+      await p.getByRole('button', { name: /^Report CI\/CD Pipeline .* as leaked$/ }).click();
+    },
+    ready: (p) => p.getByRole('dialog', { name: 'Report “CI/CD Pipeline” as leaked?' }),
+  },
   { name: 'members', who: 'owner', open: go(MEMBERS_URL), ready: (p) => p.getByTestId('member-row').nth(1) },
   {
     name: 'members, invitation link shown',

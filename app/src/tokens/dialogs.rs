@@ -1,11 +1,12 @@
-//! The rows' two confirmations, one of each on the page: delete a token, or rotate it (with the old
-//! secret's grace period and the successor's lifetime). A row's button says which token the dialog is
-//! about ([`Ctx::target`]) and opens it; without JavaScript the button's address (`?delete=<id>`,
-//! `?rotate=<id>`) has the server render it open. Each posts to its server function; with JavaScript the
+//! The rows' three confirmations, one of each on the page: delete a token, rotate it (with the old
+//! secret's grace period and the successor's lifetime), or report it as leaked (with where it was found).
+//! A row's button says which token the dialog is about ([`Ctx::target`]) and opens it; without
+//! JavaScript the button's address (`?delete=<id>`, `?rotate=<id>`, `?leaked=<id>`) has the server render
+//! it open. Each posts to its server function; with JavaScript the
 //! island runs it, and the dialog closes when it is done or shows why it failed.
 
 use super::{
-    DeleteToken, RotateToken,
+    DeleteToken, ReportLeaked, RotateToken,
     state::{Busy, Ctx, Opened},
 };
 use crate::ui::{Dialog, Field, SubmitButton, field_error, form_error, on_submit};
@@ -14,6 +15,7 @@ use tessera_core::domain::token::GracePeriod;
 
 pub const DELETE_DIALOG: &str = "delete-dialog";
 pub const ROTATE_DIALOG: &str = "rotate-dialog";
+pub const LEAK_DIALOG: &str = "leak-dialog";
 
 #[component]
 pub fn DeleteDialog() -> impl IntoView {
@@ -115,6 +117,60 @@ pub fn RotateDialog() -> impl IntoView {
                         pending=Signal::derive(move || ctx.target_busy(Busy::Rotating))
                         class="primary"
                         test_id="confirm-rotate"
+                    />
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+#[component]
+pub fn LeakDialog() -> impl IntoView {
+    use tessera_core::domain::token::LeakLocation;
+    let ctx = expect_context::<Ctx>();
+    let open = ctx.opened == Some(Opened::Leaked);
+    let id = move || ctx.target.with(|t| t.as_ref().map(|t| t.id.clone()).unwrap_or_default());
+    let title = move || {
+        ctx.target
+            .with(|t| t.as_ref().map(|t| format!("Report \u{201c}{}\u{201d} as leaked?", t.title)).unwrap_or_default())
+    };
+    view! {
+        <Dialog id=LEAK_DIALOG title_id="leak-title" open>
+            <h2 id="leak-title">{title}</h2>
+            <p>
+                "The token is revoked at once, with every token of its rotation family: programs using them stop "
+                "working immediately. It stays in the list under Revoked, marked Exposed. Its creator and the "
+                "organization's admins are told."
+            </p>
+            <p class="token-id">{id}</p>
+            <form method="post" action=ReportLeaked::url() on:submit=on_submit(move |form| ctx.report_leaked(form))>
+                <input type="hidden" name="id" value=id prop:value=id />
+                <Field
+                    label="Where was it found? (optional)"
+                    name="url"
+                    id="leak-url"
+                    placeholder="https://…"
+                    hint="The address of the page, commit or message that shows the secret."
+                    max_chars=LeakLocation::MAX_URL
+                    test_id="leak-url"
+                />
+                <Field
+                    label="What kind of place? (optional)"
+                    name="source"
+                    id="leak-source"
+                    placeholder="a public repository, a chat, a ticket…"
+                    max_chars=LeakLocation::MAX_SOURCE
+                    test_id="leak-source"
+                />
+                {move || ctx.target_error().map(|e| view! { <p class="error-text" role="alert">{e.to_string()}</p> })}
+                <div class="actions end">
+                    <button type="submit" formmethod="dialog" formnovalidate data-autofocus="" autofocus=open>"Cancel"</button>
+                    <SubmitButton
+                        label="Report and revoke"
+                        pending_label="Reporting…"
+                        pending=Signal::derive(move || ctx.target_busy(Busy::Reporting))
+                        class="danger"
+                        test_id="confirm-report-leaked"
                     />
                 </div>
             </form>

@@ -8,7 +8,7 @@ use super::{
     banners::Banners,
     create_form::{CreateForm, CreateTokenButton},
     danger_zone::DangerZone,
-    dialogs::{DeleteDialog, RotateDialog},
+    dialogs::{DeleteDialog, LeakDialog, RotateDialog},
     list::TokenSections,
     reveal::RevealPanel,
     state::{Ctx, Initial, Notice},
@@ -74,6 +74,7 @@ pub fn TokensArea(
         {can_revoke_all.then(|| view! { <DangerZone org_name /> })}
         <DeleteDialog />
         <RotateDialog />
+        <LeakDialog />
     })
 }
 
@@ -85,6 +86,14 @@ fn notice(notice: Notice) -> impl IntoView {
                 Some(name) => format!("Token \u{201c}{name}\u{201d} deleted. It no longer works."),
                 None => "The token was deleted. It no longer works.".to_owned(),
             },
+        ),
+        Notice::Reported(name, revoked) => (
+            "token-reported",
+            format!(
+                "{} reported as leaked {}",
+                name.map_or_else(|| "The token was".to_owned(), |name| format!("Token \u{201c}{name}\u{201d}")),
+                if revoked { "and revoked. It no longer works." } else { "(it had already stopped working)." }
+            ),
         ),
         Notice::RevokedAll(n) => (
             "revoked-all",

@@ -1,13 +1,13 @@
 //! Settings → API Tokens: create a token (its secret shown once), list the organization's tokens,
-//! rotate and delete them, and for owners, revoke every token at once.
+//! rotate, report as leaked and delete them, and for owners, revoke every token at once.
 //!
 //! The server renders the page: the data, and the island ([`TokensArea`]) that shows it and runs every
 //! action in place. Without JavaScript every control still works: "Create Token" opens the form through
-//! the address (`?new=1`), each dialog through `?delete=…` / `?rotate=…`, and each form posts to its
+//! the address (`?new=1`), each dialog through `?delete=…` / `?rotate=…` / `?leaked=…`, and each form posts to its
 //! server function's own URL, after which the page is rendered with the outcome.
 
 use super::{
-    CreateToken, DeleteToken, RevokeAllTokens, RotateToken, TokensArea,
+    CreateToken, DeleteToken, ReportLeaked, RevokeAllTokens, RotateToken, TokensArea,
     state::{Cursors, Initial, PageQuery, Posted},
 };
 use crate::{
@@ -28,7 +28,7 @@ pub fn TokensPage() -> impl IntoView {
 }
 
 /// The fields of the tokens page's forms worth giving back after a failed post.
-const KEPT_FIELDS: [&str; 5] = ["name", "expires_in_days", "custom_days", "confirm", "id"];
+const KEPT_FIELDS: [&str; 7] = ["name", "expires_in_days", "custom_days", "confirm", "id", "url", "source"];
 
 #[component]
 fn Tokens(org: OrgRef) -> impl IntoView {
@@ -38,6 +38,7 @@ fn Tokens(org: OrgRef) -> impl IntoView {
         new: param("new").is_some(),
         delete: param("delete"),
         rotate: param("rotate"),
+        leaked: param("leaked"),
         cursors: Cursors {
             after: param("after"),
             expired_after: param("expired_after"),
@@ -48,6 +49,7 @@ fn Tokens(org: OrgRef) -> impl IntoView {
         created: posted::<CreateToken>(),
         rotated: posted::<RotateToken>(),
         deleted: posted::<DeleteToken>(),
+        reported: posted::<ReportLeaked>(),
         revoked_all: posted::<RevokeAllTokens>(),
         kept: KEPT_FIELDS.iter().filter_map(|f| kept_value(f).map(|v| ((*f).to_owned(), v))).collect(),
     };

@@ -1,9 +1,10 @@
 //! One token in a list: its name and badges, its id, when it was created, expires (or was revoked)
-//! and last used, and its actions (History, Rotate, Delete). Every action's accessible name ends with
+//! and last used, and its actions (History, Rotate, Report as leaked, Delete); a token revoked as
+//! exposed says where and when it was found, and by whom. Every action's accessible name ends with
 //! the token's short id, so two tokens with the same name never share one.
 
 use super::{
-    dialogs::{DELETE_DIALOG, ROTATE_DIALOG},
+    dialogs::{DELETE_DIALOG, LEAK_DIALOG, ROTATE_DIALOG},
     names::{ListKind, action_name},
     state::{Ctx, Target},
 };
@@ -57,6 +58,10 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
     };
     let history = allows(ctx.role, Permission::ViewAudit).then(|| format!("{AUDIT_URL}?token_id={id}"));
     let can_rotate = listing.can_rotate && kind == ListKind::Active && rotating.is_none();
+    // Who may delete a token may report it leaked (an active one: the others no longer work). The button
+    // says "Report" and its accessible name starts with it (axe: the visible text is part of the name).
+    let can_report = listing.can_delete && kind == ListKind::Active;
+    let exposed = token.exposed_at.is_some() && kind == ListKind::Revoked;
     view! {
         <li class="list-row" data-testid="token-row" data-token-id=id.clone()>
             <div class="row-main">
@@ -68,6 +73,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                         <span class="badge info" data-testid="rotating">{format!("rotating — old secret valid until {}", until.date_time())}</span>
                     })}
                     {listing.over_policy.then(|| view! { <span class="badge danger" data-testid="over-policy">"refused: exceeds policy"</span> })}
+                    {exposed.then(|| view! { <span class="badge danger" data-testid="exposed-badge">"Exposed"</span> })}
                 </div>
                 <div class="token-id" data-testid="token-id">{id.clone()}</div>
                 <dl class="row-meta">
@@ -76,6 +82,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                         <dd data-testid="token-created"><Time at=token.created_at />{format!(" by {}", token.creator_email)}</dd>
                     </div>
                     <RowDates token=token.clone() kind now />
+                    {exposed.then(|| view! { <Exposure token=token.clone() /> })}
                     <div>
                         <dt>"Last used "</dt>
                         <dd data-testid="token-last-used" title=token.last_used_user_agent.clone().unwrap_or_default()>{last_used}</dd>
@@ -89,6 +96,11 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                 {can_rotate.then(|| view! {
                     <DialogTrigger label="Rotate" aria_label=format!("Rotate {label}") test_id="rotate-token" class="small"
                         page=TOKENS_URL param="rotate" value=id.clone() dialog_id=ROTATE_DIALOG before_open=about_this />
+                })}
+                {can_report.then(|| view! {
+                    <DialogTrigger label="Report" aria_label=format!("Report {label} as leaked") test_id="report-leaked"
+                        class="small danger-outline" page=TOKENS_URL param="leaked" value=id.clone() dialog_id=LEAK_DIALOG
+                        before_open=about_this />
                 })}
                 {listing.can_delete.then(|| view! {
                     <DialogTrigger label="Delete" aria_label=format!("Delete {label}") test_id="delete-token" class="small danger-outline"
@@ -121,5 +133,33 @@ fn RowDates(token: TokenEntry, kind: ListKind, now: Timestamp) -> impl IntoView 
                 </dd>
             </div>
         }),
+    }
+}
+
+/// Where and when a token revoked as exposed was found, and who reported it. The URL is shown as text,
+/// never as a link: it comes from outside (a scanner, anyone holding the secret).
+#[component]
+fn Exposure(token: TokenEntry) -> impl IntoView {
+    let via = token.exposed_via.map(|v| v.label());
+    view! {
+        <div>
+            <dt>"Exposed "</dt>
+            <dd data-testid="token-exposure">
+                {token.exposed_at.map(|at| view! { <Time at /> })}
+                {via.map(|via| view! { " — reported by " <span data-testid="exposed-intake">{via}</span> })}
+            </dd>
+        </div>
+        {token.exposed_url.map(|url| view! {
+            <div>
+                <dt>"Found at "</dt>
+                <dd data-testid="exposed-url" class="break">{url}</dd>
+            </div>
+        })}
+        {token.exposed_source.map(|source| view! {
+            <div>
+                <dt>"Found in "</dt>
+                <dd data-testid="exposed-source">{source}</dd>
+            </div>
+        })}
     }
 }

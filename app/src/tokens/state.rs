@@ -18,9 +18,10 @@ use tessera_core::{domain::org::Role, time::Timestamp};
 pub struct PageQuery {
     /// `?new=1`: the create form is open.
     pub new: bool,
-    /// `?delete=<id>`, `?rotate=<id>`: that token's dialog is open.
+    /// `?delete=<id>`, `?rotate=<id>`, `?leaked=<id>`: that token's dialog is open.
     pub delete: Option<String>,
     pub rotate: Option<String>,
+    pub leaked: Option<String>,
     pub cursors: Cursors,
 }
 
@@ -39,6 +40,8 @@ pub struct Posted {
     pub created: Option<Result<CreatedToken, AppError>>,
     pub rotated: Option<Result<RotatedToken, AppError>>,
     pub deleted: Option<Result<(), AppError>>,
+    /// "Report as leaked": true when the report revoked the token.
+    pub reported: Option<Result<bool, AppError>>,
     pub revoked_all: Option<Result<usize, AppError>>,
     /// What was typed into the form that was posted, by field name (never a secret).
     pub kept: Vec<(String, String)>,
@@ -68,7 +71,7 @@ pub struct Reveal {
     pub old_valid_until: Option<Timestamp>,
 }
 
-/// The token the delete and rotate dialogs (one of each on the page) are about.
+/// The token the delete, rotate and report dialogs (one of each on the page) are about.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Target {
     pub id: String,
@@ -89,11 +92,13 @@ impl Target {
     }
 }
 
-/// The dialog the page's address opened (`?delete=<id>`, `?rotate=<id>`): the server renders it open.
+/// The dialog the page's address opened (`?delete=<id>`, `?rotate=<id>`, `?leaked=<id>`): the server
+/// renders it open.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Opened {
     Delete,
     Rotate,
+    Leaked,
 }
 
 /// What was just done, said in the page's status region.
@@ -103,6 +108,9 @@ pub enum Notice {
     Deleted(Option<String>),
     /// Every token of the organization was revoked: how many.
     RevokedAll(usize),
+    /// A token was reported as leaked: its name (or short id), when known, and whether the report
+    /// revoked it (false: it had stopped working already; the report is recorded).
+    Reported(Option<String>, bool),
 }
 
 /// What the island is waiting for: its button says so and can't be pressed again.
@@ -111,6 +119,7 @@ pub enum Busy {
     Creating,
     Deleting(String),
     Rotating(String),
+    Reporting(String),
     Revoking,
 }
 
@@ -172,28 +181,39 @@ impl Ctx {
             }
             _ => None,
         };
-        let failure = match (&posted.created, &posted.revoked_all, &posted.rotated, &posted.deleted) {
+        let failure = match (&posted.created, &posted.revoked_all, &posted.rotated, &posted.deleted, &posted.reported) {
             (Some(Err(e)), ..) => Some(Failure { place: Place::Create, error: e.clone() }),
             (_, Some(Err(e)), ..) => Some(Failure { place: Place::RevokeAll, error: e.clone() }),
-            (_, _, Some(Err(e)), _) | (.., Some(Err(e))) => Some(Failure { place: Place::Page, error: e.clone() }),
+            (_, _, Some(Err(e)), ..) | (_, _, _, Some(Err(e)), _) | (.., Some(Err(e))) => {
+                Some(Failure { place: Place::Page, error: e.clone() })
+            }
             _ => None,
         };
         let form_open = reveal.is_none() && (query.new || failure.as_ref().is_some_and(|f| f.place == Place::Create));
-        let notice = match (&posted.deleted, &posted.revoked_all) {
-            // The deleted token is in the revoked list now; its id is known if the post's fields were kept.
-            (Some(Ok(())), _) => Some(Notice::Deleted(kept("id").and_then(|id| {
+        // The deleted (or reported) token is in the revoked list now; its id is known if the post's fields
+        // were kept.
+        let revoked_name = || {
+            kept("id").and_then(|id| {
                 data.revoked.items.iter().find(|l| l.token.id.to_string() == id).map(|l| display_name(&l.token))
-            }))),
-            (_, Some(Ok(n))) => Some(Notice::RevokedAll(*n)),
+            })
+        };
+        let notice = match (&posted.deleted, &posted.revoked_all, &posted.reported) {
+            (Some(Ok(())), ..) => Some(Notice::Deleted(revoked_name())),
+            (_, Some(Ok(n)), _) => Some(Notice::RevokedAll(*n)),
+            (.., Some(Ok(revoked))) => Some(Notice::Reported(revoked_name(), *revoked)),
             _ => None,
         };
-        let opened = [(query.delete.as_deref(), Opened::Delete), (query.rotate.as_deref(), Opened::Rotate)]
-            .into_iter()
-            .find_map(|(id, dialog)| {
-                let all = data.active.items.iter().chain(&data.expired.items);
-                let listing = all.clone().find(|l| id.is_some_and(|id| l.token.id.to_string() == id))?;
-                Some((dialog, Target::of(listing, data.policy.max_lifetime.days())))
-            });
+        let opened = [
+            (query.delete.as_deref(), Opened::Delete),
+            (query.rotate.as_deref(), Opened::Rotate),
+            (query.leaked.as_deref(), Opened::Leaked),
+        ]
+        .into_iter()
+        .find_map(|(id, dialog)| {
+            let all = data.active.items.iter().chain(&data.expired.items);
+            let listing = all.clone().find(|l| id.is_some_and(|id| l.token.id.to_string() == id))?;
+            Some((dialog, Target::of(listing, data.policy.max_lifetime.days())))
+        });
         Self {
             opened: opened.as_ref().map(|(dialog, _)| *dialog),
             target: RwSignal::new(opened.map(|(_, target)| target)),
@@ -321,6 +341,23 @@ impl Ctx {
                 d.expired.items.retain(|l| l.token.id.to_string() != id);
             });
             ctx.notice.set(Some(Notice::Deleted(name)));
+            ctx.focus_create_button();
+            ctx.refresh();
+        });
+    }
+
+    /// Reports the token as leaked: it is revoked (with its rotation family) and moves to the revoked
+    /// list, which is read again (it shows where the leak was found).
+    pub fn report_leaked(self, form: Fields) {
+        let id = form.get("id");
+        let call = super::report_leaked(id.clone(), form.get("url"), form.get("source"));
+        self.run(Busy::Reporting(id.clone()), Place::Row(id.clone()), call, move |ctx, revoked| {
+            let name = ctx.data.with_untracked(|d| {
+                d.active.items.iter().find(|l| l.token.id.to_string() == id).map(|l| display_name(&l.token))
+            });
+            dom::close_dialogs();
+            ctx.data.update(|d| d.active.items.retain(|l| l.token.id.to_string() != id));
+            ctx.notice.set(Some(Notice::Reported(name, revoked)));
             ctx.focus_create_button();
             ctx.refresh();
         });
