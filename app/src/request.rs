@@ -41,13 +41,13 @@ impl RequestContext {
 }
 
 /// What a server function works with.
-pub struct Cx {
+pub struct ServerCall {
     pub state: AppState,
     pub request: RequestContext,
     pub parts: Parts,
 }
 
-impl Cx {
+impl ServerCall {
     pub fn core(&self) -> &Core {
         &self.state.core
     }
@@ -77,10 +77,10 @@ impl Cx {
 /// Runs a server function's work: the only place its result meets HTTP.
 pub async fn serve<T, F, Fut>(work: F) -> Result<T, AppError>
 where
-    F: FnOnce(Cx) -> Fut,
+    F: FnOnce(ServerCall) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    let result = match Cx::current() {
+    let result = match ServerCall::current() {
         Ok(cx) => work(cx).await,
         Err(e) => Err(e),
     };
@@ -94,7 +94,7 @@ where
 /// checked first (401 / 403), before any input is looked at.
 pub async fn serve_member<T, F, Fut>(work: F) -> Result<T, AppError>
 where
-    F: FnOnce(Cx, Caller) -> Fut,
+    F: FnOnce(ServerCall, Caller) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
     serve(|cx| async move {

@@ -303,7 +303,7 @@ test.describe('accessibility', () => {
       const members = await rpc<{ members: { email: string; user_id: string }[] }>(page, 'orgs/members');
       await rpc(page, 'orgs/members/revoke-tokens', { user_id: members.members.find((m) => m.email === 'dev@example.com')!.user_id });
       await createToken(dev, 'Dev CLI', 60);
-      const invited = await rpc<{ link: string }>(page, 'orgs/members/add', { email: 'pending@example.com', role: 'viewer' });
+      const invited = await rpc<{ link: string }>(page, 'orgs/members/invite', { email: 'pending@example.com', role: 'viewer' });
       world.invitationPath = new URL(invited.link).pathname;
       // Someone alone in an organization of their own, for the empty page.
       await tessera.cli(['user', 'create', '--email', 'solo@example.com'], `${PASSWORD}\n`);

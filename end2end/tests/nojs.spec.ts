@@ -303,7 +303,7 @@ test.describe('without JavaScript, a reload or the history never repeats an acti
     await invite.getByLabel('Email').fill('new.person@example.com');
     await invite.getByRole('button', { name: 'Invite member' }).click();
     await expect(page).toHaveURL(new RegExp(`${MEMBERS_URL}$`));
-    expect(posts).toEqual([{ url: '/rpc/orgs/members/add', status: 303 }]);
+    expect(posts).toEqual([{ url: '/rpc/orgs/members/invite', status: 303 }]);
     const link = (await page.getByTestId('invitation-link').textContent())!.trim();
     expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
     await page.reload();

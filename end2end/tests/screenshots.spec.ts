@@ -119,7 +119,7 @@ for (const combo of COMBOS) {
       const dev = await addMember(page, browser, tessera, 'dev@example.com', 'admin');
       await createToken(dev, 'Dev laptop', 60);
       await dev.close();
-      await rpc(page, 'orgs/members/add', { email: 'pending@example.com', role: 'viewer' });
+      await rpc(page, 'orgs/members/invite', { email: 'pending@example.com', role: 'viewer' });
       await tessera.cli(['user', 'create', '--email', 'solo@example.com'], `${PASSWORD}\n`);
       await tessera.cli(['org', 'create', '--name', 'Solo', '--owner', 'solo@example.com']);
       await rpc(pages.solo, 'auth/login', { email: 'solo@example.com', password: PASSWORD });

@@ -79,7 +79,7 @@ pub async fn list_members() -> Result<Roster, AppError> {
 /// Invites someone by email. Whether or not they have an account, the answer is the same (so nobody
 /// learns which emails have accounts): a one-time link to send them, or, when the server sends email,
 /// word that it was emailed. They accept it to join.
-#[server(prefix = "/rpc", endpoint = "orgs/members/add")]
+#[server(prefix = "/rpc", endpoint = "orgs/members/invite")]
 pub async fn invite_member(
     #[server(default)] email: String,
     #[server(default)] role: String,

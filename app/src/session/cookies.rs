@@ -3,7 +3,7 @@
 //! per-account sign-in limit of an account that signed in there before.
 
 use crate::{
-    request::{Cx, append_set_cookie, cookie},
+    request::{ServerCall, append_set_cookie, cookie},
     state::WebSettings,
 };
 use tessera_core::{
@@ -38,7 +38,12 @@ pub fn session_of(web: &WebSettings, headers: &http::HeaderMap) -> Option<String
 }
 
 /// A new session for this browser (a new id every time, so a planted id is useless), then on to `next`.
-pub async fn sign_in_browser(cx: &Cx, user_id: UserId, org_id: Option<OrgId>, next: Option<&str>) -> Result<(), Error> {
+pub async fn sign_in_browser(
+    cx: &ServerCall,
+    user_id: UserId,
+    org_id: Option<OrgId>,
+    next: Option<&str>,
+) -> Result<(), Error> {
     // A session id the browser already had is ended, so it can't be reused after sign-in.
     if let Some(old) = &cx.request.identity {
         sessions::end(cx.core(), &old.key).await?;

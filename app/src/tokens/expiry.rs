@@ -34,10 +34,10 @@ pub fn ExpiryField(
         }
         let raw = if choice.get() == "custom" { custom.get() } else { choice.get() };
         match raw.trim().parse::<i64>() {
-            Ok(days) if (1..=max_days).contains(&days) => {
+            Ok(days) if (ExpiryDays::MIN..=max_days).contains(&days) => {
                 format!("The token will expire on {}.", now.plus_days(days).date())
             }
-            _ => format!("Choose between 1 and {max_days} days."),
+            _ => format!("Choose between {} and {max_days} days.", ExpiryDays::MIN),
         }
     };
     let invalid = move || error.with(Option::is_some).then_some("true");
@@ -97,11 +97,11 @@ pub fn ExpiryField(
                     id="custom-days"
                     name="custom_days"
                     type="number"
-                    min="1"
+                    min=ExpiryDays::MIN
                     max=max_days
                     step="1"
                     inputmode="numeric"
-                    placeholder=format!("1–{max_days}")
+                    placeholder=format!("{}–{max_days}", ExpiryDays::MIN)
                     value=custom_value
                     node_ref=custom_input
                     aria-invalid=invalid

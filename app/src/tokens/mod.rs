@@ -19,7 +19,7 @@ mod state;
 pub use expiry::ExpiryField;
 pub use island::TokensArea;
 pub use page::TokensPage;
-pub use state::{Cursors, Initial, PageQuery, Posted};
+pub use state::{Cursors, Initial, Posted, TokensPageQuery};
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -75,7 +75,7 @@ pub struct RotatedToken {
 #[cfg(feature = "ssr")]
 mod adapt {
     use super::CreatedToken;
-    use crate::request::{Cx, public_base_url};
+    use crate::request::{ServerCall, public_base_url};
     use tessera_core::{
         domain::{paging::Cursor, paging::PageSize},
         error::Error,
@@ -83,7 +83,7 @@ mod adapt {
         services::tokens::IssuedToken,
     };
 
-    pub fn created(cx: &Cx, token: IssuedToken) -> CreatedToken {
+    pub fn created(cx: &ServerCall, token: IssuedToken) -> CreatedToken {
         let (id_header, secret_header) = cx.state.web.header_labels();
         CreatedToken {
             id: token.id,

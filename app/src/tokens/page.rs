@@ -8,7 +8,7 @@
 
 use super::{
     CreateToken, DeleteToken, ReportLeaked, RevokeAllTokens, RotateToken, TokensArea,
-    state::{Cursors, Initial, PageQuery, Posted},
+    state::{Cursors, Initial, Posted, TokensPageQuery},
 };
 use crate::{
     forms::{kept_value, posted},
@@ -34,7 +34,7 @@ const KEPT_FIELDS: [&str; 7] = ["name", "expires_in_days", "custom_days", "confi
 fn Tokens(org: OrgRef) -> impl IntoView {
     let params = use_query_map().get_untracked();
     let param = move |name: &str| params.get(name).filter(|v| !v.is_empty());
-    let query = PageQuery {
+    let query = TokensPageQuery {
         new: param("new").is_some(),
         delete: param("delete"),
         rotate: param("rotate"),

@@ -6,7 +6,7 @@
 use super::{
     dialogs::{DELETE_DIALOG, LEAK_DIALOG, ROTATE_DIALOG},
     names::{ListKind, action_name},
-    state::{Ctx, Target},
+    state::{Ctx, DialogTarget},
 };
 use crate::{
     routes::{AUDIT_URL, TOKENS_URL},
@@ -46,7 +46,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
     let label = action_name(&token);
     // The page's delete and rotate dialogs are shared: a row's button says they are about this token.
     let about_this = {
-        let target = Target::of(&listing, policy_max);
+        let target = DialogTarget::of(&listing, policy_max);
         Callback::new(move |()| ctx.target.set(Some(target.clone())))
     };
     let expiring = kind == ListKind::Active && token.expires_at.days_after(now) <= EXPIRING_SOON_DAYS;

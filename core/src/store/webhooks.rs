@@ -43,7 +43,7 @@ pub async fn list<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<Vec<Webh
 
 /// An endpoint as delivery needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Target {
+pub struct DeliveryTarget {
     pub id: WebhookId,
     pub org_id: OrgId,
     pub url: String,
@@ -56,11 +56,11 @@ pub struct Target {
 
 const TARGET: &str = "SELECT id, org_id, url, events, salt, failing_since, paused_at FROM webhooks";
 
-pub async fn targets<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<Vec<Target>> {
+pub async fn targets<'c>(db: impl Exec<'c>, org_id: OrgId) -> sqlx::Result<Vec<DeliveryTarget>> {
     sqlx::query_as(&format!("{TARGET} WHERE org_id = $1")).bind(org_id).fetch_all(db).await
 }
 
-pub async fn target<'c>(db: impl Exec<'c>, id: WebhookId) -> sqlx::Result<Option<Target>> {
+pub async fn target<'c>(db: impl Exec<'c>, id: WebhookId) -> sqlx::Result<Option<DeliveryTarget>> {
     sqlx::query_as(&format!("{TARGET} WHERE id = $1")).bind(id).fetch_optional(db).await
 }
 

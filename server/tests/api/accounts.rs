@@ -1,6 +1,7 @@
 //! First-run setup, sign-in and sessions, as a browser (or an attacker) would meet them.
 
 use crate::helpers::{OWNER, PASSWORD, TestApp, all, client};
+use app::routes::{AUDIT_URL, LOGIN_URL, MEMBERS_URL, SETUP_URL, TOKENS_URL};
 use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 use tessera_core::{
@@ -25,12 +26,12 @@ tessera_core::on_each_engine!(crate::helpers::on_app =>
 );
 
 async fn every_page_leads_to_setup_until_it_is_done(app: TestApp) {
-    for path in ["/", "/login", "/app/settings/api", "/app/settings/members", "/app/settings/audit"] {
+    for path in ["/", LOGIN_URL, TOKENS_URL, MEMBERS_URL, AUDIT_URL] {
         let response = app.browser().get(path).await;
         assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT, "{path}");
-        assert_eq!(response.headers()[header::LOCATION], "/setup", "{path}");
+        assert_eq!(response.headers()[header::LOCATION], SETUP_URL, "{path}");
     }
-    let setup_page = app.browser().get("/setup").await;
+    let setup_page = app.browser().get(SETUP_URL).await;
     assert_eq!(setup_page.status(), StatusCode::OK);
     let html = setup_page.text().await.unwrap();
     for label in ["Email", "Password", "Organization name"] {
@@ -39,9 +40,9 @@ async fn every_page_leads_to_setup_until_it_is_done(app: TestApp) {
     assert!(!html.contains("Setup code"), "on loopback, setup needs no code");
 
     app.setup_owner().await;
-    let after = app.browser().get("/setup").await;
+    let after = app.browser().get(SETUP_URL).await;
     assert_eq!(after.status(), StatusCode::TEMPORARY_REDIRECT);
-    assert_eq!(after.headers()[header::LOCATION], "/login");
+    assert_eq!(after.headers()[header::LOCATION], LOGIN_URL);
     assert_eq!(app.browser().get("/").await.status(), StatusCode::OK);
 }
 
@@ -252,38 +253,38 @@ async fn sign_in_and_setup_work_without_javascript(app: TestApp) {
     let browser = app.browser();
     let bad = browser
         .submit(
-            "/setup",
+            SETUP_URL,
             app::auth::Setup::PATH,
             &[("email", "nope"), ("password", PASSWORD), ("organization", "Acme")],
         )
         .await;
     assert_eq!(bad.status(), StatusCode::SEE_OTHER);
-    assert_eq!(bad.headers()[header::LOCATION], "/setup");
+    assert_eq!(bad.headers()[header::LOCATION], SETUP_URL);
     let html = browser.follow(&bad).await.text().await.unwrap();
     assert!(html.contains("is not an email address"), "the error is shown in the page");
     assert!(html.contains("value=\"Acme\""), "what was typed is kept");
     assert!(!html.contains(PASSWORD), "but never the password");
     let done = browser
-        .submit("/setup", app::auth::Setup::PATH, &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")])
+        .submit(
+            SETUP_URL,
+            app::auth::Setup::PATH,
+            &[("email", OWNER), ("password", PASSWORD), ("organization", "Acme")],
+        )
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    assert_eq!(done.headers()[header::LOCATION], "/app/settings/api");
+    assert_eq!(done.headers()[header::LOCATION], TOKENS_URL);
     assert!(set_cookies(&done).iter().any(|c| c.starts_with("tessera_session=")));
-    assert_eq!(browser.get("/app/settings/api").await.status(), StatusCode::OK);
+    assert_eq!(browser.get(TOKENS_URL).await.status(), StatusCode::OK);
 
     let other = app.browser();
     let wrong =
-        other.submit("/login", app::auth::Login::PATH, &[("email", OWNER), ("password", "wrong password")]).await;
+        other.submit(LOGIN_URL, app::auth::Login::PATH, &[("email", OWNER), ("password", "wrong password")]).await;
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
-    assert_eq!(wrong.headers()[header::LOCATION], "/login");
+    assert_eq!(wrong.headers()[header::LOCATION], LOGIN_URL);
     assert!(other.follow(&wrong).await.text().await.unwrap().contains("Incorrect email or password."));
     let right = other
-        .submit(
-            "/login",
-            app::auth::Login::PATH,
-            &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")],
-        )
+        .submit(LOGIN_URL, app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", MEMBERS_URL)])
         .await;
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
-    assert_eq!(right.headers()[header::LOCATION], "/app/settings/members");
+    assert_eq!(right.headers()[header::LOCATION], MEMBERS_URL);
 }

@@ -20,6 +20,7 @@ use crate::helpers::{
     tessera_cli,
 };
 use crate::support::{Receiver, Silent, SmtpSink, eventually, notifying};
+use app::routes::{LOGIN_URL, MEMBERS_URL, SETUP_URL, TOKENS_URL, WEBHOOKS_URL};
 use leptos::server_fn::ServerFn;
 use reqwest::{Method, StatusCode, header};
 use tessera_core::{
@@ -136,23 +137,19 @@ async fn open_redirect_after_sign_in(app: TestApp) {
         for browser in [app.browser()] {
             let js =
                 browser.post::<app::auth::Login>(&[("email", OWNER), ("password", PASSWORD), ("next", next)]).await;
-            assert_eq!(js.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
+            assert_eq!(js.headers()[header::LOCATION], TOKENS_URL, "{next:?}");
             let form = browser
-                .submit("/login", app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", next)])
+                .submit(LOGIN_URL, app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", next)])
                 .await;
-            assert_eq!(form.headers()[header::LOCATION], "/app/settings/api", "{next:?}");
+            assert_eq!(form.headers()[header::LOCATION], TOKENS_URL, "{next:?}");
         }
     }
     // A same-site path survives.
     let kept = app
         .browser()
-        .submit(
-            "/login",
-            app::auth::Login::PATH,
-            &[("email", OWNER), ("password", PASSWORD), ("next", "/app/settings/members")],
-        )
+        .submit(LOGIN_URL, app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", MEMBERS_URL)])
         .await;
-    assert_eq!(kept.headers()[header::LOCATION], "/app/settings/members");
+    assert_eq!(kept.headers()[header::LOCATION], MEMBERS_URL);
 }
 
 /// Every request's log line carried its path, and the invitation is `/invite/{code}`.
@@ -205,7 +202,7 @@ async fn session_ids_and_passwords_in_the_logs(app: TestApp) {
         .find(|v| !v.is_empty())
         .expect("a session cookie");
     // The session used for a page, a server function, a refused cross-site post, and a page that fails.
-    for path in ["/app/settings/api", "/app/settings/members", "/app/settings/nowhere"] {
+    for path in [TOKENS_URL, MEMBERS_URL, "/app/settings/nowhere"] {
         browser.get(path).await;
     }
     browser.post::<app::tokens::TokensOverview>(&[]).await;
@@ -324,7 +321,7 @@ async fn dns_rebinding_claims_first_run_setup(app: TestApp) {
     let app = TestApp::spawn_on(db, |c| c.listen = "0.0.0.0:0".parse().unwrap()).await;
     let url = app.url.replace("0.0.0.0", "127.0.0.1");
     let browser = Browser { url: url.clone(), client: client() };
-    let page = browser.get("/setup").await.text().await.unwrap();
+    let page = browser.get(SETUP_URL).await.text().await.unwrap();
     assert!(page.contains("Setup code"), "the form asks for the code");
     let refused = browser.setup("attacker@example.com", PASSWORD, "Pwned").await.unwrap_err();
     assert_eq!(refused.field(), Some("setup_code"));
@@ -394,7 +391,7 @@ async fn an_error_message_injected_through_the_url(app: TestApp) {
     let injected = "Your account is locked. Call +1 555 0100 to unlock it.";
     let json = format!("{{\"error\":\"invalid\",\"message\":\"{injected}\",\"field\":\"password\"}}");
     use base64_url_encode as b64;
-    for page in ["/login", "/setup", "/app/settings/api"] {
+    for page in [LOGIN_URL, SETUP_URL, TOKENS_URL] {
         let url = format!("{page}?__path={}&__err={}&__path2=x", app::auth::Login::PATH, b64(&json));
         let html = app.browser().get(&url).await.text().await.unwrap();
         assert!(!html.contains("Call +1 555"), "{page} shows text from the URL");
@@ -818,6 +815,7 @@ mod with_email {
         helpers::{Backend, TestApp, TestDatabase, captured_logs, soon},
         support::{SmtpSink, notifying},
     };
+    use app::routes::{AUDIT_URL, MEMBERS_URL, TOKENS_URL, WEBHOOKS_URL};
     use reqwest::{Method, StatusCode};
     use tessera_core::store;
 
@@ -877,8 +875,7 @@ mod with_email {
             seen.push_str(&format!("{:?}", person.members().await));
             seen.push_str(&format!("{:?}", person.audit(&[]).await));
             seen.push_str(&format!("{:?}", person.webhooks().await));
-            for page in ["/app/settings/api", "/app/settings/webhooks", "/app/settings/audit", "/app/settings/members"]
-            {
+            for page in [TOKENS_URL, WEBHOOKS_URL, AUDIT_URL, MEMBERS_URL] {
                 seen.push_str(&person.get(page).await.text().await.unwrap());
             }
         }
@@ -1090,7 +1087,7 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
     assert!(sink.to("admin@example.com").iter().all(|e| !e.subject.contains("paused")));
     let endpoint = owner.webhooks().await.unwrap().endpoints.unwrap().remove(0);
     assert!(endpoint.entry.paused_since.is_some());
-    let page = owner.get("/app/settings/webhooks").await.text().await.unwrap();
+    let page = owner.get(WEBHOOKS_URL).await.text().await.unwrap();
     assert!(page.contains(&format!("aria-label=\"Resume {}\"", receiver.url())), "a Resume button");
     assert!(page.contains("data-testid=\"webhook-paused\""));
     assert_eq!(app.count("audit_events WHERE event_type = 'webhook.paused'").await, 1);
@@ -1102,7 +1099,7 @@ async fn a_removed_admins_webhook_keeps_receiving_events(app: TestApp) {
 
     // One click, without JavaScript: deliveries flow again; the pause's events stay undelivered.
     let (resumed, page) =
-        owner.submit_and_follow("/app/settings/webhooks", app::webhooks::ResumeWebhook::PATH, &[("id", &id)]).await;
+        owner.submit_and_follow(WEBHOOKS_URL, app::webhooks::ResumeWebhook::PATH, &[("id", &id)]).await;
     assert_eq!(resumed.status(), StatusCode::SEE_OTHER);
     assert!(page.contains("data-testid=\"webhook-resumed\""));
     assert!(owner.webhooks().await.unwrap().endpoints.unwrap()[0].entry.paused_since.is_none());

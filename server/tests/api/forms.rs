@@ -4,6 +4,7 @@
 //! never in a URL or a log line.
 
 use crate::helpers::{NAVIGATION_ACCEPT, OWNER, PASSWORD, TestApp, captured_logs, client};
+use app::routes::{AUDIT_URL, LOGIN_URL, MEMBERS_URL, POLICY_URL, TOKENS_URL, WEBHOOKS_URL};
 use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 
@@ -17,11 +18,6 @@ tessera_core::on_each_engine!(crate::helpers::on_app =>
     a_secret_revealing_form_posted_from_another_page_shows_its_secret_on_its_own_page,
     javascript_calls_are_not_redirected,
 );
-
-const TOKENS: &str = "/app/settings/api";
-const MEMBERS: &str = "/app/settings/members";
-const POLICY: &str = "/app/settings/policy";
-const WEBHOOKS: &str = "/app/settings/webhooks";
 
 /// A form: the page it is on, its function, its fields, and what the page shows after it.
 type Form<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, &'a str);
@@ -100,58 +96,58 @@ async fn every_form_answers_see_other_back_to_its_page(app: TestApp) {
     // (page, function, fields, what the page shows afterwards)
     let forms: Vec<Form> = vec![
         (
-            TOKENS,
+            TOKENS_URL,
             app::tokens::CreateToken::PATH,
             vec![("name", "CI"), ("expires_in_days", "7")],
             "data-testid=\"token-reveal\"",
         ),
-        (TOKENS, app::tokens::DeleteToken::PATH, vec![("id", &token)], "data-testid=\"token-deleted\""),
+        (TOKENS_URL, app::tokens::DeleteToken::PATH, vec![("id", &token)], "data-testid=\"token-deleted\""),
         (
-            TOKENS,
+            TOKENS_URL,
             app::tokens::RotateToken::PATH,
             vec![("id", &rotated), ("grace", "none")],
             "data-testid=\"token-reveal\"",
         ),
         (
-            MEMBERS,
+            MEMBERS_URL,
             app::orgs::InviteMember::PATH,
             vec![("email", "new@example.com"), ("role", "member")],
             "data-testid=\"invitation-link\"",
         ),
         // Email is off here: resending is refused, and the page says why.
         (
-            MEMBERS,
+            MEMBERS_URL,
             app::orgs::ResendInvitation::PATH,
             vec![("id", &invitation)],
             "Email is not configured on this server",
         ),
         (
-            MEMBERS,
+            MEMBERS_URL,
             app::orgs::RevokeMemberTokens::PATH,
             vec![("user_id", &member_id)],
             "data-testid=\"member-tokens-revoked\"",
         ),
         (
-            MEMBERS,
+            MEMBERS_URL,
             app::orgs::ChangeRole::PATH,
             vec![("user_id", &member_id), ("role", "admin")],
             "data-testid=\"members-list\"",
         ),
-        (MEMBERS, app::orgs::RevokeInvitation::PATH, vec![("id", &invitation)], "data-testid=\"members-list\""),
-        (MEMBERS, app::orgs::RemoveMember::PATH, vec![("user_id", &member_id)], "data-testid=\"members-list\""),
+        (MEMBERS_URL, app::orgs::RevokeInvitation::PATH, vec![("id", &invitation)], "data-testid=\"members-list\""),
+        (MEMBERS_URL, app::orgs::RemoveMember::PATH, vec![("user_id", &member_id)], "data-testid=\"members-list\""),
         (
-            POLICY,
+            POLICY_URL,
             app::policy::SetPolicy::PATH,
             vec![("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")],
             "data-testid=\"policy-saved\"",
         ),
         (
-            WEBHOOKS,
+            WEBHOOKS_URL,
             app::webhooks::AddWebhook::PATH,
             vec![("url", "https://hooks.example.com/tessera"), ("events", "*")],
             "data-testid=\"webhook-added\"",
         ),
-        (TOKENS, app::tokens::RevokeAllTokens::PATH, vec![("confirm", "Acme")], "data-testid=\"revoked-all\""),
+        (TOKENS_URL, app::tokens::RevokeAllTokens::PATH, vec![("confirm", "Acme")], "data-testid=\"revoked-all\""),
     ];
     for (page, function, fields, shown) in forms {
         let answer = owner.submit(page, function, &fields).await;
@@ -178,20 +174,21 @@ async fn every_form_answers_see_other_back_to_its_page(app: TestApp) {
 
     // Sign out and switch organization go where the function sends the browser, with its cookies.
     let other = app.org_owned_by("Other", OWNER).await.to_string();
-    let switched = owner.submit(TOKENS, app::session::SwitchOrg::PATH, &[("org_id", &other), ("back", MEMBERS)]).await;
+    let switched =
+        owner.submit(TOKENS_URL, app::session::SwitchOrg::PATH, &[("org_id", &other), ("back", MEMBERS_URL)]).await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&switched), MEMBERS);
+    assert_eq!(location(&switched), MEMBERS_URL);
     assert!(set_cookies(&switched).is_empty(), "nothing to carry");
     assert_eq!(owner.session().await.unwrap().unwrap().current.unwrap().name, "Other");
-    let out = owner.submit(TOKENS, app::session::Logout::PATH, &[]).await;
+    let out = owner.submit(TOKENS_URL, app::session::Logout::PATH, &[]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&out), "/login");
+    assert_eq!(location(&out), LOGIN_URL);
     assert!(set_cookies(&out).iter().any(|c| c.starts_with("tessera_session=;")), "{:?}", set_cookies(&out));
     assert_eq!(owner.session().await.unwrap(), None);
     // A signed-out form post returns to its page, which asks to sign in, with nothing carried.
-    let expired = owner.submit(TOKENS, app::tokens::CreateToken::PATH, &[("name", "late")]).await;
+    let expired = owner.submit(TOKENS_URL, app::tokens::CreateToken::PATH, &[("name", "late")]).await;
     assert_eq!(expired.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&expired), TOKENS);
+    assert_eq!(location(&expired), TOKENS_URL);
     assert!(set_cookies(&expired).is_empty());
     let login = owner.follow(&expired).await;
     assert_eq!(login.status(), StatusCode::TEMPORARY_REDIRECT);
@@ -201,9 +198,9 @@ async fn every_form_answers_see_other_back_to_its_page(app: TestApp) {
 async fn a_created_secret_is_shown_once_and_a_reload_creates_nothing(app: TestApp) {
     let owner = app.setup_owner().await;
     let form = [("name", "No JS"), ("expires_in_days", "7")];
-    let answer = owner.submit(&format!("{TOKENS}?new=1"), app::tokens::CreateToken::PATH, &form).await;
+    let answer = owner.submit(&format!("{TOKENS_URL}?new=1"), app::tokens::CreateToken::PATH, &form).await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&answer), TOKENS, "to the page, without the form's ?new=1");
+    assert_eq!(location(&answer), TOKENS_URL, "to the page, without the form's ?new=1");
     let flash = flash_of(&answer);
     let page = owner.follow(&answer).await;
     assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
@@ -218,7 +215,7 @@ async fn a_created_secret_is_shown_once_and_a_reload_creates_nothing(app: TestAp
     assert!(!location(&answer).contains(&secret[4..]));
 
     // The reload (the browser GETs the page again; it never re-posts): no secret, no outcome, nothing new.
-    let reload = owner.get(TOKENS).await.text().await.unwrap();
+    let reload = owner.get(TOKENS_URL).await.text().await.unwrap();
     assert!(!reload.contains(&secret) && token_secret_in(&reload).is_none());
     assert!(!reload.contains("data-testid=\"token-reveal\""));
     assert_eq!(app.count("api_tokens").await, 1, "exactly one token");
@@ -226,7 +223,7 @@ async fn a_created_secret_is_shown_once_and_a_reload_creates_nothing(app: TestAp
     // browser that had it (it is cleared, not remembered); after its minute it shows nothing.
     app.clock.advance_ms(61_000);
     let session = owner_session(&app).await;
-    let late = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={}", value_of(&flash))).await;
+    let late = get_with_cookies(&app, TOKENS_URL, &format!("{session}; tessera_flash={}", value_of(&flash))).await;
     assert!(!late.text().await.unwrap().contains(&secret), "an expired flash shows nothing");
 
     // Neither the secret nor any part of the cookie is in a log line.
@@ -244,15 +241,15 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
     // Rotate: the successor's secret once; a reload neither shows it nor rotates again.
     let (answer, html) = owner
         .submit_and_follow(
-            &format!("{TOKENS}?rotate={}", first.id),
+            &format!("{TOKENS_URL}?rotate={}", first.id),
             app::tokens::RotateToken::PATH,
             &[("id", &first.id.to_string()), ("grace", "none")],
         )
         .await;
-    assert_eq!(location(&answer), TOKENS);
+    assert_eq!(location(&answer), TOKENS_URL);
     let secret = token_secret_in(&html).expect("the new secret");
     assert_ne!(secret, first.secret);
-    let reload = owner.get(TOKENS).await.text().await.unwrap();
+    let reload = owner.get(TOKENS_URL).await.text().await.unwrap();
     assert!(!reload.contains(&secret) && !reload.contains("data-testid=\"token-reveal\""));
     assert_eq!(app.count("api_tokens").await, 2, "the old token and one successor");
     let successor = owner.list_tokens(None).await.unwrap().items[0].token.id.to_string();
@@ -261,37 +258,41 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
     let second = owner.token("second").await;
     let (answer, html) = owner
         .submit_and_follow(
-            &format!("{TOKENS}?delete={successor}"),
+            &format!("{TOKENS_URL}?delete={successor}"),
             app::tokens::DeleteToken::PATH,
             &[("id", &successor)],
         )
         .await;
-    assert_eq!(location(&answer), TOKENS, "back to the list, not to the closed dialog");
+    assert_eq!(location(&answer), TOKENS_URL, "back to the list, not to the closed dialog");
     assert!(html.contains("data-testid=\"token-deleted\""));
-    let reload = owner.get(TOKENS).await.text().await.unwrap();
+    let reload = owner.get(TOKENS_URL).await.text().await.unwrap();
     assert!(!reload.contains("data-testid=\"token-deleted\""));
     let left: Vec<_> = owner.list_tokens(None).await.unwrap().items.into_iter().map(|t| t.token.id).collect();
     assert_eq!(left, [second.id]);
 
     // Invite: the one-time link once; the reload invites nobody again and shows no link.
     let (answer, html) = owner
-        .submit_and_follow(MEMBERS, app::orgs::InviteMember::PATH, &[("email", "new@example.com"), ("role", "member")])
+        .submit_and_follow(
+            MEMBERS_URL,
+            app::orgs::InviteMember::PATH,
+            &[("email", "new@example.com"), ("role", "member")],
+        )
         .await;
-    assert_eq!(location(&answer), MEMBERS);
+    assert_eq!(location(&answer), MEMBERS_URL);
     let link = html.split("data-testid=\"invitation-link\"").nth(1).unwrap();
     let link = link[link.find('>').unwrap() + 1..].split('<').next().unwrap().to_owned();
     assert!(link.contains("/invite/"), "{link}");
     let code = link.rsplit('/').next().unwrap();
     assert!(!flash_of(&answer).contains(code) && !location(&answer).contains(code));
-    let reload = owner.get(MEMBERS).await.text().await.unwrap();
+    let reload = owner.get(MEMBERS_URL).await.text().await.unwrap();
     assert!(!reload.contains(code) && !reload.contains("data-testid=\"invitation-link\""));
     assert_eq!(app.count("org_invitations").await, 1, "exactly one invitation");
 
     // Policy: saved once, said once.
     let policy = [("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")];
-    let (_, html) = owner.submit_and_follow(POLICY, app::policy::SetPolicy::PATH, &policy).await;
+    let (_, html) = owner.submit_and_follow(POLICY_URL, app::policy::SetPolicy::PATH, &policy).await;
     assert!(html.contains("data-testid=\"policy-saved\""));
-    let reload = owner.get(POLICY).await.text().await.unwrap();
+    let reload = owner.get(POLICY_URL).await.text().await.unwrap();
     assert!(!reload.contains("data-testid=\"policy-saved\""));
     assert_eq!(app.count("audit_events WHERE event_type = 'org.policy_changed'").await, 1, "saved once");
 
@@ -303,10 +304,10 @@ async fn reloading_after_delete_rotate_invite_and_policy_repeats_nothing(app: Te
 async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(app: TestApp) {
     let owner = app.setup_owner().await;
     // Too long a lifetime: back to the open form, the error beside its field.
-    let from = format!("{TOKENS}?new=1");
+    let from = format!("{TOKENS_URL}?new=1");
     let form = [("name", "Nightly build"), ("expires_in_days", "custom"), ("custom_days", "400")];
     let (answer, html) = owner.submit_and_follow(&from, app::tokens::CreateToken::PATH, &form).await;
-    assert_eq!(location(&answer), TOKENS);
+    assert_eq!(location(&answer), TOKENS_URL);
     assert!(html.contains("data-testid=\"create-token-form\""), "the form is open again");
     assert!(html.contains("between 1 and 365 days"), "the error is shown");
     assert!(!html.contains("data-testid=\"form-error\""), "beside its field, not above the form");
@@ -317,23 +318,23 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
     let mut headers = axum::http::HeaderMap::new();
     let cookies = format!("{session}; tessera_flash={}", value_of(&flash_of(&answer)));
     headers.insert(header::COOKIE, cookies.parse().unwrap());
-    let outcome = tessera::http::forms::flash::take(&app.server, TOKENS, &headers).expect("the flash opens");
+    let outcome = tessera::http::forms::flash::take(&app.server, TOKENS_URL, &headers).expect("the flash opens");
     for kept in [("name", "Nightly build"), ("expires_in_days", "custom"), ("custom_days", "400")] {
         assert!(outcome.kept.contains(&(kept.0.to_owned(), kept.1.to_owned())), "{kept:?} kept");
     }
     assert!(outcome.failed());
     // Nothing is shown again on reload.
-    assert!(!owner.get(TOKENS).await.text().await.unwrap().contains("between 1 and 365 days"));
+    assert!(!owner.get(TOKENS_URL).await.text().await.unwrap().contains("between 1 and 365 days"));
 
     // The invitation form keeps what was typed (the query of the page it was on too).
     let (answer, html) = owner
         .submit_and_follow(
-            &format!("{MEMBERS}?x=1"),
+            &format!("{MEMBERS_URL}?x=1"),
             app::orgs::InviteMember::PATH,
             &[("email", "not-an-email"), ("role", "member")],
         )
         .await;
-    assert_eq!(location(&answer), MEMBERS, "a secret-revealing form returns to its page");
+    assert_eq!(location(&answer), MEMBERS_URL, "a secret-revealing form returns to its page");
     assert!(html.contains("value=\"not-an-email\""), "the email is kept");
     assert!(html.contains("is not an email address"));
 
@@ -345,7 +346,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
         ("expiry_warning_days", "14, 2"),
         ("api_rotation", "on"),
     ];
-    let (_, html) = owner.submit_and_follow(POLICY, app::policy::SetPolicy::PATH, &policy).await;
+    let (_, html) = owner.submit_and_follow(POLICY_URL, app::policy::SetPolicy::PATH, &policy).await;
     assert!(html.contains("error-text"), "the error is beside its field");
     for kept in ["value=\"60\"", "value=\"90\"", "value=\"45\"", "value=\"14, 2\""] {
         assert!(html.contains(kept), "{kept} is kept");
@@ -361,7 +362,7 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
         .submit_and_follow(
             login,
             app::auth::Login::PATH,
-            &[("email", OWNER), ("password", "wrong password"), ("next", MEMBERS)],
+            &[("email", OWNER), ("password", "wrong password"), ("next", MEMBERS_URL)],
         )
         .await;
     assert_eq!(location(&answer), login);
@@ -374,7 +375,8 @@ async fn a_failed_form_comes_back_with_its_input_and_the_error_beside_the_field(
 async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp) {
     app.setup_owner().await;
     let session = owner_session(&app).await;
-    let answer = submit_with_cookies(&app, &session, TOKENS, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
+    let answer =
+        submit_with_cookies(&app, &session, TOKENS_URL, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
     let value = value_of(&flash_of(&answer)).to_owned();
     // Every byte flipped in turn somewhere in the value: none is accepted.
     let mut tampered = Vec::new();
@@ -387,7 +389,7 @@ async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp
     tampered.push("not base64 at all!".to_owned());
     tampered.push(String::new());
     for bad in &tampered {
-        let page = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={bad}")).await;
+        let page = get_with_cookies(&app, TOKENS_URL, &format!("{session}; tessera_flash={bad}")).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(set_cookies(&page).iter().any(|c| c.starts_with("tessera_flash=;") && c.contains("Max-Age=0")));
         let html = page.text().await.unwrap();
@@ -396,47 +398,52 @@ async fn a_tampered_expired_or_foreign_flash_is_ignored_and_cleared(app: TestApp
     // Sealed by another server (another key): ignored.
     let other = TestApp::spawn(crate::helpers::Backend::Sqlite).await.unwrap();
     let foreign_owner = other.setup_owner().await;
-    let foreign = foreign_owner.submit(TOKENS, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
+    let foreign = foreign_owner.submit(TOKENS_URL, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
     let foreign = value_of(&flash_of(&foreign)).to_owned();
     let html =
-        get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={foreign}")).await.text().await.unwrap();
+        get_with_cookies(&app, TOKENS_URL, &format!("{session}; tessera_flash={foreign}")).await.text().await.unwrap();
     assert!(token_secret_in(&html).is_none(), "a flash from another server");
     // The genuine one, within its minute, is shown.
-    let html = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={value}")).await.text().await.unwrap();
+    let html =
+        get_with_cookies(&app, TOKENS_URL, &format!("{session}; tessera_flash={value}")).await.text().await.unwrap();
     assert!(token_secret_in(&html).is_some(), "the genuine flash is shown");
     // Only in the session it was made in: signed in again (or as someone else), nothing.
     let another = owner_session(&app).await;
-    let html = get_with_cookies(&app, TOKENS, &format!("{another}; tessera_flash={value}")).await.text().await.unwrap();
+    let html =
+        get_with_cookies(&app, TOKENS_URL, &format!("{another}; tessera_flash={value}")).await.text().await.unwrap();
     assert!(token_secret_in(&html).is_none(), "a flash of another session");
     // After its minute, not.
     app.clock.advance_ms(60_000);
-    let html = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={value}")).await.text().await.unwrap();
+    let html =
+        get_with_cookies(&app, TOKENS_URL, &format!("{session}; tessera_flash={value}")).await.text().await.unwrap();
     assert!(token_secret_in(&html).is_none(), "an expired flash");
 }
 
 async fn a_flash_for_one_page_is_not_shown_on_another(app: TestApp) {
     app.setup_owner().await;
     let session = owner_session(&app).await;
-    let created = submit_with_cookies(&app, &session, TOKENS, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
+    let created =
+        submit_with_cookies(&app, &session, TOKENS_URL, app::tokens::CreateToken::PATH, &[("name", "CI")]).await;
     let created = value_of(&flash_of(&created)).to_owned();
     let policy = [("max_lifetime_days", "90"), ("default_lifetime_days", "30"), ("revoke_unused_after_days", "")];
-    let saved = submit_with_cookies(&app, &session, POLICY, app::policy::SetPolicy::PATH, &policy).await;
+    let saved = submit_with_cookies(&app, &session, POLICY_URL, app::policy::SetPolicy::PATH, &policy).await;
     let saved = value_of(&flash_of(&saved)).to_owned();
-    for page in [MEMBERS, POLICY, WEBHOOKS, "/app/settings/audit", "/"] {
+    for page in [MEMBERS_URL, POLICY_URL, WEBHOOKS_URL, AUDIT_URL, "/"] {
         let html =
             get_with_cookies(&app, page, &format!("{session}; tessera_flash={created}")).await.text().await.unwrap();
         assert!(token_secret_in(&html).is_none(), "the tokens page's flash shown on {page}");
     }
-    let html = get_with_cookies(&app, TOKENS, &format!("{session}; tessera_flash={saved}")).await.text().await.unwrap();
+    let html =
+        get_with_cookies(&app, TOKENS_URL, &format!("{session}; tessera_flash={saved}")).await.text().await.unwrap();
     assert!(!html.contains("The policy was saved"));
     let html =
-        get_with_cookies(&app, MEMBERS, &format!("{session}; tessera_flash={saved}")).await.text().await.unwrap();
+        get_with_cookies(&app, MEMBERS_URL, &format!("{session}; tessera_flash={saved}")).await.text().await.unwrap();
     assert!(!html.contains("The policy was saved"));
     // Both, each on its own page (a browser sends every cookie whose path matches).
     let both = format!("{session}; tessera_flash={saved}; tessera_flash={created}");
-    let html = get_with_cookies(&app, TOKENS, &both).await.text().await.unwrap();
+    let html = get_with_cookies(&app, TOKENS_URL, &both).await.text().await.unwrap();
     assert!(token_secret_in(&html).is_some());
-    let html = get_with_cookies(&app, POLICY, &both).await.text().await.unwrap();
+    let html = get_with_cookies(&app, POLICY_URL, &both).await.text().await.unwrap();
     assert!(html.contains("data-testid=\"policy-saved\"") && token_secret_in(&html).is_none());
 }
 
@@ -444,16 +451,16 @@ async fn a_flash_for_one_page_is_not_shown_on_another(app: TestApp) {
 /// make a credential whose secret nobody sees: the answer goes to the one page that shows it.
 async fn a_secret_revealing_form_posted_from_another_page_shows_its_secret_on_its_own_page(app: TestApp) {
     let owner = app.setup_owner().await;
-    for from in [MEMBERS, POLICY, "/login", "/nope", ""] {
+    for from in [MEMBERS_URL, POLICY_URL, LOGIN_URL, "/nope", ""] {
         let answer = owner.submit(from, app::tokens::CreateToken::PATH, &[("name", "elsewhere")]).await;
-        assert_eq!(location(&answer), TOKENS, "from {from:?}");
+        assert_eq!(location(&answer), TOKENS_URL, "from {from:?}");
         let html = owner.follow(&answer).await.text().await.unwrap();
         assert!(token_secret_in(&html).is_some(), "from {from:?}: the secret is shown");
     }
     let answer = owner
-        .submit(TOKENS, app::webhooks::AddWebhook::PATH, &[("url", "https://hooks.example.com/x"), ("events", "*")])
+        .submit(TOKENS_URL, app::webhooks::AddWebhook::PATH, &[("url", "https://hooks.example.com/x"), ("events", "*")])
         .await;
-    assert_eq!(location(&answer), WEBHOOKS);
+    assert_eq!(location(&answer), WEBHOOKS_URL);
     assert!(owner.follow(&answer).await.text().await.unwrap().contains("whsec_"));
     // A Referer of another site, or of no page, never leads away from this one.
     for referer in ["https://evil.example/app/settings/members", "http://evil.example", "//evil.example/x"] {
@@ -469,7 +476,7 @@ async fn a_secret_revealing_form_posted_from_another_page_shows_its_secret_on_it
             .await
             .unwrap();
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-        assert_eq!(location(&answer), TOKENS, "{referer}");
+        assert_eq!(location(&answer), TOKENS_URL, "{referer}");
     }
 }
 
@@ -481,7 +488,7 @@ async fn javascript_calls_are_not_redirected(app: TestApp) {
             .client
             .post(app.at(app::tokens::CreateToken::PATH))
             .header("accept", accept)
-            .header(header::REFERER, app.at(MEMBERS))
+            .header(header::REFERER, app.at(MEMBERS_URL))
             .form(&[("name", "js")]);
         if let Some(mode) = mode {
             request = request.header("sec-fetch-mode", mode);
@@ -495,5 +502,5 @@ async fn javascript_calls_are_not_redirected(app: TestApp) {
     // A JSON call's redirect stays a header for the client to follow, not a 303.
     let js = app.browser().post::<app::auth::Login>(&[("email", OWNER), ("password", PASSWORD)]).await;
     assert_eq!(js.status(), StatusCode::OK);
-    assert_eq!(js.headers()[header::LOCATION], TOKENS);
+    assert_eq!(js.headers()[header::LOCATION], TOKENS_URL);
 }

@@ -3,6 +3,7 @@
 //! able to choose the address Tessera records, nor the organization or role the service is told.
 
 use crate::helpers::{Backend, TestApp, TestDatabase};
+use app::routes::LOGIN_URL;
 use axum::{Json, Router, http::HeaderMap, routing::any};
 use std::{collections::HashMap, net::SocketAddr, path::Path, process::Stdio};
 use tessera_core::services::tokens;
@@ -172,6 +173,6 @@ async fn nginx_forward_auth(backend: Backend) {
     assert_eq!(page.status(), 200);
     app.server.log.flush();
     let logs = crate::helpers::captured_logs();
-    let line = logs.lines().rev().find(|l| l.contains("/login")).expect("a request line for /login");
+    let line = logs.lines().rev().find(|l| l.contains(LOGIN_URL)).expect("a request line for /login");
     assert!(line.contains("127.0.0.2") && !line.contains("203.0.113.9"), "{line}");
 }

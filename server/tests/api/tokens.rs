@@ -2,6 +2,7 @@
 //! where the secret may (not) end up.
 
 use crate::helpers::{Backend, TestApp, TestDatabase, captured_logs};
+use app::routes::TOKENS_URL;
 use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 use tessera::startup::{Application, ServerConfig};
@@ -110,7 +111,7 @@ async fn markup_in_a_name_is_shown_as_text(app: TestApp) {
     let owner = app.setup_owner().await;
     let name = "<script>alert(1)</script>";
     assert_eq!(owner.token(name).await.name.as_deref(), Some(name));
-    let html = owner.get("/app/settings/api").await.text().await.unwrap();
+    let html = owner.get(TOKENS_URL).await.text().await.unwrap();
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the name is not escaped");
     assert!(!html.contains(name));
 }
@@ -275,7 +276,7 @@ async fn the_token_page_works_without_javascript(app: TestApp) {
         )
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    assert_eq!(created.headers()[header::LOCATION], "/app/settings/api");
+    assert_eq!(created.headers()[header::LOCATION], TOKENS_URL);
     let page = owner.follow(&created).await;
     assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
     let html = page.text().await.unwrap();
@@ -283,18 +284,17 @@ async fn the_token_page_works_without_javascript(app: TestApp) {
     let secret = &html[secret_at..secret_at + 53];
     assert!(secret[4..].bytes().all(|b| b.is_ascii_alphanumeric()), "{secret}");
     // The reload shows it nowhere.
-    assert!(!owner.get("/app/settings/api").await.text().await.unwrap().contains(secret));
+    assert!(!owner.get(TOKENS_URL).await.text().await.unwrap().contains(secret));
     let id = owner.list_tokens(None).await.unwrap().items[0].token.id.to_string();
     let dialog = owner.get(&format!("/app/settings/api?delete={id}")).await.text().await.unwrap();
     assert!(dialog.contains("<dialog") && dialog.contains(" open"), "the dialog is open in the page");
     let deleted =
         owner.submit(&format!("/app/settings/api?delete={id}"), app::tokens::DeleteToken::PATH, &[("id", &id)]).await;
-    assert_eq!(deleted.headers()[header::LOCATION], "/app/settings/api");
+    assert_eq!(deleted.headers()[header::LOCATION], TOKENS_URL);
     assert!(owner.follow(&deleted).await.text().await.unwrap().contains("The token was deleted"));
     assert!(owner.list_tokens(None).await.unwrap().items.is_empty());
     // Errors come back in the page too.
-    let refused =
-        owner.submit("/app/settings/api", app::tokens::CreateToken::PATH, &[("expires_in_days", "400")]).await;
+    let refused = owner.submit(TOKENS_URL, app::tokens::CreateToken::PATH, &[("expires_in_days", "400")]).await;
     assert_eq!(refused.status(), StatusCode::SEE_OTHER);
     assert!(owner.follow(&refused).await.text().await.unwrap().contains("between 1 and 365 days"));
 }

@@ -3,6 +3,7 @@
 //! headers and the right caching.
 
 use crate::helpers::{OWNER, PASSWORD, TestApp, client};
+use app::routes::{LOGIN_URL, MEMBERS_URL, TOKENS_URL};
 use leptos::server_fn::ServerFn;
 use reqwest::{StatusCode, header};
 use tessera_core::{ErrorBody, ErrorKind};
@@ -90,9 +91,9 @@ async fn cross_site_posts_are_refused(app: TestApp) {
         .form(&form);
     assert_eq!(old_browser.send().await.unwrap().status(), StatusCode::FORBIDDEN);
     // Pages take no posts at all any more (forms post to their functions); cross-site, refused first.
-    let page = owner.client.post(app.at("/app/settings/members")).header("sec-fetch-site", "cross-site").form(&form);
+    let page = owner.client.post(app.at(MEMBERS_URL)).header("sec-fetch-site", "cross-site").form(&form);
     assert_eq!(page.send().await.unwrap().status(), StatusCode::FORBIDDEN);
-    let page = owner.client.post(app.at("/app/settings/members")).header("sec-fetch-site", "same-origin").form(&form);
+    let page = owner.client.post(app.at(MEMBERS_URL)).header("sec-fetch-site", "same-origin").form(&form);
     assert_eq!(page.send().await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(app.count("org_invitations").await, 0, "a refused request changed something");
 
@@ -109,7 +110,7 @@ async fn cross_site_posts_are_refused(app: TestApp) {
 
 async fn security_headers_on_every_response(app: TestApp) {
     app.setup_owner().await;
-    for path in ["/", "/login", "/healthz", "/nope", "/api/v1/whoami", "/favicon.ico"] {
+    for path in ["/", LOGIN_URL, "/healthz", "/nope", "/api/v1/whoami", "/favicon.ico"] {
         let response = client().get(app.at(path)).send().await.unwrap();
         let h = response.headers();
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
@@ -120,7 +121,7 @@ async fn security_headers_on_every_response(app: TestApp) {
         assert!(h.contains_key(header::REFERRER_POLICY), "{path}");
         assert!(!h.contains_key(header::STRICT_TRANSPORT_SECURITY), "{path}: HSTS over plain HTTP");
     }
-    let page = client().get(app.at("/login")).send().await.unwrap();
+    let page = client().get(app.at(LOGIN_URL)).send().await.unwrap();
     let csp = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
     let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
     let html = page.text().await.unwrap();
@@ -180,7 +181,7 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(posted.status(), StatusCode::SEE_OTHER);
-    assert_eq!(posted.headers()[header::LOCATION], "/app/settings/api");
+    assert_eq!(posted.headers()[header::LOCATION], TOKENS_URL);
     let flash = posted
         .headers()
         .get_all(header::SET_COOKIE)
@@ -193,7 +194,7 @@ async fn cookies_are_secure_and_host_only_behind_https(app: TestApp) {
     }
     let flash = flash.split(';').next().unwrap();
     let page = client()
-        .get(app.at("/app/settings/api"))
+        .get(app.at(TOKENS_URL))
         .header(header::HOST, "tessera.example.com")
         .header(header::COOKIE, format!("{session}; {flash}"))
         .send()
@@ -323,10 +324,10 @@ async fn control_bytes_in_any_parameter_of_any_route_never_panic(app: TestApp) {
     for next in ["/%09/evil.example/", "/x%0d%0aSet-Cookie:%20a=b", "/\u{7f}"] {
         let response = app
             .browser()
-            .submit("/login", app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", next)])
+            .submit(LOGIN_URL, app::auth::Login::PATH, &[("email", OWNER), ("password", PASSWORD), ("next", next)])
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
-        assert_eq!(response.headers()[header::LOCATION], "/app/settings/api", "{next}");
+        assert_eq!(response.headers()[header::LOCATION], TOKENS_URL, "{next}");
     }
     // The server is still healthy after all that.
     assert_eq!(app.browser().get("/healthz").await.status(), StatusCode::OK);

@@ -3,7 +3,9 @@
 use super::{
     auth::ApiCaller,
     extract::{ApiJson, ApiPath, ApiQuery},
-    json::{ErrorJson, PageQuery, RevokeAllRequest, RevokedJson, RotateRequest, RotatedTokenJson, Token, TokenPage},
+    json::{
+        ErrorJson, PaginationQuery, RevokeAllRequest, RevokedJson, RotateRequest, RotatedTokenJson, Token, TokenPage,
+    },
 };
 use crate::http::{Json, ServerState, errors::ApiResult};
 use axum::{extract::State, http::StatusCode};
@@ -30,12 +32,12 @@ pub fn router() -> OpenApiRouter<ServerState> {
 }
 
 /// The organization's active tokens, newest first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(PaginationQuery),
     responses((status = 200, body = TokenPage), (status = 401, body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub async fn list_tokens(
     State(state): State<ServerState>,
     caller: ApiCaller,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    ApiQuery(query): ApiQuery<PaginationQuery>,
 ) -> ApiResult<Json<TokenPage>> {
     let limit = PageSize::parse(query.limit.as_deref()).map_err(|m| Error::invalid("limit", m))?;
     let after = query
