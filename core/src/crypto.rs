@@ -28,6 +28,13 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+/// Whether a presented pre-shared secret is the configured one. Their SHA-256 digests are compared, in
+/// constant time, so neither the comparison's result nor its time depends on where they first differ or
+/// on how long the configured secret is.
+pub fn same_shared_secret(given: &[u8], expected: &[u8]) -> bool {
+    Sha256::digest(given).ct_eq(&Sha256::digest(expected)).into()
+}
+
 /// The server's HMAC key for token secrets. It never enters the database; only its fingerprint does,
 /// so that an instance started with the wrong key is detected instead of silently rejecting every token.
 #[derive(Clone)]

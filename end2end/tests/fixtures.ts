@@ -2,7 +2,7 @@ import { test as base, expect, Page, ConsoleMessage, APIRequestContext, APIRespo
 import { spawn, ChildProcess } from 'node:child_process';
 import { createServer, IncomingHttpHeaders } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -144,7 +144,7 @@ export async function addMember(
   role: 'viewer' | 'member' | 'admin' = 'member',
   password = 'member password 123',
 ): Promise<BrowserContext> {
-  const invited = await rpc<{ link: string | null }>(owner, 'orgs/members/add', { email, role });
+  const invited = await rpc<{ link: string | null }>(owner, 'orgs/members/invite', { email, role });
   // The link is in the answer when the server sends no email (as here: no SMTP is configured).
   expect(invited.link, 'no invitation link in the answer (is email configured?)').toEqual(expect.any(String));
   const context = await browser.newContext({ baseURL: tessera.url });
@@ -211,6 +211,58 @@ export async function startReceiver(status = 200): Promise<Receiver> {
       server.close(() => resolve());
     });
   return receiver;
+}
+
+/** An email the SMTP sink accepted. */
+export type Email = { from: string; to: string[]; subject: string; body: string };
+
+/** A real SMTP server for the tests (aiosmtpd, the script the Rust tests use), on a free port of 127.0.0.1. */
+export type SmtpSink = {
+  /** `smtp://127.0.0.1:<port>`, for `TESSERA_SMTP_URL`. */
+  url: string;
+  /** Every message accepted so far. */
+  messages: () => Email[];
+  close: () => Promise<void>;
+};
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const python = process.env.TESSERA_TEST_PYTHON ?? path.resolve(__dirname, '../../.venv/bin/python');
+  const script = path.resolve(__dirname, '../../server/tests/support/smtp_sink.py');
+  const dir = mkdtempSync(path.join(tmpdir(), 'tessera-smtp-'));
+  const out = path.join(dir, 'mail.jsonl');
+  const child = spawn(python, [script, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the SMTP sink did not start:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/READY (\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`the SMTP sink exited with ${code}:\n${output}`)));
+  });
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages: () =>
+      existsSync(out)
+        ? readFileSync(out, 'utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => JSON.parse(line) as Email)
+        : [],
+    close: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export type AddedWebhook = { entry: { id: string; url: string; events: string }; secret: string };

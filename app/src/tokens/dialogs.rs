@@ -7,11 +7,11 @@
 
 use super::{
     DeleteToken, ReportLeaked, RotateToken,
-    state::{Busy, Ctx, Opened},
+    state::{Busy, Ctx, Opened, dom},
 };
 use crate::ui::{Dialog, Field, SubmitButton, field_error, form_error, on_submit};
 use leptos::{prelude::*, server_fn::ServerFn};
-use tessera_core::domain::token::GracePeriod;
+use tessera_core::domain::token::{ExpiryDays, GracePeriod};
 
 pub const DELETE_DIALOG: &str = "delete-dialog";
 pub const ROTATE_DIALOG: &str = "rotate-dialog";
@@ -103,7 +103,7 @@ pub fn RotateDialog() -> impl IntoView {
                     name="expires_in_days"
                     id="rotate-days"
                     kind="number"
-                    range=(1, policy_max)
+                    range=(ExpiryDays::MIN, policy_max)
                     value=Signal::derive(move || days().to_string())
                     required=true
                     error=Signal::derive(move || field_error(&error(), "expires_in_days"))
@@ -134,6 +134,15 @@ pub fn LeakDialog() -> impl IntoView {
         ctx.target
             .with(|t| t.as_ref().map(|t| format!("Report \u{201c}{}\u{201d} as leaked?", t.title)).unwrap_or_default())
     };
+    // Opened for another token, the dialog starts empty: where one token was found says nothing of the
+    // next.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let current = ctx.target.with(|t| t.as_ref().map(|t| t.id.clone()));
+        if previous.is_some_and(|previous| previous != current) {
+            dom::clear_inputs(&["leak-url", "leak-source"]);
+        }
+        current
+    });
     view! {
         <Dialog id=LEAK_DIALOG title_id="leak-title" open>
             <h2 id="leak-title">{title}</h2>

@@ -15,7 +15,7 @@ use tessera_core::{domain::org::Role, time::Timestamp};
 /// The page's address: the open form or dialog (without JavaScript, they open through it) and the
 /// page of each list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PageQuery {
+pub struct TokensPageQuery {
     /// `?new=1`: the create form is open.
     pub new: bool,
     /// `?delete=<id>`, `?rotate=<id>`, `?leaked=<id>`: that token's dialog is open.
@@ -53,7 +53,7 @@ pub struct Initial {
     pub data: TokensPageData,
     pub org_name: String,
     pub role: Role,
-    pub query: PageQuery,
+    pub query: TokensPageQuery,
     pub posted: Posted,
 }
 
@@ -73,7 +73,7 @@ pub struct Reveal {
 
 /// The token the delete, rotate and report dialogs (one of each on the page) are about.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Target {
+pub struct DialogTarget {
     pub id: String,
     /// How the dialog's title calls it.
     pub title: String,
@@ -81,7 +81,7 @@ pub struct Target {
     pub rotation_days: i64,
 }
 
-impl Target {
+impl DialogTarget {
     pub fn of(listing: &tessera_core::views::TokenListing, policy_max: i64) -> Self {
         let t = &listing.token;
         Self {
@@ -164,7 +164,7 @@ pub struct Ctx {
     pub notice: RwSignal<Option<Notice>>,
     pub busy: RwSignal<Option<Busy>>,
     pub failure: RwSignal<Option<Failure>>,
-    pub target: RwSignal<Option<Target>>,
+    pub target: RwSignal<Option<DialogTarget>>,
     /// The dialog the address opened, if any.
     pub opened: Option<Opened>,
     memory: StoredValue<Memory>,
@@ -212,7 +212,7 @@ impl Ctx {
         .find_map(|(id, dialog)| {
             let all = data.active.items.iter().chain(&data.expired.items);
             let listing = all.clone().find(|l| id.is_some_and(|id| l.token.id.to_string() == id))?;
-            Some((dialog, Target::of(listing, data.policy.max_lifetime.days())))
+            Some((dialog, DialogTarget::of(listing, data.policy.max_lifetime.days())))
         });
         Self {
             opened: opened.as_ref().map(|(dialog, _)| *dialog),
@@ -447,7 +447,7 @@ impl Ctx {
 }
 
 /// The few things the island does to the document directly.
-mod dom {
+pub mod dom {
     /// Closes every open dialog (the action it asked for is done).
     pub fn close_dialogs() {
         #[cfg(feature = "hydrate")]
@@ -461,6 +461,24 @@ mod dom {
                 }
             }
         }
+    }
+
+    /// Empties the text inputs with these ids.
+    pub fn clear_inputs(ids: &'static [&'static str]) {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let document = leptos::prelude::document();
+            for id in ids {
+                if let Some(input) =
+                    document.get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                {
+                    input.set_value("");
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ids;
     }
 
     /// Moves the focus to the first element found by one of `selectors` (tried in order), once the

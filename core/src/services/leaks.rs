@@ -10,7 +10,7 @@
 //! [`crate::db::WriteTx`], whose commit reaches every instance's cache before the answer), a report is
 //! stored (never the secret), a `token.exposed` audit event (which webhooks deliver) and an email to the
 //! creator and the administrators go through the outbox in the same transaction. A report that finds
-//! nothing live (already revoked or expired) is stored and alerts nobody again.
+//! nothing live (already revoked or expired) is stored, once per intake and place, and alerts nobody again.
 
 use super::{
     audit::{Recorder, Subject},
@@ -228,7 +228,8 @@ async fn report_one(
     Ok(revoked)
 }
 
-/// Revokes what still works of the token's family, stores the report, and on a revocation records
+/// Revokes what still works of the token's family, stores the report (a report that revokes nothing
+/// and repeats a stored one, same intake and place, is not stored again), and on a revocation records
 /// `token.exposed` (webhooks) and queues the email. Returns whether anything was revoked.
 async fn on_hit(
     core: &Core,
@@ -241,6 +242,10 @@ async fn on_hit(
 ) -> Result<bool, Error> {
     let ended = store::leaks::revoke_live_family(tx, token.family_id, reporter.user(), now).await?;
     let revoked = !ended.is_empty();
+    let (url, source) = (location.url.as_deref(), location.source.as_deref());
+    if !revoked && store::leaks::already_reported(&mut **tx, token.id, intake, url, source).await? {
+        return Ok(false);
+    }
     store::leaks::insert_report(
         &mut **tx,
         store::leaks::NewReport {

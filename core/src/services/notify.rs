@@ -440,11 +440,13 @@ fn token_exposed_mail(
 ) -> Mail {
     let (id, name) = token;
     let mut found = String::new();
+    // The place is the reporter's text, not checked by Tessera: said so, so nobody takes it for a link
+    // Tessera vouches for.
     if let Some(url) = &report.location.url {
-        found.push_str(&format!("\nWhere: {url}"));
+        found.push_str(&format!("\nWhere, as reported (not checked by Tessera): {url}"));
     }
     if let Some(source) = &report.location.source {
-        found.push_str(&format!("\nKind of place: {source}"));
+        found.push_str(&format!("\nKind of place, as reported: {source}"));
     }
     let text = format!(
         "The secret of the API token {label} in the organization {org_name} was reported leaked by {by} at {at}.{found}\n\n\
@@ -820,7 +822,7 @@ mod tests {
             ExposedReport { intake: crate::domain::token::LeakIntake::Github, location: &location, revoked: 2 };
         let mail = token_exposed_mail("https://t.example", "Acme", (id(), Some("CI")), &report, Timestamp(0), to());
         well_formed(&mail);
-        assert!(mail.text.contains("https://github.com/o/r/blob/x/.env"));
+        assert!(mail.text.contains("Where, as reported (not checked by Tessera): https://github.com/o/r/blob/x/.env"));
         assert!(mail.text.contains("GitHub secret scanning"));
         assert!(mail.subject.contains("Acme"));
     }

@@ -156,8 +156,10 @@ fn may_rotate(caller: &Caller, policy: &TokenPolicy, token: TokenId, created_by:
 }
 
 /// A token that was rotated away works for plain use during its grace period, but manages no tokens
-/// (its successor does): otherwise whoever holds a leaked old secret could read, rotate or end the
-/// family that replaced it.
+/// (its successor does): otherwise whoever holds a leaked old secret could read, rotate or delete the
+/// tokens that replaced it. Ending its family as *leaked* stays open to it, as to anyone who holds a
+/// secret of the family (revoke by possession): a leaked secret must be killable by whoever finds it,
+/// and killing never widens what the holder can do.
 fn require_current(caller: &Caller) -> Result<(), Error> {
     match caller.via {
         Via::Token(ActingToken { replaced: true, .. }) => Err(Error::forbidden(

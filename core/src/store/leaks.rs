@@ -136,6 +136,28 @@ pub async fn insert_report<'c>(db: impl Exec<'c>, r: NewReport<'_>) -> sqlx::Res
     Ok(())
 }
 
+/// Whether the same report (token, intake and location) is already stored: a dead secret reported again
+/// and again the same way adds no row.
+pub async fn already_reported<'c>(
+    db: impl Exec<'c>,
+    token_id: TokenId,
+    intake: LeakIntake,
+    url: Option<&str>,
+    source: Option<&str>,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM token_leak_reports WHERE token_id = $1 AND intake = $2 \
+         AND url IS NOT DISTINCT FROM $3 AND source IS NOT DISTINCT FROM $4 LIMIT 1",
+    )
+    .bind(token_id)
+    .bind(intake)
+    .bind(url)
+    .bind(source)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// A report as the token list shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Report {

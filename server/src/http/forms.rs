@@ -329,8 +329,13 @@ pub mod flash {
 
     /// How long the outcome waits for its page.
     pub const LIFETIME_SECS: i64 = 60;
-    /// The largest cookie value sent: browsers keep a cookie's name and value up to 4096 bytes.
-    pub const MAX_VALUE_BYTES: usize = 4000;
+    /// The largest cookie value sent. Browsers keep a cookie's name and value up to 4096 bytes; two of
+    /// these with the session's cookie also stay under the 8 KiB a proxy takes for one header line
+    /// (nginx's `large_client_header_buffers` default), so the page they lead to is never a 400.
+    pub const MAX_VALUE_BYTES: usize = 3000;
+    /// What a proxy in front of Tessera takes for one header line, at least (nginx's default).
+    #[cfg(test)]
+    const PROXY_HEADER_LINE_BYTES: usize = 8 * 1024;
     const NONCE_BYTES: usize = 12;
     const TAG_BYTES: usize = 16;
 
@@ -603,11 +608,18 @@ pub mod flash {
             assert_eq!(opened.json, json, "the secret is whole");
 
             // Larger still (no function answers this much): two cookies, the secret whole.
-            let json = serde_json::json!({"Ok": {"padding": "p".repeat(3000), "secret": secret}}).to_string();
+            let json = serde_json::json!({"Ok": {"padding": "p".repeat(4000), "secret": secret}}).to_string();
             let mut big = sealed(json.clone(), kept);
             let (first, rest) = encode(&cipher, "tessera_flash", &mut big).unwrap();
             let rest = rest.expect("two cookies");
             assert!(first.len() <= MAX_VALUE_BYTES && rest.len() <= MAX_VALUE_BYTES);
+            // The Cookie header the page's request then carries, with the longest names, a session
+            // cookie and the theme, fits a proxy's header line.
+            let line = format!(
+                "Cookie: __Secure-tessera_flash={first}; __Secure-tessera_flash2={rest}; __Host-tessera_session={}; theme=dark",
+                "s".repeat(64)
+            );
+            assert!(line.len() < PROXY_HEADER_LINE_BYTES, "{}", line.len());
             let headers = cookies(&[("tessera_flash", &first), ("tessera_flash2", &rest)]);
             let opened =
                 find(&cipher, "tessera_flash", "tessera_flash2", &headers, &to("/app/settings/webhooks", 0)).unwrap();

@@ -247,7 +247,7 @@ async fn github_reports_are_verified_and_answered_in_the_feedback_format(backend
     // Reported again: recorded, false_positive (nothing live was revoked), nobody alerted twice.
     let again = github_labels(&app, "key-1", &first, &[&leaked.secret]).await;
     assert_eq!(again, ["false_positive"]);
-    assert_eq!(reports(&app).await, 2);
+    assert_eq!(reports(&app).await, 1, "the same report again adds no row");
     assert_eq!(exposed_events(&app).await, 1);
 
     // Key rotation: a new key id is read from the URL, at most once a minute.
@@ -263,6 +263,26 @@ async fn github_reports_are_verified_and_answered_in_the_feedback_format(backend
     assert_eq!(keys.fetches(), 2);
     assert!(!works(&kept_api).await);
     assert!(!crate::helpers::captured_logs().contains(&kept.secret[4..]));
+
+    // A document without keys (or a failed read) keeps the keys known so far, and is read again ten
+    // seconds later rather than a minute.
+    keys.publish(&[]);
+    app.clock.advance_ms(61_000);
+    let third = new_key();
+    let other = owner.token("other").await;
+    let body = github_body(&[&other.secret]);
+    assert_eq!(
+        post_github(&app, Some("key-3"), Some(&sign(&third, &body)), body).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(keys.fetches(), 3);
+    let body = github_body(&[made_up().as_str()]);
+    let still = post_github(&app, Some("key-2"), Some(&sign(&second, &body)), body).await;
+    assert_eq!(still.status(), StatusCode::OK, "key-2 is still known");
+    keys.publish(&[("key-3", &third)]);
+    app.clock.advance_ms(11_000);
+    assert_eq!(github_labels(&app, "key-3", &third, &[&other.secret]).await, ["true_positive"]);
+    assert_eq!(keys.fetches(), 4);
 }
 
 async fn github_keys_can_come_from_a_file(backend: Backend) {
@@ -348,6 +368,11 @@ async fn gitlab_revocation_needs_its_token(backend: Backend) {
     let refused = post(json!([{"type": "x", "token": other.secret}]).to_string()).await.unwrap();
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(works(&app.api(&other)).await);
+    // Guesses of the pre-shared token are counted before it is checked: no unlimited guessing.
+    let guess = client().post(&revoke_url).header("Authorization", "Bearer guess").json(&body).send().await.unwrap();
+    assert_eq!(guess.status(), StatusCode::TOO_MANY_REQUESTS);
+    let guess = client().get(&types_url).header("Authorization", "Bearer guess").send().await.unwrap();
+    assert_eq!(guess.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn revoke_by_possession_answers_alike_and_is_limited(backend: Backend) {
@@ -595,6 +620,7 @@ async fn an_exposure_is_told_by_email_and_webhook_once(backend: Backend) {
     app.member("admin@example.com", "admin").await;
     let creator = app.member("creator@example.com", "member").await;
     let token = creator.token("deploy").await;
+    let reporter = app.api(&owner.token("reporter").await);
 
     let response = client()
         .post(app.at("/api/v1/credentials/revoke"))
@@ -635,18 +661,29 @@ async fn an_exposure_is_told_by_email_and_webhook_once(backend: Backend) {
         .unwrap();
     assert_eq!(state, None, "an expired token keeps its state");
 
-    // Reported again (another intake): recorded, nobody told twice.
-    let again = client()
-        .post(app.at("/api/v1/credentials/revoke"))
-        .json(&json!({"credentials": [token.secret]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    // Reported again the same way, three times: one report is kept, nobody is told twice.
+    for _ in 0..3 {
+        let again = client()
+            .post(app.at("/api/v1/credentials/revoke"))
+            .json(&json!({"credentials": [token.secret]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::ACCEPTED);
+    }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(sink.to("creator@example.com").iter().filter(|e| e.subject == alert).count(), 1);
     assert_eq!(receiver.deliveries().len(), 1);
+    assert_eq!(reports(&app).await, 2, "the repeated report adds no row");
+    // Reported by another intake, from another place: recorded, still nobody told twice.
+    let reported: Value = reporter
+        .post_json(&format!("/api/v1/tokens/{}/leaked", token.id), json!({"url": "https://paste.example/x"}))
+        .await
+        .unwrap();
+    assert_eq!(reported["revoked"], false);
     assert_eq!(reports(&app).await, 3);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.to("creator@example.com").iter().filter(|e| e.subject == alert).count(), 1);
 }
 
 async fn a_report_on_one_instance_revokes_on_every_instance(_: Backend) {

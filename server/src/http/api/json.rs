@@ -183,7 +183,7 @@ pub struct TokenPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct PageQuery {
+pub struct PaginationQuery {
     /// The `next` value of the previous page.
     pub after: Option<String>,
     /// Items per page, 1 to 100 (default 25).
@@ -227,7 +227,7 @@ pub enum GraceChoice {
     SevenDays,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[schema(as = RotatedToken)]
 pub struct RotatedTokenJson {
     /// The successor's Token ID.
@@ -347,7 +347,7 @@ impl From<PolicyView> for Policy {
 // Leak response (issue 23).
 
 // One item of a GitHub secret-scanning report.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct GithubLeak {
     /// The secret GitHub found.
     pub token: String,
@@ -363,7 +363,7 @@ pub struct GithubLeak {
 }
 
 // GitHub's feedback format: one per reported item.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct GithubFeedback {
     pub token_raw: String,
     pub token_type: String,
@@ -372,7 +372,7 @@ pub struct GithubFeedback {
 }
 
 // One item of a GitLab Token Revocation API request.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct GitlabLeak {
     #[serde(rename = "type", default)]
     pub token_type: Option<String>,
@@ -396,7 +396,7 @@ pub struct GitlabTokenTypes {
     pub types: Vec<GitlabTokenType>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct RevokeCredentialsRequest {
     /// At most 100 secrets (`tsr_…`).
     #[serde(default)]
@@ -425,4 +425,59 @@ pub struct LeakedJson {
     pub id: String,
     /// Whether this report revoked it (false: it no longer worked; the report is recorded).
     pub revoked: bool,
+}
+
+/// `Debug` for the DTOs that carry a secret: every field but the secret, which shows as `[redacted]`.
+macro_rules! redacted_debug {
+    ($($ty:ident { $secret:ident; $($field:ident),* })*) => {$(
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field(stringify!($secret), &"[redacted]")
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish()
+            }
+        }
+    )*};
+}
+
+redacted_debug! {
+    RotatedTokenJson { secret; id, name, expires_at, replaces, old_secret_valid_until }
+    GithubLeak { token; token_type, url, source }
+    GithubFeedback { token_raw; token_type, label }
+    GitlabLeak { token; token_type, location }
+    RevokeCredentialsRequest { credentials; }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let secret = "tsr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM";
+        let shown = [
+            format!("{:?}", GithubLeak { token: secret.into(), token_type: None, url: None, source: None }),
+            format!(
+                "{:?}",
+                GithubFeedback { token_raw: secret.into(), token_type: "t".into(), label: "true_positive".into() }
+            ),
+            format!("{:?}", GitlabLeak { token: secret.into(), token_type: None, location: None }),
+            format!("{:?}", RevokeCredentialsRequest { credentials: vec![secret.into()] }),
+            format!(
+                "{:?}",
+                RotatedTokenJson {
+                    id: "id".into(),
+                    secret: secret.into(),
+                    name: None,
+                    expires_at: String::new(),
+                    replaces: String::new(),
+                    old_secret_valid_until: String::new(),
+                }
+            ),
+        ];
+        for line in shown {
+            assert!(!line.contains(secret) && line.contains("[redacted]"), "{line}");
+        }
+    }
 }

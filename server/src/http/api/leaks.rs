@@ -39,7 +39,7 @@ use p256::pkcs8::DecodePublicKey;
 use std::{collections::HashMap, net::IpAddr, time::Duration};
 use tessera_core::{
     Error, ErrorKind,
-    crypto::constant_time_eq,
+    crypto::same_shared_secret,
     domain::token::{LeakIntake, LeakLocation},
     ids::TokenId,
     services::leaks::{self, Sighting},
@@ -59,6 +59,8 @@ pub const MAX_CREDENTIALS: usize = 100;
 pub const POSSESSION_FLOOR: Duration = Duration::from_millis(250);
 /// The keys document is fetched again for an unknown key id at most this often.
 const KEYS_REFETCH_MS: i64 = 60_000;
+/// ... and this long after a read that failed.
+const KEYS_RETRY_MS: i64 = 10_000;
 /// GitLab revocation requests per client address and minute.
 const GITLAB_PER_MINUTE: u32 = 60;
 /// The type name Tessera's secrets are registered under (GitHub, GitLab).
@@ -108,8 +110,8 @@ struct GithubKeys {
     source: GithubKeySource,
     client: reqwest::Client,
     keys: parking_lot::RwLock<HashMap<String, VerifyingKey>>,
-    /// When the document was last read; held while reading, so one request reads it at a time.
-    fetched_at: tokio::sync::Mutex<Option<Timestamp>>,
+    /// When the document may be read again; held while reading, so one request reads it at a time.
+    next_read: tokio::sync::Mutex<Option<Timestamp>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -146,7 +148,7 @@ impl GithubKeys {
             .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Self { source, client, keys: Default::default(), fetched_at: Default::default() }
+        Self { source, client, keys: Default::default(), next_read: Default::default() }
     }
 
     async fn read(&self) -> Result<HashMap<String, VerifyingKey>, String> {
@@ -169,25 +171,32 @@ impl GithubKeys {
         }
     }
 
-    /// The key with this identifier: from the cache, or read again when unknown (at most once a minute).
+    /// The key with this identifier: from the cache, or read again when unknown (at most once a minute;
+    /// ten seconds after a failed read). A read that fails or finds no key keeps the keys already known.
     async fn key(&self, id: &str, now: Timestamp) -> Option<VerifyingKey> {
         if let Some(key) = self.keys.read().get(id) {
             return Some(*key);
         }
-        let mut fetched_at = self.fetched_at.lock().await;
+        let mut next_read = self.next_read.lock().await;
         if let Some(key) = self.keys.read().get(id) {
             return Some(*key);
         }
-        if fetched_at.is_some_and(|at| now.millis() - at.millis() < KEYS_REFETCH_MS) {
+        if next_read.is_some_and(|at| now.millis() < at.millis()) {
             return None;
         }
-        *fetched_at = Some(now);
-        match self.read().await {
+        let read = self.read().await.and_then(|keys| {
+            if keys.is_empty() { Err("the keys document holds no P-256 public key".to_owned()) } else { Ok(keys) }
+        });
+        match read {
             Ok(keys) => {
                 tracing::info!(keys = keys.len(), "GitHub secret-scanning keys read");
                 *self.keys.write() = keys;
+                *next_read = Some(Timestamp(now.millis() + KEYS_REFETCH_MS));
             }
-            Err(error) => tracing::warn!(%error, "could not read GitHub's secret-scanning keys"),
+            Err(error) => {
+                tracing::warn!(%error, "could not read GitHub's secret-scanning keys; the keys known so far are kept");
+                *next_read = Some(Timestamp(now.millis() + KEYS_RETRY_MS));
+            }
         }
         self.keys.read().get(id).copied()
     }
@@ -310,12 +319,20 @@ pub async fn github_report(
     Ok(Json(feedback))
 }
 
-/// The GitLab token is compared in constant time; `Bearer ` before it is accepted too.
-fn gitlab_allowed(state: &ServerState, headers: &HeaderMap) -> Result<(), ApiError> {
+/// GitLab's calls: at most [`GITLAB_PER_MINUTE`] a minute from one address, counted before the token
+/// is looked at (so the pre-shared token can't be guessed at speed), then the token, compared by digest
+/// in constant time (`Bearer ` before it is accepted too).
+fn gitlab_allowed(state: &ServerState, headers: &HeaderMap, ip: IpAddr) -> Result<(), ApiError> {
     let Some(expected) = &state.leaks.gitlab_token else { return Err(intake_off()) };
+    let now = state.app.core.clock.now().millis();
+    let key = limit_key(ip);
+    if let Some(wait) = state.leaks.gitlab_by_client.blocked(&key, now) {
+        return Err(ApiError(Error::rate_limited(wait)));
+    }
+    state.leaks.gitlab_by_client.record(&key, now);
     let given = header(headers, "authorization").unwrap_or("");
     let given = given.strip_prefix("Bearer ").unwrap_or(given).trim();
-    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+    if same_shared_secret(given.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(ApiError(Error::unauthorized().with_message(
@@ -335,9 +352,10 @@ fn example_secret(state: &ServerState) -> String {
     responses((status = 200, body = GitlabTokenTypes), (status = 401, body = ErrorJson), (status = 404, description = "The intake is off", body = ErrorJson)))]
 pub async fn gitlab_token_types(
     State(state): State<ServerState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> ApiResult<Json<GitlabTokenTypes>> {
-    gitlab_allowed(&state, &headers)?;
+    gitlab_allowed(&state, &headers, ip)?;
     let prefix = state.app.core.settings.token_prefix.as_str();
     Ok(Json(GitlabTokenTypes {
         types: vec![GitlabTokenType {
@@ -370,7 +388,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
 
 /// GitLab Token Revocation API: revokes the reported tokens (a JSON array of `{type, token, location}`).
 /// 204 whatever was found, 400 for a body that isn't such an array, 401 without the right token, 429
-/// beyond 60 requests a minute from one address. Idempotent. Off (404) unless
+/// beyond 60 requests a minute from one address (wrong tokens count too). Idempotent. Off (404) unless
 /// `TESSERA_GITLAB_REVOCATION_TOKEN` is set.
 #[utoipa::path(post, path = "/api/v1/leaks/gitlab/v1/revoke_tokens", tag = "leaks", security(()),
     params(("Authorization" = Option<String>, Header, description = "The pre-shared revocation token (required unless the intake is off)")),
@@ -383,7 +401,7 @@ pub async fn gitlab_revoke(
     headers: HeaderMap,
     body: Result<RawBody, ApiError>,
 ) -> Response {
-    if let Err(refused) = gitlab_allowed(&state, &headers) {
+    if let Err(refused) = gitlab_allowed(&state, &headers, ip) {
         return refused.into_response();
     }
     let body = match body {
@@ -392,12 +410,6 @@ pub async fn gitlab_revoke(
         Err(_) => return bad_request("The request body could not be read. Send it again."),
     };
     let core = &state.app.core;
-    let now = core.clock.now().millis();
-    let key = limit_key(ip);
-    if let Some(wait) = state.leaks.gitlab_by_client.blocked(&key, now) {
-        return ApiError(Error::rate_limited(wait)).into_response();
-    }
-    state.leaks.gitlab_by_client.record(&key, now);
     let Ok(items) = serde_json::from_slice::<Vec<GitlabLeak>>(&body) else {
         return bad_request("The body must be a JSON array of {type, token, location} objects.");
     };
