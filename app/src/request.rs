@@ -140,12 +140,18 @@ pub fn public_base_url(state: &AppState, parts: &Parts) -> String {
 
 /// The value of cookie `name` in the request, if it was sent.
 pub fn cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    cookie_values(headers, name).next().map(str::to_owned)
+}
+
+/// Every value the request's `Cookie` headers give the cookie `name` (a browser sends one per path
+/// that matches).
+pub fn cookie_values<'a>(headers: &'a http::HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+        .filter(move |(k, _)| *k == name)
+        .map(|(_, v)| v)
 }

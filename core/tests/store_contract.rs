@@ -319,7 +319,15 @@ async fn tokens(db: &Db) {
     assert!(store::tokens::get(db.pool(), OrgId::new_random(), a).await.unwrap().is_none(), "another organization");
 
     let (family, forgot) = changing(db, async |tx: &mut WriteTx| {
-        store::tokens::revoke_family(tx, FamilyId::from(successor), None, RevokeReason::ReuseDetected, now).await
+        store::tokens::revoke_family(
+            tx,
+            FamilyId::from(successor),
+            store::tokens::FamilyScope::Unrevoked,
+            None,
+            RevokeReason::ReuseDetected,
+            now,
+        )
+        .await
     })
     .await;
     assert_eq!(family.iter().map(|r| r.id).collect::<Vec<_>>(), vec![successor]);

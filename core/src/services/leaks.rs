@@ -30,7 +30,7 @@ use crate::{
     identity::{ActingToken, Caller, Via},
     ids::{OrgId, TokenId, UserId},
     secret::{PresentedSecret, lookup_hex},
-    store::{self, leaks::Found},
+    store::{self, leaks::Found, tokens::FamilyScope},
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -240,7 +240,15 @@ async fn on_hit(
     location: &LeakLocation,
     now: crate::time::Timestamp,
 ) -> Result<bool, Error> {
-    let ended = store::leaks::revoke_live_family(tx, token.family_id, reporter.user(), now).await?;
+    let ended = store::tokens::revoke_family(
+        tx,
+        token.family_id,
+        FamilyScope::Working,
+        reporter.user(),
+        RevokeReason::Exposed,
+        now,
+    )
+    .await?;
     let revoked = !ended.is_empty();
     let (url, source) = (location.url.as_deref(), location.source.as_deref());
     if !revoked && store::leaks::already_reported(&mut **tx, token.id, intake, url, source).await? {

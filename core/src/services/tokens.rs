@@ -19,7 +19,10 @@ use crate::{
     identity::{ActingToken, Caller, Member, Via},
     ids::{FamilyId, OrgId, TokenId, UserId},
     secret::TokenSecret,
-    store::{self, tokens::Listing},
+    store::{
+        self,
+        tokens::{FamilyScope, Listing},
+    },
     time::{DAY_MS, Timestamp},
     views::{Page, TokenEntry, TokenListing},
 };
@@ -257,9 +260,15 @@ pub async fn delete(core: &Core, caller: &Caller, id: TokenId) -> Result<(), Err
         caller.require(action_for_token_delete(own))?;
     }
     store::tokens::revoke(&mut tx, caller.org_id(), id, Some(caller.user_id()), RevokeReason::Deleted, now).await?;
-    let family =
-        store::tokens::revoke_family(&mut tx, token.family_id, Some(caller.user_id()), RevokeReason::Deleted, now)
-            .await?;
+    let family = store::tokens::revoke_family(
+        &mut tx,
+        token.family_id,
+        FamilyScope::Unrevoked,
+        Some(caller.user_id()),
+        RevokeReason::Deleted,
+        now,
+    )
+    .await?;
     let by = if itself {
         "the token itself"
     } else if own {
@@ -454,7 +463,15 @@ pub(crate) async fn revoke_family(
     presented: TokenId,
     how: &str,
 ) -> Result<Vec<TokenId>, Error> {
-    let revoked = store::tokens::revoke_family(&mut tx, family, None, RevokeReason::ReuseDetected, recorder.at).await?;
+    let revoked = store::tokens::revoke_family(
+        &mut tx,
+        family,
+        FamilyScope::Unrevoked,
+        None,
+        RevokeReason::ReuseDetected,
+        recorder.at,
+    )
+    .await?;
     let state = store::tokens::state(&mut *tx, recorder.org_id, presented).await?;
     let (name, creator) = state.map_or((None, None), |s| (s.name, Some(s.created_by)));
     recorder
@@ -604,7 +621,16 @@ pub async fn revoke_unused(core: &Core) -> Result<usize, Error> {
     for (org_id, id) in &stale {
         let Some(state) = store::tokens::state(&mut *tx, *org_id, *id).await? else { continue };
         let recorder = Recorder::system(*org_id, now);
-        for token in store::tokens::revoke_family(&mut tx, state.family_id, None, RevokeReason::Unused, now).await? {
+        for token in store::tokens::revoke_family(
+            &mut tx,
+            state.family_id,
+            FamilyScope::Unrevoked,
+            None,
+            RevokeReason::Unused,
+            now,
+        )
+        .await?
+        {
             recorder
                 .record(
                     &mut tx,

@@ -3,8 +3,7 @@
 
 use super::Exec;
 use crate::{
-    db::{Invalidation, WriteTx},
-    domain::token::{LeakIntake, RevokeReason},
+    domain::token::LeakIntake,
     ids::{FamilyId, OrgId, TokenId, UserId},
     time::Timestamp,
 };
@@ -63,47 +62,6 @@ pub async fn find<'c>(db: impl Exec<'c>, lookups: &[String]) -> sqlx::Result<Vec
         query = query.bind(lookup.as_str());
     }
     query.fetch_all(db).await
-}
-
-/// A token of the family that a report revoked.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Ended {
-    pub id: TokenId,
-    pub name: Option<String>,
-    pub created_by: UserId,
-}
-
-/// Revokes, as exposed, every token of the family that still works at `now` (not revoked, not expired,
-/// not past its grace period), successors a concurrent rotation adds included (see
-/// [`super::tokens::revoke_family`] for why the statement runs until it finds nothing). Tokens that no
-/// longer work keep their state: an expired token stays expired.
-pub async fn revoke_live_family(
-    tx: &mut WriteTx,
-    family_id: FamilyId,
-    by: Option<UserId>,
-    now: Timestamp,
-) -> sqlx::Result<Vec<Ended>> {
-    let mut all = Vec::new();
-    loop {
-        let found: Vec<Ended> = sqlx::query_as(
-            "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
-             WHERE family_id = $4 AND revoked_at IS NULL AND expires_at > $1 \
-             AND (grace_until IS NULL OR grace_until > $1) RETURNING id, name, created_by",
-        )
-        .bind(now)
-        .bind(by)
-        .bind(RevokeReason::Exposed)
-        .bind(family_id)
-        .fetch_all(&mut **tx)
-        .await?;
-        if found.is_empty() {
-            return Ok(all);
-        }
-        for token in &found {
-            tx.invalidate(Invalidation::Token(token.id));
-        }
-        all.extend(found);
-    }
 }
 
 pub struct NewReport<'a> {

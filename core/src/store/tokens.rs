@@ -256,8 +256,17 @@ pub async fn revoke_all(
     }
 }
 
-/// Revokes every live token of a family (deleted, or reuse detected), successors a concurrent rotation
-/// adds included.
+/// Which tokens of a family a revocation ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FamilyScope {
+    /// Every token not revoked yet (a delete, reuse detected, unused).
+    Unrevoked,
+    /// Only those still working at `now`: not expired, not past a grace period (a leak report). Tokens
+    /// that no longer work keep their state: an expired token stays expired.
+    Working,
+}
+
+/// Revokes the tokens of a family in `scope`, successors a concurrent rotation adds included.
 ///
 /// The statement runs until it finds nothing left. On PostgreSQL (READ COMMITTED) one statement waits
 /// for a rotation that holds a token's row and then sees that row only, not the successor the rotation
@@ -268,22 +277,26 @@ pub async fn revoke_all(
 pub async fn revoke_family(
     tx: &mut WriteTx,
     family_id: FamilyId,
+    scope: FamilyScope,
     by: Option<UserId>,
     reason: RevokeReason,
     now: Timestamp,
 ) -> sqlx::Result<Vec<RevokedToken>> {
+    let sql = match scope {
+        FamilyScope::Unrevoked => {
+            "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
+             WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by"
+        }
+        FamilyScope::Working => {
+            "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
+             WHERE family_id = $4 AND revoked_at IS NULL AND expires_at > $1 \
+             AND (grace_until IS NULL OR grace_until > $1) RETURNING id, name, created_by"
+        }
+    };
     let mut all = Vec::new();
     loop {
-        let found: Vec<RevokedToken> = sqlx::query_as(
-            "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2, revoked_reason = $3 \
-             WHERE family_id = $4 AND revoked_at IS NULL RETURNING id, name, created_by",
-        )
-        .bind(now)
-        .bind(by)
-        .bind(reason)
-        .bind(family_id)
-        .fetch_all(&mut **tx)
-        .await?;
+        let found: Vec<RevokedToken> =
+            sqlx::query_as(sql).bind(now).bind(by).bind(reason).bind(family_id).fetch_all(&mut **tx).await?;
         if found.is_empty() {
             return Ok(all);
         }

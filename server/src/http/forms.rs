@@ -317,7 +317,7 @@ fn shown_only_on(fn_path: &str) -> Option<&'static str> {
 pub mod flash {
     use super::ServerState;
     use app::{error::AppError, forms::PostedOutcome, state::WebSettings};
-    use axum::http::{HeaderMap, HeaderValue, header};
+    use axum::http::{HeaderMap, HeaderValue};
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     use chacha20poly1305::{
         ChaCha20Poly1305, Key, KeyInit, Nonce,
@@ -478,14 +478,7 @@ pub mod flash {
     }
 
     fn values<'a>(name: &'a str, headers: &'a HeaderMap) -> impl Iterator<Item = &'a str> + 'a {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .filter(move |(k, _)| *k == name)
-            .map(|(_, v)| v)
+        app::request::cookie_values(headers, name)
     }
 
     /// Does the request carry a flash cookie at all?
@@ -562,7 +555,7 @@ pub mod flash {
         fn cookies(pairs: &[(&str, &str)]) -> HeaderMap {
             let line = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
             let mut h = HeaderMap::new();
-            h.insert(header::COOKIE, line.parse().unwrap());
+            h.insert(axum::http::header::COOKIE, line.parse().unwrap());
             h
         }
 
