@@ -259,6 +259,7 @@ async fn token(db: &Db, org: OrgId, by: UserId, created: Timestamp, days: i64) -
         secret_lookup: &lookup,
         now: created,
         expires_at: created.plus_days(days),
+        restrictions: &Default::default(),
     };
     store::tokens::insert(db.pool(), t).await.unwrap();
     id

@@ -21,7 +21,7 @@ use tessera_core::{
     identity::{ActingToken, Caller, Origin},
     ids::TokenId,
     services::authenticate::authenticate,
-    verify::{ApiIdentity, AuthFailure, Outcome},
+    verify::{ApiIdentity, AuthFailure, Outcome, rate::RateState},
 };
 
 /// Tells clients when their token lapses, so they can warn before it does.
@@ -41,6 +41,28 @@ struct Ended {
     note: AuthNote,
     /// The token's expiry (RFC 3339), when it was valid.
     expires: Option<Arc<str>>,
+    /// A token with a rate limit: where this request left its minute (the `RateLimit` headers).
+    rate: Option<RateState>,
+}
+
+/// The IETF rate-limit headers (draft-ietf-httpapi-ratelimit-headers): the policy, and what is left.
+pub const RATE_LIMIT_POLICY_HEADER: HeaderName = HeaderName::from_static("ratelimit-policy");
+pub const RATE_LIMIT_HEADER: HeaderName = HeaderName::from_static("ratelimit");
+
+/// Adds `RateLimit-Policy: "token";q=<limit>;w=60` and `RateLimit: "token";r=<remaining>;t=<seconds>`.
+/// Only answers of tokens with a rate limit get them, so an unrestricted token formats nothing.
+pub fn rate_headers(headers: &mut HeaderMap, state: RateState) {
+    use std::fmt::Write;
+    let mut buf = String::with_capacity(64);
+    let _ = write!(buf, "\"token\";q={};w=60", state.limit);
+    if let Ok(v) = HeaderValue::from_str(&buf) {
+        headers.insert(RATE_LIMIT_POLICY_HEADER, v);
+    }
+    buf.clear();
+    let _ = write!(buf, "\"token\";r={};t={}", state.remaining, state.reset_secs);
+    if let Ok(v) = HeaderValue::from_str(&buf) {
+        headers.insert(RATE_LIMIT_HEADER, v);
+    }
 }
 
 tokio::task_local! {
@@ -58,6 +80,9 @@ pub async fn stamped(client_ip: IpAddr, answer: impl Future<Output = Response>) 
     if let Some(expires) = ended.expires.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
         response.headers_mut().insert(EXPIRES_HEADER, expires);
     }
+    if let Some(rate) = ended.rate {
+        rate_headers(response.headers_mut(), rate);
+    }
     (response, Some(ended.note))
 }
 
@@ -68,9 +93,10 @@ pub fn client_ip() -> Option<IpAddr> {
 }
 
 /// Notes how authentication ended, for [`stamped`] (outside it, as in a test of the router alone, nothing).
-fn fill(token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
-    let _ = AUTH
-        .try_with(|slot| slot.ended.set(Some(Ended { note: AuthNote { token, outcome: outcome.label() }, expires })));
+fn fill(token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>, rate: Option<RateState>) {
+    let _ = AUTH.try_with(|slot| {
+        slot.ended.set(Some(Ended { note: AuthNote { token, outcome: outcome.label() }, expires, rate }))
+    });
 }
 
 /// The single answer to every authentication failure, built once with the configured header names.
@@ -138,7 +164,7 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let failure = match authenticate(core, id, secret, &origin).await {
             Ok(identity) => {
                 core.verifier.count(Outcome::Ok);
-                fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()));
+                fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()), identity.rate);
                 return Ok(ApiCaller { identity, origin });
             }
             Err(failure) => failure,
@@ -147,7 +173,7 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let token: Option<TokenId> = id.and_then(|id| id.parse().ok());
         let (response, outcome) = refusal(state, failure, token, ip);
         core.verifier.count(outcome);
-        fill(token, outcome, None);
+        fill(token, outcome, None, None);
         Err(response)
     }
 }
@@ -158,6 +184,17 @@ impl FromRequestParts<ServerState> for ApiCaller {
 fn refusal(state: &ServerState, failure: AuthFailure, token: Option<TokenId>, ip: IpAddr) -> (Response, Outcome) {
     if failure == AuthFailure::Unavailable {
         let response = ApiError(tessera_core::Error::unavailable("token lookup")).into_response();
+        return (response, Outcome::Failed(failure));
+    }
+    // A valid token over its own rate limit: 429, and not a failure (it counts against nobody's limit).
+    if let AuthFailure::OverRateLimit { limit, retry_after } = failure {
+        let mut response = ApiError(tessera_core::Error::rate_limited(u64::from(retry_after)).with_message(format!(
+            "This token is limited to {limit} requests a minute. Try again in {retry_after} seconds."
+        )))
+        .into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        rate_headers(headers, RateState { limit, remaining: 0, reset_secs: retry_after });
         return (response, Outcome::Failed(failure));
     }
     let now = state.app.core.clock.now().millis();
