@@ -12,6 +12,7 @@ mod island;
 mod list;
 mod names;
 mod page;
+mod restrictions;
 mod reveal;
 mod row;
 mod state;
