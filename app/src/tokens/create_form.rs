@@ -49,7 +49,10 @@ pub fn CreateForm() -> impl IntoView {
     let ips_error = Signal::derive(move || field_error(&error(), "allowed_ips"));
     let rate_error = Signal::derive(move || field_error(&error(), "rate_limit_per_minute"));
     let other_error = move || {
-        form_error(&error(), &["name", "expires_in_days", "custom_days", "ceiling", "allowed_ips", "rate_limit_per_minute"])
+        form_error(
+            &error(),
+            &["name", "expires_in_days", "custom_days", "ceiling", "allowed_ips", "rate_limit_per_minute"],
+        )
     };
     let cancel = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();

@@ -3,11 +3,9 @@
 //! comes from the one role table (`tessera_core::domain::restriction::ceiling_abilities`).
 
 use leptos::prelude::*;
-use tessera_core::{
-    domain::{
-        org::Role,
-        restriction::{IpAllowlist, RateLimit, Restrictions, ceiling_abilities},
-    },
+use tessera_core::domain::{
+    org::Role,
+    restriction::{IpAllowlist, RateLimit, Restrictions, ceiling_abilities},
 };
 
 /// The three fields. `role` is the creator's: no ceiling above it is offered (the server refuses one).
@@ -26,7 +24,9 @@ pub fn RestrictionFields(
         || kept_ips.as_deref().is_some_and(|v| !v.trim().is_empty())
         || kept_rate.as_deref().is_some_and(|v| !v.trim().is_empty());
     let open = move || {
-        open || ceiling_error.with(Option::is_some) || ips_error.with(Option::is_some) || rate_error.with(Option::is_some)
+        open || ceiling_error.with(Option::is_some)
+            || ips_error.with(Option::is_some)
+            || rate_error.with(Option::is_some)
     };
     let kept_ceiling = kept_ceiling.unwrap_or_default();
     let choices: Vec<Role> = Role::ALL.into_iter().rev().filter(|r| *r <= role).collect();

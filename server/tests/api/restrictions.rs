@@ -17,6 +17,7 @@ tessera_core::on_each_engine!(crate::helpers::on_app =>
     a_refusal_is_the_wrong_secret_answer_byte_for_byte_and_audited_once_a_minute,
     forward_auth_honours_the_allowlist_and_the_ceiling,
     the_rate_limit_answers_429_with_the_headers_until_the_next_minute,
+    the_form_offers_restrictions_and_the_list_shows_their_badges,
 );
 /// Tests that configure their server themselves.
 mod configured {
@@ -375,4 +376,48 @@ async fn two_instances_stay_within_the_stated_tolerance(db: TestDatabase) {
     }
     eprintln!("two instances, concurrent, limit {limit}: {admitted} admitted");
     assert!((limit - 5..=limit).contains(&admitted), "{admitted}");
+}
+
+async fn the_form_offers_restrictions_and_the_list_shows_their_badges(app: TestApp) {
+    use leptos::server_fn::ServerFn;
+    const TOKENS: &str = "/app/settings/api";
+    let owner = app.setup_owner().await;
+    let member = app.member("dev@example.com", "member").await;
+    // The form (rendered open without JavaScript): the disclosure, its three labelled fields, and what
+    // each ceiling can and can't do, from the role table; a member is offered no ceiling above member.
+    let form = owner.get(&format!("{TOKENS}?new=1")).await.text().await.unwrap();
+    assert!(form.contains("<summary data-testid=\"restrictions-toggle\">Restrictions (optional)</summary>"), "{form}");
+    for (id, label) in [
+        ("token-ceiling", "Role ceiling"),
+        ("token-allowed-ips", "IP allowlist"),
+        ("token-rate-limit", "Rate limit (requests per minute)"),
+    ] {
+        assert!(form.contains(&format!("<label for=\"{id}\">{label}</label>")), "{label}");
+    }
+    assert!(form.contains("<strong>Viewer</strong>: can see members, see tokens") && form.contains("delete anyone"));
+    let members_form = member.get(&format!("{TOKENS}?new=1")).await.text().await.unwrap();
+    assert!(members_form.contains("value=\"member\"") && !members_form.contains("value=\"admin\""));
+
+    // Posted without JavaScript: a refused field keeps what was typed and says what to fix.
+    let bad =
+        [("name", "ci"), ("expires_in_days", "30"), ("allowed_ips", "10.0.0.0/40"), ("rate_limit_per_minute", "60")];
+    let answer = owner.submit(&format!("{TOKENS}?new=1"), CreateToken::PATH, &bad).await;
+    let page = owner.follow(&answer).await.text().await.unwrap();
+    assert!(page.contains("an IPv4 prefix is 0 to 32"), "{page}");
+    assert_eq!(app.count("api_tokens").await, 0);
+    let good = [
+        ("name", "ci"),
+        ("expires_in_days", "30"),
+        ("ceiling", "viewer"),
+        ("allowed_ips", "10.0.0.0/8"),
+        ("rate_limit_per_minute", "60"),
+    ];
+    let answer = owner.submit(&format!("{TOKENS}?new=1"), CreateToken::PATH, &good).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    // The list: one badge per restriction.
+    let list = owner.get(TOKENS).await.text().await.unwrap();
+    assert_eq!(list.matches("data-testid=\"restriction-badge\"").count(), 3, "{list}");
+    for badge in ["Read-only", "IP: 10.0.0.0/8", "60/min"] {
+        assert!(list.contains(badge), "{badge}");
+    }
 }
