@@ -161,7 +161,11 @@ mod tests {
 
     #[test]
     fn the_borrowed_answer_is_the_documented_one() {
-        for name in [Some("ci \"deploy\" token"), None] {
+        let restricted =
+            tessera_core::domain::restriction::Restrictions::parse("viewer", "10.0.0.0/8, ::1", "60").unwrap();
+        for (name, restrictions) in
+            [(Some("ci \"deploy\" token"), None), (None, None), (Some("ci"), Some(Arc::new(restricted)))]
+        {
             let identity = ApiIdentity {
                 token_id: TokenId(uuid::Uuid::new_v4()),
                 family_id: FamilyId(uuid::Uuid::new_v4()),
@@ -176,7 +180,7 @@ mod tests {
                     role: Role::Admin,
                 }),
                 replaced: false,
-                restrictions: None,
+                restrictions: restrictions.clone(),
                 rate: None,
             };
             let written = serde_json::to_value(Me(identity.clone())).unwrap();
@@ -185,6 +189,8 @@ mod tests {
             assert_eq!(documented.token.id, identity.token_id.to_string());
             assert_eq!(documented.organization.id, identity.member.org_id.to_string());
             assert_eq!((documented.user.id, documented.role), (identity.member.user_id.to_string(), "admin".into()));
+            let expected = restrictions.as_deref().and_then(crate::http::api::json::RestrictionsJson::of);
+            assert_eq!(documented.restrictions, expected);
         }
     }
 }
