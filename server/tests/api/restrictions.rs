@@ -142,6 +142,13 @@ async fn restrictions_show_everywhere_and_rotation_keeps_them(app: TestApp) {
     let plain = app.api(&owner.token("plain").await);
     let raw: serde_json::Value = plain.get("/api/v1/whoami").await.unwrap();
     assert!(raw.get("restrictions").is_none(), "{raw}");
+    // The OpenAPI document describes them.
+    let doc: serde_json::Value =
+        crate::helpers::client().get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schema = &doc["components"]["schemas"]["Restrictions"]["properties"];
+    for field in ["ceiling", "allowed_ips", "rate_limit_per_minute"] {
+        assert!(schema.get(field).is_some(), "{field} in {schema}");
+    }
     // The dashboard's list.
     let listed = owner.list_tokens(None).await.unwrap();
     let row = listed.items.iter().find(|l| l.token.id == created.id).unwrap();

@@ -52,15 +52,20 @@ pub const RATE_LIMIT_HEADER: HeaderName = HeaderName::from_static("ratelimit");
 /// Adds `RateLimit-Policy: "token";q=<limit>;w=60` and `RateLimit: "token";r=<remaining>;t=<seconds>`.
 /// Only answers of tokens with a rate limit get them, so an unrestricted token formats nothing.
 pub fn rate_headers(headers: &mut HeaderMap, state: RateState) {
-    use std::fmt::Write;
-    let mut buf = String::with_capacity(64);
-    let _ = write!(buf, "\"token\";q={};w=60", state.limit);
-    if let Ok(v) = HeaderValue::from_str(&buf) {
+    // Written into a stack buffer: the only allocation is each header value's own.
+    fn value(first: &[u8], a: u32, second: &[u8], b: u32) -> Option<HeaderValue> {
+        let (mut buf, mut len) = ([0u8; 48], 0);
+        let (mut x, mut y) = (itoa::Buffer::new(), itoa::Buffer::new());
+        for part in [first, x.format(a).as_bytes(), second, y.format(b).as_bytes()] {
+            buf.get_mut(len..len + part.len())?.copy_from_slice(part);
+            len += part.len();
+        }
+        HeaderValue::from_bytes(&buf[..len]).ok()
+    }
+    if let Some(v) = value(b"\"token\";q=", state.limit, b";w=", 60) {
         headers.insert(RATE_LIMIT_POLICY_HEADER, v);
     }
-    buf.clear();
-    let _ = write!(buf, "\"token\";r={};t={}", state.remaining, state.reset_secs);
-    if let Ok(v) = HeaderValue::from_str(&buf) {
+    if let Some(v) = value(b"\"token\";r=", state.remaining, b";t=", state.reset_secs) {
         headers.insert(RATE_LIMIT_HEADER, v);
     }
 }

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<crate::http::ServerState> {
     responses(
         (status = 200, description = "The caller", body = WhoAmI),
         (status = 401, description = "Missing or invalid token", body = ErrorJson),
-        (status = 429, description = "Too many failed authentications from this address or for this token", body = ErrorJson),
+        (status = 429, description = "Too many failed authentications from this address or for this token, or the token is over its own rate limit (`Retry-After`, `RateLimit-Policy`, `RateLimit`)", body = ErrorJson),
     )
 )]
 pub async fn whoami(caller: ApiCaller) -> Json<Me> {
