@@ -83,7 +83,9 @@ impl crate::db::TokenCopies for Core {
 impl Core {
     /// The core, and the verifier's background work for the server to run (the CLI drops it).
     pub fn new(db: Db, clock: Clock, key: ServerKey, settings: CoreSettings, cache: CacheMode) -> (Self, Background) {
-        let (verifier, background) = Verifier::new(cache);
+        // Several instances can share a PostgreSQL database: their rate limits share each token's minute.
+        let shared_rates = db.backend() == crate::db::Backend::Postgres;
+        let (verifier, background) = Verifier::with_rates(cache, shared_rates);
         let parts = CoreParts { db, clock, key, passwords: PasswordHasher::for_this_machine(), verifier, settings };
         (Self(Arc::new(parts)), background)
     }

@@ -80,6 +80,26 @@ pub struct TokenEntry {
     #[cfg_attr(feature = "server", sqlx(default))]
     #[serde(default)]
     pub exposed_source: Option<String>,
+    /// Restrictions chosen at creation (issue 25); none by default.
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub ceiling: Option<crate::domain::org::Role>,
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub allowed_ips: Option<crate::domain::restriction::IpAllowlist>,
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub rate_limit_per_minute: Option<crate::domain::restriction::RateLimit>,
+}
+
+impl TokenEntry {
+    pub fn restrictions(&self) -> crate::domain::restriction::Restrictions {
+        crate::domain::restriction::Restrictions {
+            ceiling: self.ceiling,
+            allowed_ips: self.allowed_ips.clone(),
+            rate_limit: self.rate_limit_per_minute,
+        }
+    }
 }
 
 /// A token, and what the person looking may do with it.

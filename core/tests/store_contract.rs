@@ -74,6 +74,7 @@ tessera_core::on_each_engine!(crate::on_store =>
     sessions,
     invitations,
     tokens,
+    token_restrictions_and_rate_leases,
     policies,
     audit,
     login_attempts,
@@ -259,6 +260,7 @@ async fn token(db: &Db, org: OrgId, by: UserId, created: Timestamp, days: i64) -
         secret_lookup: &lookup,
         now: created,
         expires_at: created.plus_days(days),
+        restrictions: &Default::default(),
     };
     store::tokens::insert(db.pool(), t).await.unwrap();
     id
@@ -693,4 +695,49 @@ async fn webhooks(db: &Db) {
     assert_eq!(store::webhooks::target(db.pool(), id).await.unwrap().unwrap().failing_since, Some(T0));
     assert_eq!(store::webhooks::delete(db.pool(), org, id).await.unwrap().as_deref(), Some("https://x.example/h"));
     assert!(store::webhooks::attempts(db.pool(), org, id, 10).await.unwrap().is_empty(), "attempts go with it");
+}
+
+/// Restrictions round-trip on both engines (verification, the list, rotation's read), and rate leases
+/// never hand out more than the limit in a window, on both engines.
+async fn token_restrictions_and_rate_leases(db: &Db) {
+    use tessera_core::domain::restriction::Restrictions;
+    let ada = user(db, "ada@example.com").await;
+    let org = org_with_owner(db, ada).await;
+    let restrictions = Restrictions::parse("viewer", "10.0.0.0/8, ::ffff:192.0.2.1", "7").unwrap();
+    let id = TokenId::new_random();
+    let lookup = id.to_string();
+    let t = store::tokens::NewToken {
+        id,
+        family_id: FamilyId::from(id),
+        org_id: org,
+        created_by: ada,
+        name: None,
+        secret_hash: &"ab".repeat(32),
+        secret_lookup: &lookup,
+        now: T0,
+        expires_at: T0.plus_days(30),
+        restrictions: &restrictions,
+    };
+    store::tokens::insert(db.pool(), t).await.unwrap();
+    let auth = store::tokens::for_auth(db.pool(), id).await.unwrap().unwrap();
+    assert_eq!(auth.ceiling, Some(Role::Viewer));
+    assert_eq!(auth.allowed_ips.unwrap().to_string(), "10.0.0.0/8,192.0.2.1");
+    assert_eq!(auth.rate_limit_per_minute.unwrap().per_minute(), 7);
+    assert_eq!(store::tokens::get(db.pool(), org, id).await.unwrap().unwrap().restrictions(), restrictions);
+    assert_eq!(store::tokens::state(db.pool(), org, id).await.unwrap().unwrap().restrictions(), restrictions);
+    let plain = token(db, org, ada, T0, 30).await;
+    assert!(store::tokens::get(db.pool(), org, plain).await.unwrap().unwrap().restrictions().is_none());
+
+    // Leases of 3 against a limit of 7: 3, 3, 1, then nothing; another window starts afresh.
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.push(store::tokens::claim_rate_lease(db.pool(), id, T0, 3, 7).await.unwrap());
+    }
+    assert_eq!(got, [(3, 3), (3, 6), (1, 7), (0, 7), (0, 7)]);
+    assert_eq!(store::tokens::claim_rate_lease(db.pool(), id, T0.plus_ms(60_000), 3, 7).await.unwrap(), (3, 3));
+    assert_eq!(store::tokens::delete_rate_windows_before(db.pool(), T0.plus_ms(60_000)).await.unwrap(), 1);
+    // The refusal by allowlist is recorded at most once a minute.
+    assert!(store::tokens::note_ip_refusal_recorded(db.pool(), id, T0).await.unwrap());
+    assert!(!store::tokens::note_ip_refusal_recorded(db.pool(), id, T0.plus_ms(59_999)).await.unwrap());
+    assert!(store::tokens::note_ip_refusal_recorded(db.pool(), id, T0.plus_ms(60_000)).await.unwrap());
 }

@@ -4,7 +4,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tessera_core::{
-    domain::{account::{Email, Password}, org::{OrgName, Role}, policy::{ExpiryWarnings, TokenPolicy}, token::TokenName},
+    domain::{account::{Email, Password}, org::{OrgName, Role}, policy::{ExpiryWarnings, TokenPolicy}, restriction::{IpAllowlist, Restrictions}, token::TokenName},
     services::tokens::CreateInput,
 };
 
@@ -21,6 +21,16 @@ fuzz_target!(|body: &[u8]| {
     if let Ok(input) = CreateInput::parse(get("name"), get("expires_in_days"), get("custom_days")) {
         if let Some(days) = input.days {
             assert!((1..=365).contains(&days.days()));
+        }
+    }
+    // Restrictions: whatever parses reads back as itself from its stored form, and stays in bounds.
+    if let Ok(r) = Restrictions::parse(get("ceiling"), get("allowed_ips"), get("rate_limit_per_minute")) {
+        if let Some(ips) = &r.allowed_ips {
+            assert!((1..=IpAllowlist::MAX).contains(&ips.networks().len()));
+            assert_eq!(&ips.to_string().parse::<IpAllowlist>().unwrap(), ips);
+        }
+        if let Some(limit) = r.rate_limit {
+            assert!((1..=100_000).contains(&limit.per_minute()));
         }
     }
     if let Ok(email) = Email::parse(get("email")) {

@@ -2,7 +2,7 @@
 
 Requests are built once in init(), then handed out round-robin (no per-request work):
 valid.lua sends each token with its secret; wrong.lua each id with another token's secret (well-formed,
-right checksum, wrong for that id); plain.lua no token headers. DIR/one holds the first token's id and
+right checksum, wrong for that id); plain.lua no token headers; restricted.lua, when DIR/restricted.jsonl exists, each restricted token. DIR/one holds the first token's id and
 secret, for a run on one token.
 """
 import json
@@ -39,5 +39,12 @@ end
 script("valid", [(t["id"], t["secret"]) for t in tokens])
 script("wrong", [(t["id"], tokens[(k + 1) % len(tokens)]["secret"]) for k, t in enumerate(tokens)])
 script("plain", [("", "") for _ in tokens])
+# Tokens with all three restrictions (bench.sh creates them into DIR/restricted.jsonl), if any.
+try:
+    restricted = [json.loads(line) for line in open(f"{work}/restricted.jsonl") if line.strip()]
+except FileNotFoundError:
+    restricted = []
+if restricted:
+    script("restricted", [(t["id"], t["secret"]) for t in restricted])
 with open(f"{work}/one", "w") as f:
     f.write(f'{tokens[0]["id"]} {tokens[0]["secret"]}\n')

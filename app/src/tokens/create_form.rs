@@ -1,9 +1,10 @@
-//! "Create Token" and the form it opens: a name and a lifetime. Without JavaScript the button is a GET
+//! "Create Token" and the form it opens: a name, a lifetime and optional restrictions. Without JavaScript the button is a GET
 //! to `?new=1` (where the server renders the form open) and the form posts to `create_token`'s URL;
 //! with JavaScript both happen in place.
 
 use super::{
     CreateToken, ExpiryField,
+    restrictions::RestrictionFields,
     state::{Busy, Ctx, Place},
 };
 use crate::{
@@ -44,7 +45,15 @@ pub fn CreateForm() -> impl IntoView {
         let error = error();
         field_error(&error, "expires_in_days").or_else(|| field_error(&error, "custom_days"))
     });
-    let other_error = move || form_error(&error(), &["name", "expires_in_days", "custom_days"]);
+    let ceiling_error = Signal::derive(move || field_error(&error(), "ceiling"));
+    let ips_error = Signal::derive(move || field_error(&error(), "allowed_ips"));
+    let rate_error = Signal::derive(move || field_error(&error(), "rate_limit_per_minute"));
+    let other_error = move || {
+        form_error(
+            &error(),
+            &["name", "expires_in_days", "custom_days", "ceiling", "allowed_ips", "rate_limit_per_minute"],
+        )
+    };
     let cancel = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
         ctx.close_form();
@@ -76,6 +85,15 @@ pub fn CreateForm() -> impl IntoView {
                     error=expiry_error
                     choice=ctx.kept("expires_in_days")
                     custom=ctx.kept("custom_days")
+                />
+                <RestrictionFields
+                    role=ctx.role
+                    ceiling_error
+                    ips_error
+                    rate_error
+                    kept_ceiling=ctx.kept("ceiling")
+                    kept_ips=ctx.kept("allowed_ips")
+                    kept_rate=ctx.kept("rate_limit_per_minute")
                 />
                 <div class="actions">
                     <SubmitButton label="Create" pending_label="Creating…" pending=Signal::derive(move || ctx.is_busy(&Busy::Creating)) class="primary" />

@@ -12,6 +12,7 @@ mod island;
 mod list;
 mod names;
 mod page;
+mod restrictions;
 mod reveal;
 mod row;
 mod state;
@@ -140,16 +141,26 @@ pub async fn tokens_overview(
 }
 
 /// Creates a token. `expires_in_days` is a number of days (1 to the policy's maximum; blank for the
-/// organization's default), or `custom` to take the number from `custom_days`.
+/// organization's default), or `custom` to take the number from `custom_days`. Optional restrictions
+/// (each blank for none): `ceiling` (viewer, member, admin or owner, never above the creator's role),
+/// `allowed_ips` (up to 32 addresses or CIDR networks, comma or newline separated) and
+/// `rate_limit_per_minute` (1 to 100,000).
 #[server(prefix = "/rpc", endpoint = "tokens/create")]
 pub async fn create_token(
     #[server(default)] name: String,
     #[server(default)] expires_in_days: String,
     #[server(default)] custom_days: String,
+    #[server(default)] ceiling: String,
+    #[server(default)] allowed_ips: String,
+    #[server(default)] rate_limit_per_minute: String,
 ) -> Result<CreatedToken, AppError> {
     use tessera_core::services::tokens;
     crate::request::serve_member(|cx, caller| async move {
-        let input = tokens::CreateInput::parse(&name, &expires_in_days, &custom_days)?;
+        let input = tokens::CreateInput::parse(&name, &expires_in_days, &custom_days)?.with_restrictions(
+            &ceiling,
+            &allowed_ips,
+            &rate_limit_per_minute,
+        )?;
         let created = tokens::create(cx.core(), &caller, input).await?;
         Ok(adapt::created(&cx, created))
     })

@@ -6,6 +6,7 @@
 use super::{
     dialogs::{DELETE_DIALOG, LEAK_DIALOG, ROTATE_DIALOG},
     names::{ListKind, action_name},
+    restrictions::RestrictionBadges,
     state::{Ctx, DialogTarget},
 };
 use crate::{
@@ -74,6 +75,7 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                     })}
                     {listing.over_policy.then(|| view! { <span class="badge danger" data-testid="over-policy">"refused: exceeds policy"</span> })}
                     {exposed.then(|| view! { <span class="badge danger" data-testid="exposed-badge">"Exposed"</span> })}
+                    <RestrictionBadges restrictions=token.restrictions() />
                 </div>
                 <div class="token-id" data-testid="token-id">{id.clone()}</div>
                 <dl class="row-meta">

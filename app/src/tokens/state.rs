@@ -314,7 +314,14 @@ impl Ctx {
     }
 
     pub fn create(self, form: Fields) {
-        let call = super::create_token(form.get("name"), form.get("expires_in_days"), form.get("custom_days"));
+        let call = super::create_token(
+            form.get("name"),
+            form.get("expires_in_days"),
+            form.get("custom_days"),
+            form.get("ceiling"),
+            form.get("allowed_ips"),
+            form.get("rate_limit_per_minute"),
+        );
         self.run(Busy::Creating, Place::Create, call, |ctx, token| {
             ctx.memory.update_value(|m| m.kept.clear());
             ctx.notice.set(None);

@@ -35,6 +35,7 @@ event_types! {
     TokenExpired => "token.expired", "Token expired";
     TokenExposed => "token.exposed", "Token exposed";
     TokenRefusedByPolicy => "token.refused_by_policy", "Token refused by policy";
+    TokenRefusedByAllowlist => "token.refused_by_allowlist", "Token used from an address not allowed";
     MemberInvited => "member.invited", "Member invited";
     InvitationRevoked => "member.invitation_revoked", "Invitation revoked";
     MemberAdded => "member.added", "Member added";

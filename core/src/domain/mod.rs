@@ -9,6 +9,7 @@ pub mod org;
 pub mod paging;
 pub mod policy;
 pub mod redirect;
+pub mod restriction;
 pub mod text;
 pub mod token;
 pub mod webhook;

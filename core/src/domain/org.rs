@@ -163,6 +163,29 @@ actions! {
     ManageWebhooks,
 }
 
+impl Action {
+    /// What the action is, in a few words (the create form's ceiling help lists them per role).
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Action::ViewMembers => "see members",
+            Action::ViewTokens => "see tokens",
+            Action::CreateToken => "create tokens (in the dashboard)",
+            Action::RevokeCurrentToken => "revoke itself",
+            Action::DeleteOwnToken => "delete its creator's tokens",
+            Action::DeleteAnyToken => "delete anyone's tokens",
+            Action::RotateOwnToken => "rotate itself",
+            Action::ManageMembers => "manage members",
+            Action::ManageOwners => "manage owners",
+            Action::Leave => "leave",
+            Action::ViewAudit => "read the audit log",
+            Action::RevokeMemberTokens => "revoke a member's tokens",
+            Action::RevokeAllTokens => "revoke every token",
+            Action::ManagePolicy => "change the token policy",
+            Action::ManageWebhooks => "manage webhooks",
+        }
+    }
+}
+
 /// The single answer to "may this role do this action". Everything else asks here.
 pub fn allows(role: Role, action: Action) -> bool {
     role >= least_role(action)

@@ -19,6 +19,7 @@ use crate::{
     domain::{
         audit::EventType,
         policy::TokenPolicy,
+        restriction::Restrictions,
         token::{ExpiryDays, RevokeReason},
     },
     error::Error,
@@ -28,7 +29,10 @@ use crate::{
     services::audit::Subject,
     store::{self, tokens::AuthRow},
     time::Timestamp,
-    verify::{ApiIdentity, AuthFailure, Known},
+    verify::{
+        ApiIdentity, AuthFailure, Known,
+        rate::{Count, RateState},
+    },
 };
 use serde_json::json;
 use std::sync::{Arc, atomic::Ordering};
@@ -98,6 +102,21 @@ pub async fn authenticate(
             return Err(AuthFailure::OverPolicy);
         }
     }
+    let mut rate = None;
+    if let Some(restrictions) = &known.restrictions {
+        // Allocation-free checks on what was parsed when the token was read.
+        if let Some(allowed) = &restrictions.allowed_ips
+            && !origin.ip.is_some_and(|ip| allowed.allows(ip))
+        {
+            if core.verifier.allowlist_refusals.first_in_minute(token_id, now) {
+                record_refusal(core, &member, token_id, &known, origin, now, Refusal::Address).await;
+            }
+            return Err(AuthFailure::AddressNotAllowed);
+        }
+        if let Some(limit) = restrictions.rate_limit {
+            rate = Some(count_request(core, token_id, limit.per_minute(), now).await?);
+        }
+    }
     if let Some(ip) = origin.ip {
         core.verifier.usage.note(token_id, now, ip, origin.user_agent.as_deref());
     }
@@ -109,7 +128,44 @@ pub async fn authenticate(
         expires_rfc3339: known.expires_rfc3339.clone(),
         member,
         replaced: known.grace_until.is_some(),
+        restrictions: known.restrictions.clone(),
+        rate,
     })
+}
+
+/// Counts a request against its token's rate limit: in memory, and with several instances a lease
+/// from the database whenever this instance's share of the minute is used up (see [`crate::verify::rate`]).
+async fn count_request(core: &Core, token_id: TokenId, limit: u32, now: Timestamp) -> Result<RateState, AuthFailure> {
+    let rates = &core.verifier.rates;
+    let mut claiming = None;
+    // With the claim lock held, a lease just taken is counted from before anyone else can take it.
+    for _ in 0..4 {
+        match rates.count(token_id, limit, now) {
+            Count::Allowed(state) => return Ok(state),
+            Count::Limited { retry_after } => return Err(AuthFailure::OverRateLimit { limit, retry_after }),
+            Count::NeedLease { .. } if claiming.is_none() => {
+                // Wait for a claim in flight, then count again: it may have brought enough.
+                claiming = Some(rates.claiming.lock().await);
+            }
+            Count::NeedLease { window, want } => {
+                let (granted, everywhere) = store::tokens::claim_rate_lease(
+                    core.db.pool(),
+                    token_id,
+                    Timestamp(window),
+                    i64::from(want),
+                    i64::from(limit),
+                )
+                .await
+                .map_err(|e| {
+                    tracing::warn!(token = %token_id, error = %e, "could not lease a token's rate limit");
+                    AuthFailure::Unavailable
+                })?;
+                rates.add_lease(token_id, window, granted as u32, everywhere as u32);
+            }
+        }
+    }
+    let retry_after = 1;
+    Err(AuthFailure::OverRateLimit { limit, retry_after })
 }
 
 fn known_from(row: AuthRow) -> Result<Known, AuthFailure> {
@@ -118,9 +174,14 @@ fn known_from(row: AuthRow) -> Result<Known, AuthFailure> {
         tracing::error!("a stored token hash is not 64 hex characters");
         AuthFailure::Unavailable
     })?;
+    let restrictions =
+        Restrictions { ceiling: row.ceiling, allowed_ips: row.allowed_ips, rate_limit: row.rate_limit_per_minute };
+    // The ceiling caps the creator's current role, once per read: the request path sees the capped role.
     let member = row.role.map(|role| {
+        let role = restrictions.effective_role(role);
         Arc::new(Member { user_id: row.created_by, email: row.email, org_id: row.org_id, org_name: row.org_name, role })
     });
+    let restrictions = (!restrictions.is_none()).then(|| Arc::new(restrictions));
     Ok(Known {
         digest,
         name: row.name.map(Arc::from),
@@ -138,12 +199,15 @@ fn known_from(row: AuthRow) -> Result<Known, AuthFailure> {
             .policy_refusal_recorded_at
             .is_some_and(|at| Some(at) >= row.policy_changed_at)
             .into(),
+        restrictions,
     })
 }
 
 enum Refusal {
     Expired,
     Policy(Timestamp),
+    /// A request from outside the token's allowlist (at most one event a minute per token).
+    Address,
 }
 
 /// The first refusal of its kind for a token goes into the audit trail (once, even across instances:
@@ -164,6 +228,7 @@ async fn record_refusal(
             Refusal::Policy(changed_at) => {
                 store::tokens::note_policy_refusal_recorded(&mut *tx, id, changed_at, now).await?
             }
+            Refusal::Address => store::tokens::note_ip_refusal_recorded(&mut *tx, id, now).await?,
         };
         if first {
             let (event, detail) = match refusal {
@@ -171,6 +236,14 @@ async fn record_refusal(
                 Refusal::Policy(_) => (
                     EventType::TokenRefusedByPolicy,
                     json!({"expires_at": known.expires_at.rfc3339(), "max_lifetime_days": known.max_lifetime.map(|m| m.0)}),
+                ),
+                Refusal::Address => (
+                    EventType::TokenRefusedByAllowlist,
+                    json!({
+                        "client_ip": origin.ip.map(|ip| ip.to_string()),
+                        "allowed_ips": known.restrictions.as_ref().and_then(|r| r.allowed_ips.as_ref()).map(|a| a.to_string()),
+                        "note": "at most one such event a minute per token",
+                    }),
                 ),
             };
             let recorder = Recorder { org_id: member.org_id, actor: super::audit::Actor::System, origin, at: now };

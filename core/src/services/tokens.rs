@@ -13,6 +13,7 @@ use crate::{
         org::{Action, action_for_token_delete, allows},
         paging::{Cursor, PageSize},
         policy::{TokenPolicy, rotation_days},
+        restriction::Restrictions,
         token::{EXPIRING_SOON_DAYS, ExpiryDays, GracePeriod, RevokeReason, TokenName},
     },
     error::Error,
@@ -42,11 +43,13 @@ pub struct IssuedToken {
     pub secret: TokenSecret,
 }
 
-/// Creation input, parsed: a name (optional) and a lifetime (`None`: the organization's default).
+/// Creation input, parsed: a name (optional), a lifetime (`None`: the organization's default) and
+/// optional restrictions.
 #[derive(Debug, Clone)]
 pub struct CreateInput {
     pub name: Option<TokenName>,
     pub days: Option<ExpiryDays>,
+    pub restrictions: Restrictions,
 }
 
 impl CreateInput {
@@ -70,8 +73,24 @@ impl CreateInput {
         } else {
             Some(ExpiryDays::parse(Some(raw)).map_err(|m| Error::invalid("expires_in_days", m))?)
         };
-        Ok(Self { name, days })
+        Ok(Self { name, days, restrictions: Restrictions::default() })
     }
+
+    /// Adds the form's restriction fields (each blank for none).
+    pub fn with_restrictions(mut self, ceiling: &str, allowed_ips: &str, rate_limit: &str) -> Result<Self, Error> {
+        self.restrictions =
+            Restrictions::parse(ceiling, allowed_ips, rate_limit).map_err(|(field, m)| Error::invalid(field, m))?;
+        Ok(self)
+    }
+}
+
+/// What the audit trail and the API show of a token's restrictions (none: all null).
+pub fn restrictions_json(r: &Restrictions) -> serde_json::Value {
+    json!({
+        "ceiling": r.ceiling,
+        "allowed_ips": r.allowed_ips.as_ref().map(|ips| ips.networks().iter().map(|n| n.to_string()).collect::<Vec<_>>()),
+        "rate_limit_per_minute": r.rate_limit.map(|l| l.per_minute()),
+    })
 }
 
 /// The lifetime a token gets under the organization's policy, or the error for the form field.
@@ -93,6 +112,18 @@ fn refuse_tokens(caller: &Caller) -> Result<(), Error> {
 pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<IssuedToken, Error> {
     caller.require(Action::CreateToken)?;
     refuse_tokens(caller)?;
+    if let Some(ceiling) = input.restrictions.ceiling
+        && ceiling > caller.member.role
+    {
+        return Err(Error::invalid(
+            "ceiling",
+            format!(
+                "A token can't be allowed more than its creator: your role is {}, so choose a ceiling of {} or below \
+                 (or none).",
+                caller.member.role, caller.member.role
+            ),
+        ));
+    }
     let (policy, _) = store::policies::get(core.db.pool(), caller.org_id()).await?;
     let days = lifetime(&policy, input.days)?;
     let id = TokenId::new_random();
@@ -114,6 +145,7 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
             secret_lookup: &crate::secret::lookup_hex(&core.key, &verifier),
             now,
             expires_at,
+            restrictions: &input.restrictions,
         },
     )
     .await?;
@@ -122,7 +154,11 @@ pub async fn create(core: &Core, caller: &Caller, input: CreateInput) -> Result<
             &mut tx,
             EventType::TokenCreated,
             Subject::token(id, name, Some(caller.user_id())),
-            json!({"expires_at": expires_at.rfc3339(), "lifetime_days": days.days()}),
+            json!({
+                "expires_at": expires_at.rfc3339(),
+                "lifetime_days": days.days(),
+                "restrictions": restrictions_json(&input.restrictions),
+            }),
         )
         .await?;
     tx.commit(core).await?;
@@ -396,6 +432,8 @@ pub async fn rotate(
             secret_lookup: &crate::secret::lookup_hex(&core.key, &verifier),
             now,
             expires_at,
+            // The successor keeps every restriction: a rotation never loosens a token.
+            restrictions: &old.restrictions(),
         },
     )
     .await?;
@@ -431,7 +469,12 @@ pub async fn rotate(
             &mut tx,
             EventType::TokenCreated,
             Subject::token(successor_id, old.name.as_deref(), Some(old.created_by)),
-            json!({"expires_at": expires_at.rfc3339(), "lifetime_days": lifetime_days, "rotated_from": id}),
+            json!({
+                "expires_at": expires_at.rfc3339(),
+                "lifetime_days": lifetime_days,
+                "rotated_from": id,
+                "restrictions": restrictions_json(&old.restrictions()),
+            }),
         )
         .await?;
     if let Via::Token(_) = caller.via {

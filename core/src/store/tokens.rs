@@ -3,7 +3,12 @@
 use super::Exec;
 use crate::{
     db::{Invalidation, WriteTx},
-    domain::{org::Role, paging::Cursor, token::RevokeReason},
+    domain::{
+        org::Role,
+        paging::Cursor,
+        restriction::{IpAllowlist, RateLimit, Restrictions},
+        token::RevokeReason,
+    },
     ids::{FamilyId, OrgId, TokenId, UserId},
     time::{DAY_MS, Timestamp},
     views::TokenEntry,
@@ -20,12 +25,13 @@ pub struct NewToken<'a> {
     pub secret_lookup: &'a str,
     pub now: Timestamp,
     pub expires_at: Timestamp,
+    pub restrictions: &'a Restrictions,
 }
 
 pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO api_tokens (id, family_id, org_id, created_by, name, secret_hash, secret_lookup, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         expires_at, ceiling, allowed_ips, rate_limit_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(t.id)
     .bind(t.family_id)
@@ -36,6 +42,9 @@ pub async fn insert<'c>(db: impl Exec<'c>, t: NewToken<'_>) -> sqlx::Result<()> 
     .bind(t.secret_lookup)
     .bind(t.now)
     .bind(t.expires_at)
+    .bind(t.restrictions.ceiling)
+    .bind(t.restrictions.allowed_ips.as_ref())
+    .bind(t.restrictions.rate_limit)
     .execute(db)
     .await?;
     Ok(())
@@ -66,12 +75,15 @@ pub struct AuthRow {
     pub policy_changed_at: Option<Timestamp>,
     pub expiry_recorded_at: Option<Timestamp>,
     pub policy_refusal_recorded_at: Option<Timestamp>,
+    pub ceiling: Option<Role>,
+    pub allowed_ips: Option<IpAllowlist>,
+    pub rate_limit_per_minute: Option<RateLimit>,
 }
 
 const AUTH_SELECT: &str = "SELECT t.id, t.secret_hash, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, \
             t.revoked_reason, t.grace_until, t.family_id, t.created_by, t.org_id, o.name AS org_name, u.email, m.role, \
             p.max_lifetime_days, p.revoke_unused_after_days, p.updated_at AS policy_changed_at, \
-            t.expiry_recorded_at, t.policy_refusal_recorded_at \
+            t.expiry_recorded_at, t.policy_refusal_recorded_at, t.ceiling, t.allowed_ips, t.rate_limit_per_minute \
      FROM api_tokens t \
      JOIN organizations o ON o.id = t.org_id \
      JOIN users u ON u.id = t.created_by \
@@ -111,7 +123,8 @@ pub async fn for_auth_many<'c>(db: impl Exec<'c>, ids: &[TokenId]) -> sqlx::Resu
 }
 
 const ENTRY_COLUMNS: &str = "t.id, t.name, t.created_by, u.email AS creator_email, t.created_at, t.expires_at, \
-     t.last_used_at, t.last_used_ip, t.last_used_user_agent, t.revoked_at, t.revoked_reason, t.replaced_by, t.grace_until";
+     t.last_used_at, t.last_used_ip, t.last_used_user_agent, t.revoked_at, t.revoked_reason, t.replaced_by, t.grace_until, \
+     t.ceiling, t.allowed_ips, t.rate_limit_per_minute";
 
 /// The leak report a listed token shows (the one that revoked it, else the latest), joined by
 /// [`EXPOSURE_JOIN`].
@@ -180,11 +193,26 @@ pub struct TokenState {
     pub revoked_at: Option<Timestamp>,
     pub replaced_by: Option<TokenId>,
     pub grace_until: Option<Timestamp>,
+    pub ceiling: Option<Role>,
+    pub allowed_ips: Option<IpAllowlist>,
+    pub rate_limit_per_minute: Option<RateLimit>,
+}
+
+impl TokenState {
+    /// What a rotation's successor keeps.
+    pub fn restrictions(&self) -> Restrictions {
+        Restrictions {
+            ceiling: self.ceiling,
+            allowed_ips: self.allowed_ips.clone(),
+            rate_limit: self.rate_limit_per_minute,
+        }
+    }
 }
 
 pub async fn state<'c>(db: impl Exec<'c>, org_id: OrgId, id: TokenId) -> sqlx::Result<Option<TokenState>> {
     sqlx::query_as(
-        "SELECT created_by, created_at, name, family_id, expires_at, revoked_at, replaced_by, grace_until FROM api_tokens \
+        "SELECT created_by, created_at, name, family_id, expires_at, revoked_at, replaced_by, grace_until, ceiling, \
+         allowed_ips, rate_limit_per_minute FROM api_tokens \
          WHERE org_id = $1 AND id = $2",
     )
     .bind(org_id)
@@ -442,4 +470,57 @@ pub async fn unused_beyond_policy<'c>(db: impl Exec<'c>, now: Timestamp) -> sqlx
     .bind(now)
     .fetch_all(db)
     .await
+}
+
+/// Notes that a request from outside the token's allowlist was recorded; false when one already was in
+/// the last minute (on any instance).
+pub async fn note_ip_refusal_recorded<'c>(db: impl Exec<'c>, id: TokenId, now: Timestamp) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET ip_refusal_recorded_at = $1 \
+         WHERE id = $2 AND (ip_refusal_recorded_at IS NULL OR ip_refusal_recorded_at <= $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(Timestamp(now.millis() - 60_000))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes up to `want` requests of a token's minute starting at `window_start` for this instance,
+/// never handing out more than `limit` in all: how many it got (0 when the minute is used up), and how
+/// many all instances have taken so far.
+/// One statement; its row is the only thing instances share about rate limits.
+pub async fn claim_rate_lease<'c>(
+    db: impl Exec<'c>,
+    id: TokenId,
+    window_start: Timestamp,
+    want: i64,
+    limit: i64,
+) -> sqlx::Result<(i64, i64)> {
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO token_rate_windows (token_id, window_start, claimed) VALUES ($1, $2, $3) \
+         ON CONFLICT (token_id, window_start) DO UPDATE SET claimed = token_rate_windows.claimed + $3 \
+         WHERE token_rate_windows.claimed < $4 RETURNING claimed",
+    )
+    .bind(id)
+    .bind(window_start)
+    .bind(want)
+    .bind(limit)
+    .fetch_optional(db)
+    .await?;
+    // `claimed` is the total after this claim; before it, `claimed - want` (< limit).
+    Ok(match claimed {
+        Some(total) => (want.min(limit - (total - want)).max(0), total.min(limit)),
+        None => (0, limit),
+    })
+}
+
+/// Forgets rate-limit windows that ended before `before`.
+pub async fn delete_rate_windows_before<'c>(db: impl Exec<'c>, before: Timestamp) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM token_rate_windows WHERE window_start < $1")
+        .bind(before)
+        .execute(db)
+        .await?
+        .rows_affected())
 }

@@ -7,9 +7,11 @@
 pub mod bus;
 pub mod cache;
 pub mod lookup;
+pub mod rate;
 pub mod usage;
 
 use crate::{
+    domain::restriction::Restrictions,
     identity::Member,
     ids::{FamilyId, TokenId},
     secret::MalformedSecret,
@@ -36,6 +38,11 @@ pub struct ApiIdentity {
     pub member: Arc<Member>,
     /// Rotated away, in its grace period: plain use only (see [`crate::identity::ActingToken`]).
     pub replaced: bool,
+    /// The token's restrictions (issue 25), `None` for a token without any: `member.role` already
+    /// has the ceiling applied.
+    pub restrictions: Option<Arc<Restrictions>>,
+    /// With a rate limit: where this request left the token's minute.
+    pub rate: Option<rate::RateState>,
 }
 
 /// Why a request was refused. Logged and counted; the caller always gets the same 401.
@@ -63,6 +70,10 @@ pub enum AuthFailure {
     OverPolicy,
     #[error("database unavailable")]
     Unavailable,
+    #[error("request from an address outside the token's allowlist")]
+    AddressNotAllowed,
+    #[error("token over its rate limit")]
+    OverRateLimit { limit: u32, retry_after: u32 },
 }
 
 /// How an API authentication ended, for the metrics.
@@ -75,7 +86,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every label, in counter order.
-    pub const LABELS: [&'static str; 12] = [
+    pub const LABELS: [&'static str; 14] = [
         "ok",
         "rate_limited",
         "missing",
@@ -88,6 +99,8 @@ impl Outcome {
         "not_member",
         "over_policy",
         "unavailable",
+        "address_not_allowed",
+        "over_token_rate_limit",
     ];
 
     fn index(self) -> usize {
@@ -105,6 +118,8 @@ impl Outcome {
                 AuthFailure::NotMember => 9,
                 AuthFailure::OverPolicy => 10,
                 AuthFailure::Unavailable => 11,
+                AuthFailure::AddressNotAllowed => 12,
+                AuthFailure::OverRateLimit { .. } => 13,
             },
         }
     }
@@ -136,6 +151,9 @@ pub struct Known {
     /// The first refusal for expiry (or under the current policy) is already in the audit trail.
     pub expiry_recorded: AtomicBool,
     pub policy_refusal_recorded: AtomicBool,
+    /// Parsed once when read (never per request); `None` without restrictions. `member.role` is
+    /// already capped by the ceiling.
+    pub restrictions: Option<Arc<Restrictions>>,
 }
 
 impl Known {
@@ -185,6 +203,10 @@ pub struct Verifier {
     cache: Option<Arc<TokenCache<Known>>>,
     pub lookups: Lookups,
     pub usage: UsageRecorder,
+    /// Requests per token and minute, for tokens with a rate limit.
+    pub rates: rate::RateCounters,
+    /// When this instance last recorded a refusal by allowlist, per token (once a minute at most).
+    pub allowlist_refusals: rate::Throttle,
     outcomes: [AtomicU64; Outcome::LABELS.len()],
 }
 
@@ -197,6 +219,11 @@ impl crate::db::TokenCopies for Verifier {
 
 impl Verifier {
     pub fn new(mode: CacheMode) -> (Self, Background) {
+        Self::with_rates(mode, false)
+    }
+
+    /// [`Verifier::new`], choosing whether rate limits are shared through the database.
+    pub fn with_rates(mode: CacheMode, shared_rates: bool) -> (Self, Background) {
         let (usage, writer) = UsageRecorder::new();
         let (lookups, worker) = Lookups::new();
         let (cache, listener) = match mode {
@@ -208,7 +235,14 @@ impl Verifier {
             }
         };
         (
-            Self { cache, lookups, usage, outcomes: Default::default() },
+            Self {
+                cache,
+                lookups,
+                usage,
+                rates: rate::RateCounters::new(shared_rates),
+                allowlist_refusals: rate::Throttle::default(),
+                outcomes: Default::default(),
+            },
             Background { lookups: worker, usage: writer, listener },
         )
     }

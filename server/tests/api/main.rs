@@ -13,6 +13,7 @@ mod members;
 mod notifications;
 mod proxy;
 mod rest;
+mod restrictions;
 mod scale_out;
 mod startup_errors;
 mod support;

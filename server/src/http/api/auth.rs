@@ -21,7 +21,7 @@ use tessera_core::{
     identity::{ActingToken, Caller, Origin},
     ids::TokenId,
     services::authenticate::authenticate,
-    verify::{ApiIdentity, AuthFailure, Outcome},
+    verify::{ApiIdentity, AuthFailure, Outcome, rate::RateState},
 };
 
 /// Tells clients when their token lapses, so they can warn before it does.
@@ -41,6 +41,33 @@ struct Ended {
     note: AuthNote,
     /// The token's expiry (RFC 3339), when it was valid.
     expires: Option<Arc<str>>,
+    /// A token with a rate limit: where this request left its minute (the `RateLimit` headers).
+    rate: Option<RateState>,
+}
+
+/// The IETF rate-limit headers (draft-ietf-httpapi-ratelimit-headers): the policy, and what is left.
+pub const RATE_LIMIT_POLICY_HEADER: HeaderName = HeaderName::from_static("ratelimit-policy");
+pub const RATE_LIMIT_HEADER: HeaderName = HeaderName::from_static("ratelimit");
+
+/// Adds `RateLimit-Policy: "token";q=<limit>;w=60` and `RateLimit: "token";r=<remaining>;t=<seconds>`.
+/// Only answers of tokens with a rate limit get them, so an unrestricted token formats nothing.
+pub fn rate_headers(headers: &mut HeaderMap, state: RateState) {
+    // Written into a stack buffer: the only allocation is each header value's own.
+    fn value(first: &[u8], a: u32, second: &[u8], b: u32) -> Option<HeaderValue> {
+        let (mut buf, mut len) = ([0u8; 48], 0);
+        let (mut x, mut y) = (itoa::Buffer::new(), itoa::Buffer::new());
+        for part in [first, x.format(a).as_bytes(), second, y.format(b).as_bytes()] {
+            buf.get_mut(len..len + part.len())?.copy_from_slice(part);
+            len += part.len();
+        }
+        HeaderValue::from_bytes(&buf[..len]).ok()
+    }
+    if let Some(v) = value(b"\"token\";q=", state.limit, b";w=", 60) {
+        headers.insert(RATE_LIMIT_POLICY_HEADER, v);
+    }
+    if let Some(v) = value(b"\"token\";r=", state.remaining, b";t=", state.reset_secs) {
+        headers.insert(RATE_LIMIT_HEADER, v);
+    }
 }
 
 tokio::task_local! {
@@ -58,6 +85,9 @@ pub async fn stamped(client_ip: IpAddr, answer: impl Future<Output = Response>) 
     if let Some(expires) = ended.expires.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
         response.headers_mut().insert(EXPIRES_HEADER, expires);
     }
+    if let Some(rate) = ended.rate {
+        rate_headers(response.headers_mut(), rate);
+    }
     (response, Some(ended.note))
 }
 
@@ -68,9 +98,10 @@ pub fn client_ip() -> Option<IpAddr> {
 }
 
 /// Notes how authentication ended, for [`stamped`] (outside it, as in a test of the router alone, nothing).
-fn fill(token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>) {
-    let _ = AUTH
-        .try_with(|slot| slot.ended.set(Some(Ended { note: AuthNote { token, outcome: outcome.label() }, expires })));
+fn fill(token: Option<TokenId>, outcome: Outcome, expires: Option<Arc<str>>, rate: Option<RateState>) {
+    let _ = AUTH.try_with(|slot| {
+        slot.ended.set(Some(Ended { note: AuthNote { token, outcome: outcome.label() }, expires, rate }))
+    });
 }
 
 /// The single answer to every authentication failure, built once with the configured header names.
@@ -138,7 +169,7 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let failure = match authenticate(core, id, secret, &origin).await {
             Ok(identity) => {
                 core.verifier.count(Outcome::Ok);
-                fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()));
+                fill(Some(identity.token_id), Outcome::Ok, Some(identity.expires_rfc3339.clone()), identity.rate);
                 return Ok(ApiCaller { identity, origin });
             }
             Err(failure) => failure,
@@ -147,7 +178,7 @@ impl FromRequestParts<ServerState> for ApiCaller {
         let token: Option<TokenId> = id.and_then(|id| id.parse().ok());
         let (response, outcome) = refusal(state, failure, token, ip);
         core.verifier.count(outcome);
-        fill(token, outcome, None);
+        fill(token, outcome, None, None);
         Err(response)
     }
 }
@@ -158,6 +189,17 @@ impl FromRequestParts<ServerState> for ApiCaller {
 fn refusal(state: &ServerState, failure: AuthFailure, token: Option<TokenId>, ip: IpAddr) -> (Response, Outcome) {
     if failure == AuthFailure::Unavailable {
         let response = ApiError(tessera_core::Error::unavailable("token lookup")).into_response();
+        return (response, Outcome::Failed(failure));
+    }
+    // A valid token over its own rate limit: 429, and not a failure (it counts against nobody's limit).
+    if let AuthFailure::OverRateLimit { limit, retry_after } = failure {
+        let mut response = ApiError(tessera_core::Error::rate_limited(u64::from(retry_after)).with_message(format!(
+            "This token is limited to {limit} requests a minute. Try again in {retry_after} seconds."
+        )))
+        .into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        rate_headers(headers, RateState { limit, remaining: 0, reset_secs: retry_after });
         return (response, Outcome::Failed(failure));
     }
     let now = state.app.core.clock.now().millis();

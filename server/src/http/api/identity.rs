@@ -11,7 +11,10 @@ use super::{
 use crate::http::Json;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Serialize, Serializer};
-use tessera_core::verify::ApiIdentity;
+use tessera_core::{
+    domain::restriction::{IpNet, Restrictions},
+    verify::ApiIdentity,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<crate::http::ServerState> {
@@ -26,7 +29,7 @@ pub fn router() -> OpenApiRouter<crate::http::ServerState> {
     responses(
         (status = 200, description = "The caller", body = WhoAmI),
         (status = 401, description = "Missing or invalid token", body = ErrorJson),
-        (status = 429, description = "Too many failed authentications from this address or for this token", body = ErrorJson),
+        (status = 429, description = "Too many failed authentications from this address or for this token, or the token is over its own rate limit (`Retry-After`, `RateLimit-Policy`, `RateLimit`)", body = ErrorJson),
     )
 )]
 pub async fn whoami(caller: ApiCaller) -> Json<Me> {
@@ -54,6 +57,7 @@ impl Serialize for Me {
             },
             user: UserView { id: m.user_id.0.hyphenated().encode_lower(&mut user), email: &m.email },
             role,
+            restrictions: i.restrictions.as_deref().map(RestrictionsView),
         }
         .serialize(serializer)
     }
@@ -68,6 +72,35 @@ struct WhoAmIView<'a> {
     organization: OrganizationView<'a>,
     user: UserView<'a>,
     role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restrictions: Option<RestrictionsView<'a>>,
+}
+
+/// `json::RestrictionsJson`, written from the parsed restrictions (only tokens that have some).
+struct RestrictionsView<'a>(&'a Restrictions);
+
+impl Serialize for RestrictionsView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Nets<'a>(&'a [IpNet]);
+        impl Serialize for Nets<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(Displayed))
+            }
+        }
+        struct Displayed<'a>(&'a IpNet);
+        impl Serialize for Displayed<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self.0)
+            }
+        }
+        let r = self.0;
+        let mut s = serializer.serialize_struct("Restrictions", 3)?;
+        s.serialize_field("ceiling", &r.ceiling.map(|c| c.as_str()))?;
+        s.serialize_field("allowed_ips", &r.allowed_ips.as_ref().map(|ips| Nets(ips.networks())))?;
+        s.serialize_field("rate_limit_per_minute", &r.rate_limit.map(|l| l.per_minute()))?;
+        s.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -128,7 +161,11 @@ mod tests {
 
     #[test]
     fn the_borrowed_answer_is_the_documented_one() {
-        for name in [Some("ci \"deploy\" token"), None] {
+        let restricted =
+            tessera_core::domain::restriction::Restrictions::parse("viewer", "10.0.0.0/8, ::1", "60").unwrap();
+        for (name, restrictions) in
+            [(Some("ci \"deploy\" token"), None), (None, None), (Some("ci"), Some(Arc::new(restricted)))]
+        {
             let identity = ApiIdentity {
                 token_id: TokenId(uuid::Uuid::new_v4()),
                 family_id: FamilyId(uuid::Uuid::new_v4()),
@@ -143,6 +180,8 @@ mod tests {
                     role: Role::Admin,
                 }),
                 replaced: false,
+                restrictions: restrictions.clone(),
+                rate: None,
             };
             let written = serde_json::to_value(Me(identity.clone())).unwrap();
             let documented: WhoAmI = serde_json::from_value(written.clone()).unwrap();
@@ -150,6 +189,8 @@ mod tests {
             assert_eq!(documented.token.id, identity.token_id.to_string());
             assert_eq!(documented.organization.id, identity.member.org_id.to_string());
             assert_eq!((documented.user.id, documented.role), (identity.member.user_id.to_string(), "admin".into()));
+            let expected = restrictions.as_deref().and_then(crate::http::api::json::RestrictionsJson::of);
+            assert_eq!(documented.restrictions, expected);
         }
     }
 }

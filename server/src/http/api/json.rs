@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tessera_core::{
-    domain::token::ExpiryDays,
+    domain::{restriction::Restrictions, token::ExpiryDays},
     identity::Member,
     ids::TokenId,
     services::tokens::Rotated,
@@ -68,8 +68,35 @@ pub struct WhoAmI {
     pub organization: Organization,
     /// The token's creator, on whose behalf it acts.
     pub user: User,
-    /// The creator's current role in the organization: owner, admin, member or viewer.
+    /// What the token may do right now: its creator's current role in the organization (owner, admin,
+    /// member or viewer), capped by the token's ceiling.
     pub role: String,
+    /// The token's restrictions; absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<RestrictionsJson>,
+}
+
+/// A token's restrictions, chosen at creation and never loosened (a rotation's successor keeps them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Restrictions)]
+pub struct RestrictionsJson {
+    /// The most the token may do: `viewer` (read-only), `member`, `admin` or `owner`; never more than
+    /// its creator's current role.
+    pub ceiling: Option<String>,
+    /// The addresses and networks (CIDR) requests may come from; any other gets the uniform 401.
+    pub allowed_ips: Option<Vec<String>>,
+    /// Requests a minute; beyond it, 429 with `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+impl RestrictionsJson {
+    pub fn of(r: &Restrictions) -> Option<Self> {
+        (!r.is_none()).then(|| RestrictionsJson {
+            ceiling: r.ceiling.map(|c| c.to_string()),
+            allowed_ips: r.allowed_ips.as_ref().map(|ips| ips.networks().iter().map(|n| n.to_string()).collect()),
+            rate_limit_per_minute: r.rate_limit.map(|l| l.per_minute()),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -133,6 +160,9 @@ pub struct Token {
     /// Reported leaked: when, how and where (absent otherwise).
     #[serde(default)]
     pub exposure: Option<Exposure>,
+    /// Its restrictions (absent when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<RestrictionsJson>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -149,6 +179,7 @@ pub struct Exposure {
 impl From<TokenListing> for Token {
     fn from(l: TokenListing) -> Self {
         let t = l.token;
+        let restrictions = RestrictionsJson::of(&t.restrictions());
         Token {
             id: t.id.to_string(),
             name: t.name,
@@ -170,6 +201,7 @@ impl From<TokenListing> for Token {
                 url: t.exposed_url,
                 source: t.exposed_source,
             }),
+            restrictions,
         }
     }
 }
