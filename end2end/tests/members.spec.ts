@@ -65,7 +65,7 @@ test.describe('members', () => {
     await expect(them.getByTestId('signed-in-as')).toHaveText('new.person@example.com');
     await expect(them.getByTestId('current-org')).toHaveText('Acme');
     // As an admin they see the audit log.
-    await expect(them.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' })).toBeVisible();
+    await expect(them.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' })).toBeVisible();
     expect(theirErrors).toEqual([]);
     await theirs.close();
 
