@@ -83,7 +83,9 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
 
 #[component]
 fn SignedInControls(info: SessionInfo, path: String) -> impl IntoView {
-    let menu = info.current.clone().map(|current| view! { <OrgMenu orgs=info.orgs.clone() current back=path /> });
+    // Switching from the new-organization page leads to the tokens of the one chosen.
+    let back = if path == crate::routes::NEW_ORG_URL { crate::routes::TOKENS_URL.to_owned() } else { path };
+    let menu = info.current.clone().map(|current| view! { <OrgMenu orgs=info.orgs.clone() current back /> });
     view! {
         {menu}
         <div class="topbar-end">
