@@ -14,6 +14,7 @@ import {
   UUID_V4,
   SECRET,
   TOKENS_URL,
+  MEMBERS_URL,
   Page,
 } from './fixtures';
 

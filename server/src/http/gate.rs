@@ -216,7 +216,9 @@ async fn page_gates(
     }
     if post {
         // A form's post goes to its server function, whatever page it came from.
-    } else if who == SignedIn::InNoOrganization && (path == HOME_URL || path == LOGIN_URL || path.starts_with(SETTINGS_URL)) {
+    } else if who == SignedIn::InNoOrganization
+        && (path == HOME_URL || path == LOGIN_URL || path.starts_with(SETTINGS_URL))
+    {
         return Err(Redirect::to(NEW_ORG_URL).into_response());
     } else if who == SignedIn::Member && (path == HOME_URL || path == LOGIN_URL) {
         // The signed-in have no use for the start page: their tokens (303, as after a form).

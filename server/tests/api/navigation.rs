@@ -102,7 +102,10 @@ async fn a_bad_organization_name_is_explained_beside_its_field_and_creates_nothi
         (long.as_str(), "An organization name has at most 100 characters."),
     ] {
         let refused = owner.call::<CreateOrg>(&[("name", name)]).await.unwrap_err();
-        assert_eq!((refused.status, refused.field(), refused.message()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name"), message));
+        assert_eq!(
+            (refused.status, refused.field(), refused.message()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("name"), message)
+        );
     }
     // Without JavaScript the page comes back with the error beside the field, and what was typed.
     let (answer, html) = owner.submit_and_follow(routes::NEW_ORG_URL, CreateOrg::PATH, &[("name", &long)]).await;
