@@ -290,7 +290,7 @@ test.describe('accessibility', () => {
     browser,
     tessera,
   }) => {
-    test.setTimeout(300_000);
+    test.setTimeout(420_000); // 26 states × 4 looks; 6 min measured on a loaded 2-core machine
     const contexts: BrowserContext[] = [];
     const newPage = async () => {
       const context = await browser.newContext({ baseURL: tessera.url });
