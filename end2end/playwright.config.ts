@@ -25,6 +25,9 @@ export default defineConfig({
         '--disable-sync',
       ],
     },
+    // Once hydrated, the dashboard writes times in the browser's time zone: the tests read them in UTC
+    // (shownDate, parseShownDateTime) unless a test chooses another zone.
+    timezoneId: 'UTC',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 /// Every page, by path: the tests visit each.
-pub const PAGES: [&str; 9] = [
+pub const PAGES: [&str; 10] = [
     routes::HOME_URL,
     routes::SETUP_URL,
     routes::LOGIN_URL,
@@ -20,6 +20,7 @@ pub const PAGES: [&str; 9] = [
     routes::AUDIT_URL,
     routes::POLICY_URL,
     routes::WEBHOOKS_URL,
+    routes::NEW_ORG_URL,
 ];
 
 /// The document the server renders for every page.
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=route!(AUDIT_URL, "/app/settings/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=route!(POLICY_URL, "/app/settings/policy") view=policy::PolicyPage ssr=SsrMode::Async />
                     <Route path=route!(WEBHOOKS_URL, "/app/settings/webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async />
+                    <Route path=route!(NEW_ORG_URL, "/app/orgs/new") view=orgs::NewOrgPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <ui::HydrationMarker />

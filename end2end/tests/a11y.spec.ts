@@ -72,7 +72,7 @@ const STATES: State[] = [
     },
     ready: (p) => p.getByRole('alert').filter({ hasText: 'Incorrect email or password.' }),
   },
-  { name: 'home', who: 'owner', open: go('/'), ready: (p) => p.getByRole('tablist', { name: 'Client' }) },
+  { name: 'home', who: 'anonymous', open: go('/'), ready: (p) => p.getByRole('tablist', { name: 'Client' }) },
   { name: 'tokens, empty', who: 'solo', open: go(TOKENS_URL), ready: (p) => p.getByTestId('tokens-empty') },
   { name: 'tokens with rows', who: 'owner', open: go(TOKENS_URL), ready: (p) => p.getByTestId('token-row').first() },
   {
@@ -124,6 +124,25 @@ const STATES: State[] = [
       await p.getByRole('button', { name: /^Report CI\/CD Pipeline .* as leaked$/ }).click();
     },
     ready: (p) => p.getByRole('dialog', { name: 'Report “CI/CD Pipeline” as leaked?' }),
+  },
+  {
+    name: 'organization menu open',
+    who: 'owner',
+    open: async (p) => {
+      await go(TOKENS_URL)(p);
+      await p.getByTestId('org-switcher').locator('summary').click();
+    },
+    ready: (p) => p.getByRole('link', { name: 'New organization' }),
+  },
+  {
+    name: 'new organization, name refused',
+    who: 'owner',
+    open: async (p) => {
+      await go('/app/orgs/new')(p);
+      await p.getByLabel('Organization name').fill('   ');
+      await p.getByRole('button', { name: 'Create organization' }).click();
+    },
+    ready: (p) => p.locator('#field-name-error'),
   },
   { name: 'members', who: 'owner', open: go(MEMBERS_URL), ready: (p) => p.getByTestId('member-row').nth(1) },
   {
@@ -271,7 +290,7 @@ test.describe('accessibility', () => {
     browser,
     tessera,
   }) => {
-    test.setTimeout(300_000);
+    test.setTimeout(420_000); // 26 states × 4 looks; 6 min measured on a loaded 2-core machine
     const contexts: BrowserContext[] = [];
     const newPage = async () => {
       const context = await browser.newContext({ baseURL: tessera.url });

@@ -14,10 +14,30 @@ import {
   Page,
 } from './fixtures';
 
+/** The home page is for people not signed in (the signed-in are sent to their tokens). */
+async function setUpThenSignOut(page: Page) {
+  await setUp(page);
+  await page.context().clearCookies();
+}
+
 test.describe('home page', () => {
-  test('the quick-start tabs switch with a click and with the arrow keys, after hydration', async ({ page }) => {
-    const errors = watchConsole(page);
+  test('signed in, / leads to the tokens; before setup, nothing offers to sign in', async ({ page, tessera }) => {
+    const before = await page.request.get('/', { maxRedirects: 0 });
+    expect(before.headers()['location']).toBe('/setup');
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/setup$/);
+    await expect(page.getByRole('link', { name: 'Sign in' })).toHaveCount(0);
     await setUp(page);
+    const home = await page.request.get('/', { maxRedirects: 0 });
+    expect(home.status()).toBe(303);
+    expect(home.headers()['location']).toBe(TOKENS_URL);
+    await page.goto('/');
+    await expect(page).toHaveURL(`${tessera.url}${TOKENS_URL}`);
+  });
+
+  test('the quick-start tabs switch with a click and with the arrow keys, after hydration', async ({ page, tessera }) => {
+    const errors = watchConsole(page);
+    await setUpThenSignOut(page);
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('API tokens for your organization');
     await hydrated(page);
@@ -38,20 +58,21 @@ test.describe('home page', () => {
       await expect(panel(name)).toBeVisible();
     };
     await selectedIs('curl');
-    await expect(panel('curl')).toContainText('curl https://tessera.example.com/api/v1/whoami');
-    await expect(panel('curl')).toContainText('-H "X-ZeroPath-API-Token-Id: $TOKEN_ID"');
+    // This server's address and the variables `tessera api` reads.
+    await expect(panel('curl')).toContainText(`curl ${tessera.url}/api/v1/whoami`);
+    await expect(panel('curl')).toContainText('-H "X-ZeroPath-API-Token-Id: $TESSERA_TOKEN_ID"');
 
     // Click.
     await tab('Python').click();
     await selectedIs('Python');
     await expect(panel('Python')).toContainText('import os, requests');
-    await expect(panel('Python')).toContainText('"X-ZeroPath-API-Token-Secret": os.environ["TOKEN_SECRET"]');
+    await expect(panel('Python')).toContainText('"X-ZeroPath-API-Token-Secret": os.environ["TESSERA_TOKEN_SECRET"]');
 
     // Arrow keys, wrapping around at both ends (whether the focus follows: the next test).
     await tab('Python').focus();
     await page.keyboard.press('ArrowRight');
     await selectedIs('Node.js');
-    await expect(panel('Node.js')).toContainText('process.env.TOKEN_ID');
+    await expect(panel('Node.js')).toContainText('process.env.TESSERA_TOKEN_ID');
     await page.keyboard.press('ArrowRight');
     await selectedIs('curl');
     await page.keyboard.press('ArrowLeft');
@@ -66,7 +87,7 @@ test.describe('home page', () => {
   });
 
   test('the arrow keys move the focus along with the selection (APG tabs pattern)', async ({ page }) => {
-    await setUp(page);
+    await setUpThenSignOut(page);
     await page.goto('/');
     await hydrated(page);
     const tab = (name: string) => page.getByRole('tab', { name, exact: true });
@@ -81,14 +102,14 @@ test.describe('home page', () => {
   test('without JavaScript every quick-start panel is shown, one after the other', async ({ browser, tessera }) => {
     const context = await browser.newContext({ javaScriptEnabled: false, baseURL: tessera.url });
     const page = await context.newPage();
-    await setUp(page);
+    await setUpThenSignOut(page);
     const response = await page.goto('/');
     expect(response?.status()).toBe(200);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('API tokens for your organization');
     for (const [name, code] of [
-      ['curl', 'curl https://tessera.example.com/api/v1/whoami'],
+      ['curl', `curl ${tessera.url}/api/v1/whoami`],
       ['Python', 'import os, requests'],
-      ['Node.js', 'process.env.TOKEN_SECRET'],
+      ['Node.js', 'process.env.TESSERA_TOKEN_SECRET'],
     ]) {
       await expect(page.getByRole('heading', { name, exact: true, level: 3 })).toBeVisible();
       await expect(page.getByTestId(`quickstart-code-${name === 'Node.js' ? 'node' : name.toLowerCase()}`)).toContainText(code);
@@ -120,8 +141,6 @@ test.describe('home page', () => {
     await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
     await hydrated(page);
 
-    await visit(page, '/');
-    await page.getByRole('tab', { name: 'Python' }).click();
     await visit(page, `${TOKENS_URL}?new=1`);
     await page.getByLabel('Name').fill('CI/CD Pipeline');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
@@ -155,6 +174,8 @@ test.describe('home page', () => {
     const theirErrors = watchConsole(anonymous, { warnings: true, allow });
     await visit(anonymous, new URL(link).pathname);
     await expect(anonymous.getByRole('heading', { name: 'Join Acme' })).toBeVisible();
+    await visit(anonymous, '/');
+    await anonymous.getByRole('tab', { name: 'Python' }).click();
     await visit(anonymous, '/login');
     await anonymous.getByLabel('Email').fill(OWNER);
     await anonymous.getByLabel('Password').fill('wrong password');

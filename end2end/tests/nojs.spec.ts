@@ -171,6 +171,8 @@ test.describe('without JavaScript', () => {
       await expect(reveal.getByTestId(id)).toHaveAttribute('hidden', '');
       await expect.soft(reveal.getByTestId(id), `${id} shows, and does nothing`).toBeHidden({ timeout: 500 });
     }
+    // The start page is for people not signed in.
+    await page.context().clearCookies();
     await page.goto('/');
     await expect(page.locator('.tabs')).toHaveAttribute('hidden', '');
     await expect.soft(page.getByRole('tab'), 'the quick-start tabs show, and do nothing').toHaveCount(0, { timeout: 500 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, expect, setUp, hydrated, addWebhook, TOKENS_URL, MEMBERS_URL, WEBHOOKS_URL } from './fixtures';
+import { test, expect, setUp, hydrated, addWebhook, addMember, TOKENS_URL, MEMBERS_URL, WEBHOOKS_URL } from './fixtures';
 
 const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## For people testing against Tessera'));
@@ -59,9 +59,31 @@ test('every test id and action name the README promises is on the pages', async 
   await page.getByRole('button', { name: `Delete CI (${short})`, exact: true }).click();
   await expect(page.getByRole('dialog', { name: 'Delete “CI”?' })).toBeVisible();
   await look();
-  for (const url of [MEMBERS_URL, WEBHOOKS_URL]) {
+  for (const url of [MEMBERS_URL, WEBHOOKS_URL, '/app/orgs/new']) {
     await page.goto(url);
     await look();
   }
   expect(ids.filter((id) => !seen.has(id)), 'test ids the README names that no page has').toEqual([]);
+});
+
+// The other names the section promises, each once on its page: the frame's, the organization menu's and
+// the members page's.
+test('every other accessible name the README promises is on its page, once', async ({ page, browser, tessera }) => {
+  for (const name of ['Skip to content', 'New organization', 'Organization name', 'Create organization', 'Revoke tokens of bob@example.com']) {
+    expect(section, `the README names ${name}`).toContain(name);
+  }
+  await setUp(page);
+  const bob = await addMember(page, browser, tessera, 'bob@example.com');
+  await bob.request.post('/rpc/tokens/create', { form: { name: 'bob', expires_in_days: '30' }, headers: { accept: 'application/json' } });
+  await page.goto(TOKENS_URL);
+  await expect(page.getByRole('link', { name: 'Skip to content', exact: true })).toHaveCount(1);
+  await page.getByTestId('org-switcher').locator('summary').click();
+  await expect(page.getByRole('link', { name: 'New organization', exact: true })).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Create Token', exact: true })).toHaveCount(1);
+  await page.goto(MEMBERS_URL);
+  await expect(page.getByRole('button', { name: 'Revoke tokens of bob@example.com', exact: true })).toHaveCount(1);
+  await page.goto('/app/orgs/new');
+  await expect(page.getByRole('textbox', { name: 'Organization name', exact: true })).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Create organization', exact: true })).toHaveCount(1);
+  await bob.close();
 });

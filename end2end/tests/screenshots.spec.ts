@@ -70,6 +70,15 @@ const SHOTS: {
     },
     ready: (p) => p.getByRole('dialog', { name: 'Rotate “VS Code Extension”' }),
   },
+  {
+    file: 'org-menu',
+    open: async (p) => {
+      await p.goto(TOKENS_URL);
+      await p.getByTestId('org-switcher').locator('summary').click();
+    },
+    ready: (p) => p.getByTestId('new-org'),
+  },
+  { file: 'new-org', open: (p) => p.goto('/app/orgs/new'), ready: (p) => p.getByTestId('create-org-form') },
   { file: 'members', open: (p) => p.goto(MEMBERS_URL), ready: (p) => p.getByTestId('member-row').nth(1) },
   { file: 'audit', open: (p) => p.goto(AUDIT_URL), ready: (p) => p.getByTestId('audit-row').first() },
   { file: 'policy', open: (p) => p.goto(POLICY_URL), ready: (p) => p.getByTestId('policy-form') },

@@ -14,6 +14,7 @@ import {
   UUID_V4,
   SECRET,
   TOKENS_URL,
+  MEMBERS_URL,
   Page,
 } from './fixtures';
 
@@ -37,10 +38,10 @@ test.describe('API tokens', () => {
     const errors = watchConsole(page);
     await setUp(page);
 
-    // Settings → API Tokens, from the main navigation.
-    await page.goto('/');
+    // Settings → API Tokens, from the settings navigation (signed in, `/` leads to the tokens already).
+    await page.goto(MEMBERS_URL);
     await hydrated(page);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API Tokens' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'API Tokens' }).click();
     await expect(page).toHaveURL(new RegExp(`${TOKENS_URL}$`));
     await expect(page.getByRole('heading', { name: 'API Tokens', level: 1 })).toBeVisible();
     await expect(page.getByTestId('tokens-empty')).toBeVisible();

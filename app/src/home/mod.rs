@@ -1,5 +1,6 @@
-//! The home page: what Tessera is, and how a program calls the API (with the header names this server
-//! is configured with).
+//! The home page (for people not signed in; the server sends the signed-in to their tokens): what
+//! Tessera is, and how a program calls the API, with this server's address, the header names it is
+//! configured with, and the environment variables the `tessera api` command reads.
 
 use crate::ui::CodeTabs;
 use leptos::prelude::*;
@@ -17,29 +18,48 @@ fn header_labels() -> (String, String) {
     (DEFAULT_TOKEN_ID_HEADER.to_owned(), DEFAULT_TOKEN_SECRET_HEADER.to_owned())
 }
 
+/// Where this server is reached, as the examples call it: the configured public URL, or the address the
+/// request was sent to.
+fn base_url() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        if let (Some(state), Some(parts)) =
+            (use_context::<crate::state::AppState>(), use_context::<http::request::Parts>())
+        {
+            return crate::request::public_base_url(&state, &parts);
+        }
+    }
+    "http://127.0.0.1:3000".to_owned()
+}
+
+/// The environment variables `tessera api` reads the token from (`server/src/cli.rs`): the examples use
+/// the same names, so one `export` serves both.
+pub const TOKEN_ID_VAR: &str = "TESSERA_TOKEN_ID";
+pub const TOKEN_SECRET_VAR: &str = "TESSERA_TOKEN_SECRET";
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let (id, secret) = header_labels();
+    let url = format!("{}/api/v1/whoami", base_url());
+    let (id_var, secret_var) = (TOKEN_ID_VAR, TOKEN_SECRET_VAR);
     let tabs = vec![
         (
             "curl".to_owned(),
             "curl".to_owned(),
-            format!(
-                "curl https://tessera.example.com/api/v1/whoami \\\n  -H \"{id}: $TOKEN_ID\" \\\n  -H \"{secret}: $TOKEN_SECRET\""
-            ),
+            format!("curl {url} \\\n  -H \"{id}: ${id_var}\" \\\n  -H \"{secret}: ${secret_var}\""),
         ),
         (
             "python".to_owned(),
             "Python".to_owned(),
             format!(
-                "import os, requests\n\nresponse = requests.get(\n    \"https://tessera.example.com/api/v1/whoami\",\n    headers={{\n        \"{id}\": os.environ[\"TOKEN_ID\"],\n        \"{secret}\": os.environ[\"TOKEN_SECRET\"],\n    }},\n)\nprint(response.json())"
+                "import os, requests\n\nresponse = requests.get(\n    \"{url}\",\n    headers={{\n        \"{id}\": os.environ[\"{id_var}\"],\n        \"{secret}\": os.environ[\"{secret_var}\"],\n    }},\n)\nprint(response.json())"
             ),
         ),
         (
             "node".to_owned(),
             "Node.js".to_owned(),
             format!(
-                "const response = await fetch(\"https://tessera.example.com/api/v1/whoami\", {{\n  headers: {{\n    \"{id}\": process.env.TOKEN_ID,\n    \"{secret}\": process.env.TOKEN_SECRET,\n  }},\n}});\nconsole.log(await response.json());"
+                "const response = await fetch(\"{url}\", {{\n  headers: {{\n    \"{id}\": process.env.{id_var},\n    \"{secret}\": process.env.{secret_var},\n  }},\n}});\nconsole.log(await response.json());"
             ),
         ),
     ];
@@ -51,10 +71,6 @@ pub fn HomePage() -> impl IntoView {
                 "Tessera issues organization-scoped API tokens for CI pipelines, command-line tools, IDE extensions and MCP servers. "
                 "Each token carries exactly the permissions its creator has, expires on a date you choose, and stops working the moment it is deleted."
             </p>
-            <div class="hero-actions">
-                <a href=crate::routes::TOKENS_URL class="button primary">"Manage API tokens"</a>
-                <a href=crate::routes::MEMBERS_URL class="button">"Members"</a>
-            </div>
         </section>
         <section class="card quickstart" aria-labelledby="quickstart-title">
             <h2 id="quickstart-title">"Call the API"</h2>

@@ -1,7 +1,9 @@
 //! Settings → Members: the server functions (thin adapters over the core's members service) and the page.
 
+mod new;
 mod page;
 
+pub use new::NewOrgPage;
 pub use page::MembersPage;
 
 use crate::error::AppError;
@@ -149,6 +151,26 @@ pub async fn revoke_member_tokens(#[server(default)] user_id: String) -> Result<
     use tessera_core::services::tokens;
     crate::request::serve_member(|cx, caller| async move {
         Ok(tokens::revoke_member_tokens(cx.core(), &caller, parse::user_id(&user_id)?).await?.len())
+    })
+    .await
+}
+
+/// Creates an organization owned by the signed-in person (as on GitHub) and makes it the one the
+/// dashboard acts in; answers its id. Anyone signed in may, also someone in no organization yet.
+#[server(prefix = "/rpc", endpoint = "orgs/create")]
+pub async fn create_org(#[server(default)] name: String) -> Result<String, AppError> {
+    use tessera_core::{
+        domain::org::OrgName,
+        error::Error,
+        services::{members, sessions},
+    };
+    crate::request::serve(|cx| async move {
+        let identity = cx.identity()?;
+        let name = OrgName::parse(&name).map_err(|m| Error::invalid("name", m))?;
+        let org_id = members::create_org(cx.core(), identity, &cx.request.origin, &name).await?;
+        sessions::set_current_org(cx.core(), &identity.key, org_id).await?;
+        crate::request::redirect(crate::routes::TOKENS_URL);
+        Ok(org_id.to_string())
     })
     .await
 }

@@ -87,8 +87,15 @@ pub fn TokenRow(listing: TokenListing, kind: ListKind) -> impl IntoView {
                     {exposed.then(|| view! { <Exposure token=token.clone() /> })}
                     <div>
                         <dt>"Last used "</dt>
-                        <dd data-testid="token-last-used" title=token.last_used_user_agent.clone().unwrap_or_default()>{last_used}</dd>
+                        <dd data-testid="token-last-used">{last_used}</dd>
                     </div>
+                    // The client that last used it, as text (a hover title can't be reached on a touch screen).
+                    {token.last_used_user_agent.clone().filter(|ua| !ua.is_empty()).map(|ua| view! {
+                        <div class="user-agent">
+                            <dt>"Client "</dt>
+                            <dd data-testid="token-last-used-agent">{ua}</dd>
+                        </div>
+                    })}
                 </dl>
             </div>
             <div class="row-actions">

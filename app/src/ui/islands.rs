@@ -6,10 +6,12 @@
 use leptos::prelude::*;
 
 /// Marks the page as hydrated (`<html data-hydrated="true">`) once the islands before it are: islands
-/// hydrate in document order, and this one is last. End-to-end tests wait for it.
+/// hydrate in document order, and this one is last. End-to-end tests wait for it. First it writes the
+/// page's times in the browser's time zone (the server wrote UTC).
 #[island]
 pub fn HydrationMarker() -> impl IntoView {
     Effect::new(|_| {
+        super::local_time::rewrite_all();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }

@@ -6,6 +6,7 @@
 pub mod dialog;
 pub mod field;
 pub mod islands;
+pub mod local_time;
 pub mod submit;
 
 use crate::{error::AppError, session::SessionInfo};
@@ -31,26 +32,35 @@ pub fn session() -> Option<SessionInfo> {
     }
 }
 
+/// The top bar: a skip link, the brand, the organization menu and the account. The settings pages'
+/// one navigation is [`SettingsLayout`]'s, not here (one navigation, as GitHub's and Vercel's settings).
 #[component]
 pub fn Header() -> impl IntoView {
     let info = session();
-    let admin = info.as_ref().and_then(|i| i.current.as_ref()).is_some_and(|o| allows(o.role, Action::ViewAudit));
+    let path = use_location().pathname.get_untracked();
+    // On a settings page the skip link passes the settings navigation too: straight to the page's content.
+    let skip_to = if path.starts_with(crate::routes::SETTINGS_URL) { "#content" } else { "#main" };
+    // Someone in no organization has one page (create an organization, or sign out): no link leads back
+    // to it.
+    let orphan = info.as_ref().is_some_and(|i| i.current.is_none());
+    let brand_inner = || {
+        view! {
+            <span class="brand-mark" aria-hidden="true"></span>
+            <span class="brand-name">"Tessera"</span>
+        }
+    };
     view! {
         <header class="topbar">
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <a href=crate::routes::HOME_URL class="brand" aria-label="Tessera home">
-                <span class="brand-mark" aria-hidden="true"></span>
-                <span class="brand-name">"Tessera"</span>
-            </a>
-            {info.as_ref().map(|_| view! {
-                <nav class="topnav" aria-label="Main">
-                    <NavLink href=crate::routes::TOKENS_URL label="API Tokens" />
-                    <NavLink href=crate::routes::MEMBERS_URL label="Members" />
-                    {admin.then(|| view! { <NavLink href=crate::routes::AUDIT_URL label="Audit log" /> })}
-                </nav>
-            })}
+            <a class="skip-link" href=skip_to data-testid="skip-link">"Skip to content"</a>
+            {if orphan {
+                view! { <span class="brand">{brand_inner()}</span> }.into_any()
+            } else {
+                view! { <a href=crate::routes::HOME_URL class="brand" aria-label="Tessera home">{brand_inner()}</a> }.into_any()
+            }}
             {match info {
-                Some(info) => view! { <SignedInControls info /> }.into_any(),
+                Some(info) => view! { <SignedInControls info path /> }.into_any(),
+                // Before first-run setup there is nobody to sign in: the setup page offers no "Sign in".
+                None if path == crate::routes::SETUP_URL => ().into_any(),
                 None => view! {
                     <div class="topbar-end">
                         <a href=crate::routes::LOGIN_URL class="button small">"Sign in"</a>
@@ -72,35 +82,13 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn SignedInControls(info: SessionInfo) -> impl IntoView {
-    let switcher = (info.orgs.len() > 1).then(|| {
-        let current = info.current.as_ref().map(|o| o.id.to_string()).unwrap_or_default();
-        let orgs = info.orgs.iter().map(|o| (o.id.to_string(), o.name.clone())).collect::<Vec<_>>();
-        let back = use_location().pathname.get_untracked();
-        view! {
-            <form method="post" action=crate::session::SwitchOrg::PATH class="org-switcher">
-                <input type="hidden" name="back" value=back />
-                <label for="org-switcher" class="visually-hidden">"Organization"</label>
-                <select id="org-switcher" name="org_id" data-testid="org-switcher">
-                    {orgs
-                        .into_iter()
-                        .map(|(id, name)| {
-                            let selected = id == current;
-                            view! { <option value=id selected=selected>{name}</option> }
-                        })
-                        .collect_view()}
-                </select>
-                <button type="submit" class="small" data-testid="switch-org">"Switch"</button>
-            </form>
-        }
-    });
-    let single = (info.orgs.len() == 1).then(|| {
-        view! { <span class="org-name" data-testid="current-org">{info.orgs[0].name.clone()}</span> }
-    });
+fn SignedInControls(info: SessionInfo, path: String) -> impl IntoView {
+    // Switching from the new-organization page leads to the tokens of the one chosen.
+    let back = if path == crate::routes::NEW_ORG_URL { crate::routes::TOKENS_URL.to_owned() } else { path };
+    let menu = info.current.clone().map(|current| view! { <OrgMenu orgs=info.orgs.clone() current back /> });
     view! {
+        {menu}
         <div class="topbar-end">
-            {switcher}
-            {single}
             <span class="user-email" data-testid="signed-in-as" title=info.email.clone()>{info.email.clone()}</span>
             <form method="post" action=crate::session::Logout::PATH class="inline-form">
                 <button type="submit" class="small" data-testid="sign-out">"Sign out"</button>
@@ -109,7 +97,46 @@ fn SignedInControls(info: SessionInfo) -> impl IntoView {
     }
 }
 
-/// The two-column settings page: navigation on the left, the page on the right.
+/// The organization menu: the current organization; open, each of the person's organizations is one
+/// button that switches to it (one click, no separate "Switch"), and "New organization". A `<details>`:
+/// it opens and closes without JavaScript.
+#[component]
+fn OrgMenu(orgs: Vec<crate::session::OrgRef>, current: crate::session::OrgRef, back: String) -> impl IntoView {
+    let items = orgs
+        .into_iter()
+        .map(|org| {
+            let here = org.id == current.id;
+            view! {
+                <li>
+                    <form method="post" action=crate::session::SwitchOrg::PATH>
+                        <input type="hidden" name="org_id" value=org.id.to_string() />
+                        <input type="hidden" name="back" value=back.clone() />
+                        <button type="submit" class="menu-item" aria-current=here.then_some("true") data-testid="switch-org">
+                            <span class="menu-check" aria-hidden="true">{if here { "✓" } else { "" }}</span>
+                            {org.name.clone()}
+                        </button>
+                    </form>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="org-menu" data-testid="org-switcher">
+            <summary data-testid="org-menu-button">
+                <span class="visually-hidden">"Organization: "</span>
+                <span class="org-name" data-testid="current-org">{current.name.clone()}</span>
+            </summary>
+            <div class="org-menu-panel">
+                <p class="org-menu-title" id="org-menu-title">"Switch organization"</p>
+                <ul aria-labelledby="org-menu-title">{items}</ul>
+                <a href=crate::routes::NEW_ORG_URL class="menu-item" data-testid="new-org">"New organization"</a>
+            </div>
+        </details>
+    }
+}
+
+/// A settings page: the one settings navigation (a sidebar on wide screens, one scrolling row on phones)
+/// and the page. Someone in no organization gets no navigation: every link would lead back.
 #[component]
 pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView {
     let role = session().and_then(|i| i.current).map(|o| o.role);
@@ -117,17 +144,19 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
     view! {
         <Title text=title />
         <div class="settings">
-            <nav class="settings-nav" aria-label="Settings">
-                <h2>"Settings"</h2>
-                <ul>
-                    <li><NavLink href=crate::routes::TOKENS_URL label="API Tokens" /></li>
-                    <li><NavLink href=crate::routes::MEMBERS_URL label="Members" /></li>
-                    <li><NavLink href=crate::routes::POLICY_URL label="Token policy" /></li>
-                    {may(Action::ManageWebhooks).then(|| view! { <li><NavLink href=crate::routes::WEBHOOKS_URL label="Webhooks" /></li> })}
-                    {may(Action::ViewAudit).then(|| view! { <li><NavLink href=crate::routes::AUDIT_URL label="Audit log" /></li> })}
-                </ul>
-            </nav>
-            <div class="settings-content">{children()}</div>
+            {role.is_some().then(|| view! {
+                <nav class="settings-nav" aria-label="Settings" data-testid="settings-nav">
+                    <h2>"Settings"</h2>
+                    <ul>
+                        <li><NavLink href=crate::routes::TOKENS_URL label="API Tokens" /></li>
+                        <li><NavLink href=crate::routes::MEMBERS_URL label="Members" /></li>
+                        <li><NavLink href=crate::routes::POLICY_URL label="Token policy" /></li>
+                        {may(Action::ManageWebhooks).then(|| view! { <li><NavLink href=crate::routes::WEBHOOKS_URL label="Webhooks" /></li> })}
+                        {may(Action::ViewAudit).then(|| view! { <li><NavLink href=crate::routes::AUDIT_URL label="Audit log" /></li> })}
+                    </ul>
+                </nav>
+            })}
+            <div class="settings-content" id="content" tabindex="-1">{children()}</div>
         </div>
     }
 }
@@ -147,8 +176,9 @@ pub fn with_organization<V: IntoView + 'static>(
         Some(info) => match info.current.clone() {
             Some(org) => page(info, org).into_any(),
             None => view! {
-                <EmptyState title="No organization">
-                    <p>"You are not a member of any organization. Ask an administrator to invite you."</p>
+                <EmptyState title="You are not a member of any organization">
+                    <p>"Ask an administrator to invite you, or create an organization of your own."</p>
+                    <a href=crate::routes::NEW_ORG_URL class="button primary">"Create an organization"</a>
                 </EmptyState>
             }
             .into_any(),
@@ -215,10 +245,16 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// A `<time>` with the machine-readable instant.
+/// A `<time>` with the machine-readable instant. The server writes UTC and says so ("Dec 29, 2026, 14:05
+/// UTC"); once the page is hydrated the browser rewrites it in its own time zone, naming it
+/// ([`local_time`]), and a `<time>` an island renders later is written that way from the start.
 #[component]
 pub fn Time(at: tessera_core::time::Timestamp, #[prop(optional)] with_time: bool) -> impl IntoView {
+    let utc = if with_time { at.date_time() } else { at.date() };
+    let (text, title) = local_time::format(at.rfc3339().as_str(), with_time)
+        .zip(local_time::format(at.rfc3339().as_str(), true))
+        .unwrap_or_else(|| (utc, at.date_time()));
     view! {
-        <time datetime=at.rfc3339() title=at.date_time()>{if with_time { at.date_time() } else { at.date() }}</time>
+        <time datetime=at.rfc3339() data-local=if with_time { "date-time" } else { "date" } title=title>{text}</time>
     }
 }

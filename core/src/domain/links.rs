@@ -19,3 +19,6 @@ pub const MEMBERS_URL: &str = "/app/settings/members";
 pub const POLICY_URL: &str = "/app/settings/policy";
 pub const WEBHOOKS_URL: &str = "/app/settings/webhooks";
 pub const AUDIT_URL: &str = "/app/settings/audit";
+/// Create an organization (the signed-in person becomes its owner); where someone in no organization
+/// lands.
+pub const NEW_ORG_URL: &str = "/app/orgs/new";

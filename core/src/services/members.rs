@@ -436,21 +436,38 @@ async fn ensure_another_owner(tx: &mut WriteTx, org_id: OrgId, what: &str) -> Re
 
 /// Operator (CLI): a new organization owned by an existing account.
 pub async fn operator_create_org(core: &Core, name: &OrgName, owner: UserId) -> Result<OrgId, Error> {
+    create_org_owned_by(core, name, owner, None).await
+}
+
+/// A signed-in person creates an organization and becomes its owner (as on GitHub), from the dashboard.
+pub async fn create_org(core: &Core, identity: &Identity, origin: &Origin, name: &OrgName) -> Result<OrgId, Error> {
+    create_org_owned_by(core, name, identity.user_id, Some(origin)).await
+}
+
+/// The one way an organization comes to exist (besides first-run setup): the organization, its owner's
+/// membership and the event saying so, in one transaction. `origin` is the person's request; `None` is
+/// the operator at the command line.
+async fn create_org_owned_by(core: &Core, name: &OrgName, owner: UserId, by: Option<&Origin>) -> Result<OrgId, Error> {
     let now = core.clock.now();
     let org_id = OrgId::new_random();
     let mut tx = core.db.begin_write().await?;
     store::orgs::insert(&mut *tx, org_id, name.as_str(), now).await?;
     store::orgs::insert_membership(&mut *tx, org_id, owner, Role::Owner, now).await?;
     let email = store::users::email_of(&mut *tx, owner).await?.unwrap_or_default();
-    Recorder::operator(org_id, now)
+    let (recorder, how) = match by {
+        Some(origin) => (Recorder { org_id, actor: Actor::person(owner, &email), origin, at: now }, "created"),
+        None => (Recorder::operator(org_id, now), "operator"),
+    };
+    recorder
         .record(
             &mut tx,
             EventType::MemberAdded,
             Subject::member(owner, &email),
-            json!({"role": Role::Owner, "how": "operator"}),
+            json!({"role": Role::Owner, "how": how, "organization": name.as_str()}),
         )
         .await?;
     tx.commit(core).await?;
+    tracing::info!(org = %org_id, owner = %owner, by_operator = by.is_none(), "organization created");
     Ok(org_id)
 }
 

@@ -18,7 +18,7 @@
 use super::{ServerState, api::auth, errors::error_of, reqlog::Line};
 use app::{
     request::RequestContext,
-    routes::{LOGIN_URL, SETUP_URL, SIGNED_IN_AREA, TOKENS_URL},
+    routes::{HOME_URL, LOGIN_URL, NEW_ORG_URL, SETTINGS_URL, SETUP_URL, SIGNED_IN_AREA, TOKENS_URL},
     session::cookies,
 };
 use axum::{
@@ -171,7 +171,11 @@ async fn check(
         },
         None => None,
     };
-    let signed_in = identity.is_some();
+    let signed_in = match &identity {
+        None => SignedIn::No,
+        Some(identity) if identity.current.is_none() => SignedIn::InNoOrganization,
+        Some(_) => SignedIn::Member,
+    };
     request.extensions_mut().insert(RequestContext { identity, origin });
     if class != Class::Page {
         return Ok(());
@@ -181,13 +185,24 @@ async fn check(
     page_gates(state, request.uri().path().to_owned(), target, request.method() == Method::POST, signed_in).await
 }
 
+/// Who asks for a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignedIn {
+    No,
+    /// Signed in, but a member of no organization (removed from their only one): the one page for them
+    /// is creating one (it says to ask for an invitation too).
+    InNoOrganization,
+    Member,
+}
+
 async fn page_gates(
     state: &ServerState,
     path: String,
     target: String,
     post: bool,
-    signed_in: bool,
+    who: SignedIn,
 ) -> Result<(), Response> {
+    let signed_in = who != SignedIn::No;
     let path = path.as_str();
     let to = |target: &str| {
         if post { Redirect::to(target).into_response() } else { Redirect::temporary(target).into_response() }
@@ -199,8 +214,15 @@ async fn page_gates(
         Ok(true) if path == SETUP_URL => return Err(to(LOGIN_URL)),
         Ok(true) => {}
     }
-    if path == LOGIN_URL && signed_in && !post {
-        return Err(to(TOKENS_URL));
+    if post {
+        // A form's post goes to its server function, whatever page it came from.
+    } else if who == SignedIn::InNoOrganization
+        && (path == HOME_URL || path == LOGIN_URL || path.starts_with(SETTINGS_URL))
+    {
+        return Err(Redirect::to(NEW_ORG_URL).into_response());
+    } else if who == SignedIn::Member && (path == HOME_URL || path == LOGIN_URL) {
+        // The signed-in have no use for the start page: their tokens (303, as after a form).
+        return Err(Redirect::to(TOKENS_URL).into_response());
     }
     if path.starts_with(SIGNED_IN_AREA) && !signed_in {
         return Err(to(&login_then(&target)));

@@ -10,6 +10,7 @@ mod health;
 mod leaks;
 mod lifecycle;
 mod members;
+mod navigation;
 mod notifications;
 mod proxy;
 mod rest;
