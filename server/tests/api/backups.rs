@@ -203,3 +203,33 @@ fn postgres_pg_dump_restores_and_check_reads_the_restored_database() {
         restored.stop().await;
     });
 }
+
+#[test]
+fn scheduled_backups_keep_the_newest_and_one_writer_at_a_time() {
+    on_app(Backend::Sqlite, async |app: TestApp| {
+        use tessera::backup::{Schedule, scheduled_once};
+        let dir = tempfile::tempdir().unwrap();
+        let schedule = Schedule { dir: dir.path().join("backups"), every: Duration::from_secs(3600), keep: 2 };
+        let mut written = Vec::new();
+        for _ in 0..3 {
+            written.push(scheduled_once(&app.core.db, &schedule).await.unwrap().expect("a backup"));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut kept: Vec<_> = std::fs::read_dir(&schedule.dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "db"))
+            .collect();
+        kept.sort();
+        assert_eq!(kept, written[1..], "the newest two are kept");
+        for backup in &kept {
+            tessera::backup::check(backup.to_str().unwrap()).await.expect("a usable backup");
+        }
+        // Another writer holds the directory: this one skips its turn.
+        let lock = std::fs::OpenOptions::new().write(true).open(schedule.dir.join(".lock")).unwrap();
+        lock.lock().unwrap();
+        assert!(scheduled_once(&app.core.db, &schedule).await.unwrap().is_none());
+        lock.unlock().unwrap();
+        assert!(scheduled_once(&app.core.db, &schedule).await.unwrap().is_some());
+    });
+}
