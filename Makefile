@@ -1,7 +1,7 @@
 # Tessera: the two commands a new user needs are `make run` and `make test`.
 # Both install what is missing first (scripts/bootstrap.sh), and skip what is already there.
 
-.PHONY: run test build release bench bench-memory bench-instructions bench-cluster bench-page fuzz fmt clean
+.PHONY: run test build release dist bench bench-memory bench-instructions bench-cluster bench-page fuzz fmt clean
 
 ## Build (release) and serve on SQLite in ./data; prints the URL.
 run:
@@ -45,6 +45,11 @@ bench-page:
 ## Coverage-guided fuzzing of every parser of untrusted input (cargo-fuzz), FUZZ_SECONDS each (default 60).
 fuzz:
 	@scripts/fuzz.sh
+
+## The release archive: dist/tessera-<version>-x86_64-linux.tar.gz (stripped binary with the site in it,
+## README, LICENSE, deploy/ with the nginx sample and the systemd unit, SHA256SUMS) and its .sha256.
+dist:
+	@scripts/dist.sh
 
 ## Release build; prints the size of each asset, raw and compressed.
 release:

@@ -38,15 +38,21 @@ bare=$!
 openssl ecparam -name prime256v1 -genkey -noout -out "$work/github.key" 2>/dev/null
 python3 scripts/lib/github_report.py keys "$work"
 # The failure limit is off so that "wrong secret" measures verification, not the 429 that would follow.
-TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 LEPTOS_HASH_FILES=true \
+started_ns=$(date +%s%N)
+TESSERA_DATA_DIR="$work/data" TESSERA_API_FAILURES_PER_MINUTE=0 \
   TESSERA_GITHUB_KEYS_FILE="$work/github-keys.json" \
-  taskset -c 0 "$bin" serve --listen 127.0.0.1:0 --site-root target/site >"$work/server.log" 2>&1 &
+  taskset -c 0 "$bin" serve --listen 127.0.0.1:0 >"$work/server.log" 2>&1 &
 server=$!
 url=$(announced_url "$work/server.log")
+until curl -sf -o /dev/null "$url/readyz"; do sleep 0.005; done
+ready_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
 bare_url=$(announced_url "$work/bare.log" 'http://[0-9.:]*')
 
 jar="$work/cookies"
 first_run_setup "$url" "$jar" bench@example.com "benchmark password" Bench
+sleep 1
+rss_idle=$(rss_mib)
 create_tokens "$url" "$jar" "$tokens" bench >"$work/tokens.jsonl"
 # As many tokens with all three restrictions (issue 25): a viewer ceiling, an allowlist that lets loopback
 # in after two other networks, and a rate limit no run reaches (100 tokens share < 10,000 requests/s).
@@ -75,6 +81,12 @@ taskset -c 1 wrk -t1 -c"$connections" -d2s "$bare_url/" >/dev/null # warm-up
 for key in plain valid wrong restricted; do
   taskset -c 1 wrk -t1 -c"$connections" -d2s -s "$work/$key.lua" "$url/api/v1/whoami" >/dev/null
 done
+# Resident memory under load: sampled in the middle of a whoami run.
+taskset -c 1 wrk -t1 -c"$connections" -d3s -s "$work/valid.lua" "$url/api/v1/whoami" >/dev/null &
+load=$!
+sleep 1.5
+rss_load=$(rss_mib)
+wait "$load"
 for round in $(seq 1 "$rounds"); do
   run bare "bare axum GET / (yardstick)" "$bare_url/" plain "$round"
   run healthz "GET /healthz" "$url/healthz" plain "$round"
@@ -130,6 +142,19 @@ for _ in 1 2 3; do curl -sf -o /dev/null -H "Cookie: $cookies" "$url/app/setting
 for _ in $(seq 1 21); do
   curl -sf -o /dev/null -w '%{time_starttransfer}\n' -H "Cookie: $cookies" "$url/app/settings/api"
 done | sort -n | awk -v n="$have" '{t[NR] = $1} END {printf "tokens page, %d tokens, server-rendered: median %.1f ms (goal < 50 ms)\n", n, t[11] * 1000}'
+
+# The footprint (README, "Footprint"): what it costs to run.
+strip -o "$work/tessera.stripped" "$bin"
+db_bytes=$(cat "$work/data/tessera.db" "$work/data/tessera.db-wal" 2>/dev/null | wc -c)
+audit=$(sqlite3 "file:$work/data/tessera.db?mode=ro" 'SELECT COUNT(*) FROM audit_events' 2>/dev/null || echo "?")
+echo
+echo "footprint:"
+printf '  binary, stripped (site inside):   %.1f MiB\n' "$(echo "$(stat -c %s "$work/tessera.stripped") / 1048576" | bc -l)"
+printf '  start-up to /readyz:              %s ms\n' "$ready_ms"
+printf '  resident memory idle:             %s MiB (after setup, %s tokens)\n' "$rss_idle" "$tokens"
+printf '  resident memory under load:       %s MiB (whoami, %s connections)\n' "$rss_load" "$connections"
+printf '  database per 10,000 tokens:       %.1f MiB (%s tokens, %s audit events: %s bytes with the WAL)\n' \
+  "$(echo "$db_bytes * 10000 / $have / 1048576" | bc -l)" "$have" "$audit" "$db_bytes"
 
 # Leak response: one GitHub secret-scanning report of 1,000 secrets (the first tokens, the rest made up
 # but well-formed), with 10,000 tokens in the database.

@@ -4,7 +4,7 @@
 # docs/toolchain.md for why each one).
 #   scripts/bootstrap.sh          to build and run: the wasm32 target, wasm-bindgen-cli, npm build tools
 #   scripts/bootstrap.sh test     plus what the tests need: Chromium, Playwright, nginx, brotli, Python
-#                                 tools, cargo-fuzz
+#                                 tools, cargo-fuzz, systemd (systemd-analyze verifies deploy/tessera.service)
 #   scripts/bootstrap.sh bench    plus the load generator (wrk) and valgrind
 #   scripts/bootstrap.sh fuzz     plus cargo-fuzz
 # The installs that only download (apt, npm, pip) run in parallel with the one that compiles
@@ -65,7 +65,7 @@ fi
 
 case "$want" in
   test)
-    background apt_install chromium brotli nginx
+    background apt_install chromium brotli nginx systemd
     if [ ! -d end2end/node_modules/@playwright/test ]; then
       say "installing the Playwright packages (the browser is Debian's Chromium)"
       background bash -c 'cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent'
@@ -77,7 +77,7 @@ case "$want" in
     cargo_fuzz
     ;;
   bench)
-    background apt_install wrk brotli valgrind
+    background apt_install wrk brotli valgrind bc sqlite3
     ;;
   fuzz) cargo_fuzz ;;
   build) apt_install brotli ;;

@@ -3,7 +3,8 @@
 # files) in target/site. It does what `cargo leptos build` does for this workspace, without compiling
 # cargo-leptos first (which stays usable for `cargo leptos watch` while developing).
 #   scripts/build.sh             debug: target/debug/tessera and the site
-#   scripts/build.sh --site      debug: the site only (the tests build the server binary themselves)
+#   scripts/build.sh --site      debug: the site only (the tests build the server binary themselves,
+#                                after it: the server embeds target/site when it compiles)
 #   scripts/build.sh --release   release: optimised (wasm-opt) and minified (esbuild)
 # Every mode names the assets by content hash (hash.txt beside the server binary; serve with
 # LEPTOS_HASH_FILES=true) and puts .br and .gz files beside each.
@@ -37,17 +38,10 @@ fi
 
 step() { printf '\033[2m    build: %s\033[0m\n' "$*" >&2; }
 
-if [ $mode = site ]; then
-  step "WebAssembly (frontend, $wasm_profile)"
-  cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$wasm_profile"
-else
-  # The browser half and the server compile side by side: they share no artefacts.
-  step "WebAssembly (frontend, $wasm_profile) and server ($bin_profile), in parallel"
-  cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$wasm_profile" &
-  wasm_pid=$!
-  cargo build --locked -p server --bin tessera --profile "$bin_profile"
-  wait "$wasm_pid"
-fi
+# The site first: the server embeds it when it compiles (server/src/http/site.rs), so it is built once,
+# with the site in it.
+step "WebAssembly (frontend, $wasm_profile)"
+cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$wasm_profile"
 
 pkg="$site/pkg"
 rm -rf "$pkg"
@@ -80,9 +74,16 @@ for ext in js wasm css; do
   mv "$pkg/$name.$ext" "$pkg/$name.$hash.$ext"
   echo "$ext: $hash" >>"$target_dir/$bin_dir/hash.txt"
 done
+# The same names inside the site, for the binary that embeds it (it is not served).
+cp "$target_dir/$bin_dir/hash.txt" "$site/hash.txt"
 step "precompressing (brotli -q $quality, gzip)"
 for file in "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css; do
   brotli -f -q "$quality" -o "$file.br" "$file"
   gzip -"$([ $quality = 11 ] && echo 9 || echo 6)" -k -f "$file"
 done
 step "site in $site"
+
+if [ $mode != site ]; then
+  step "server ($bin_profile), with the site in it"
+  cargo build --locked -p server --bin tessera --profile "$bin_profile"
+fi

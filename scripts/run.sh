@@ -10,6 +10,6 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 say "building Tessera (release: the server and the site; the first build compiles every dependency, a few minutes)"
 scripts/build.sh --release
 say "built in $(( $(date +%s) - started ))s since 'make run' started"
-# The site's assets are content-hashed (hash.txt beside the binary names them).
-export LEPTOS_HASH_FILES=true
-exec "${CARGO_TARGET_DIR:-target}/release/tessera" serve --site-root target/site "$@"
+# The site is inside the binary (with its content-hashed names); `--site-root target/site` would serve
+# the directory instead (with LEPTOS_HASH_FILES=true: hash.txt beside the binary names the files).
+exec "${CARGO_TARGET_DIR:-target}/release/tessera" serve "$@"

@@ -45,8 +45,11 @@ step "wasm bundle holds no server-only crate" scripts/check-wasm-deps.sh
 step "... and that check can fail" scripts/check-wasm-deps.sh --self-test
 step "no import cycle between the modules of a crate, at any level" python3 scripts/check-module-cycles.py core/src app/src server/src
 step "... and that check can fail" python3 scripts/check-module-cycles.py --self-test
-step "build and lint: core, app, server, their tests" cargo test --locked "${packages[@]}" --no-run
+step "the systemd unit verifies (systemd-analyze), the files of make dist exist" scripts/check-deploy.sh
+step "... and that check can fail" scripts/check-deploy.sh --self-test
+# The site before the server: the server binary embeds it (server/src/http/site.rs).
 step "build and lint: the browser bundle, and the site" scripts/build.sh --site
+step "build and lint: core, app, server, their tests" cargo test --locked "${packages[@]}" --no-run
 step "unit and integration tests (SQLite and PostgreSQL)" cargo test --locked "${packages[@]}"
 step "browser tests (Playwright, Debian Chromium)" \
   env TESSERA_BIN="$target_dir/debug/tessera" TESSERA_SITE_ROOT="$PWD/target/site" \

@@ -6,6 +6,7 @@
 //! state, no background tasks. It works on an existing installation and never sets one up: run from
 //! the wrong directory, it says where it looked instead of creating a new database and key there.
 
+pub mod backup;
 mod output;
 
 pub use output::{LogToStderr, Stop, line, note};

@@ -13,7 +13,7 @@ use tessera_core::{
 #[derive(Debug, Parser)]
 #[command(
     name = "tessera",
-    version,
+    version = crate::build_info::VERSION_LINE,
     about = "Organization-scoped API tokens, with a web dashboard",
     args_conflicts_with_subcommands = true
 )]
@@ -27,6 +27,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once per process: the size of the serve variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the dashboard and the API (the default).
@@ -47,6 +49,12 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Back up the embedded SQLite database while Tessera serves (a consistent snapshot), with the
+    /// server key in a separate file (`FILE.key`, mode 0600); or check a backup. PostgreSQL: pg_dump.
+    Backup(BackupArgs),
+    /// Put a backup (and its `FILE.key`) in place as the data directory's database. Stop Tessera
+    /// first; a data directory in use is refused without --force.
+    Restore(RestoreArgs),
     /// Call a Tessera API the way an integration does. The token comes from TESSERA_TOKEN_ID and
     /// TESSERA_TOKEN_SECRET (never from arguments, which others on the machine could read).
     Api {
@@ -58,6 +66,30 @@ pub enum Command {
         #[command(subcommand)]
         call: ApiCall,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (new; never overwritten). The key goes to FILE.key.
+    #[arg(long, conflicts_with = "check", value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// Leave the server key out (keep it elsewhere: without it no token in the backup verifies).
+    #[arg(long, conflicts_with = "check")]
+    pub without_key: bool,
+    /// Check a backup file (integrity, schema version, counts) instead, or a database by its URL
+    /// (`postgres://…` after pg_restore).
+    #[arg(long, value_name = "FILE_OR_URL")]
+    pub check: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup file (made by `tessera backup --to`); its key is read from FILE.key when present.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Replace the database and key of a data directory in use (they are renamed aside, not deleted).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -235,9 +267,10 @@ pub struct ServeArgs {
     /// compare against it; when it is https, cookies are Secure.
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Directory holding the built site (pkg/, favicon.ico).
-    #[arg(long, env = "TESSERA_SITE_ROOT", default_value = "target/site")]
-    pub site_root: PathBuf,
+    /// Serve the site (pkg/, favicon.ico) from this directory instead of the copy inside the binary;
+    /// for development (`target/site` after `scripts/build.sh --site`).
+    #[arg(long, env = "TESSERA_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
     /// The reverse proxies in front of Tessera, as addresses or networks (`127.0.0.1`, `10.0.0.0/8`,
     /// comma-separated). `X-Forwarded-For` is read only when the connection comes from one of them, and
     /// only as far as the first address that is not one of them. Empty (the default): the header is
@@ -268,6 +301,28 @@ pub struct ServeArgs {
     pub notify: NotifyArgs,
     #[command(flatten)]
     pub leaks: LeakArgs,
+    /// Write a backup of the embedded SQLite database into this directory on a schedule
+    /// (`tessera-<time>.db`; the key is not copied: keep it apart). One instance writes at a time.
+    #[arg(long, env = "TESSERA_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often (`24h`, `30m`, `7d`); the first backup is written at start.
+    #[arg(long, env = "TESSERA_BACKUP_EVERY", default_value = "24h")]
+    pub backup_every: String,
+    /// How many scheduled backups are kept (the oldest are removed).
+    #[arg(long, env = "TESSERA_BACKUP_KEEP", default_value_t = 7)]
+    pub backup_keep: usize,
+}
+
+impl ServeArgs {
+    /// The backup schedule, when `--backup-dir` is given.
+    pub fn backup_schedule(&self) -> Result<Option<crate::backup::Schedule>, String> {
+        let Some(dir) = &self.backup_dir else { return Ok(None) };
+        let every = crate::backup::parse_every(&self.backup_every)?;
+        if self.backup_keep == 0 {
+            return Err("--backup-keep 0 would keep no backup; give 1 or more".into());
+        }
+        Ok(Some(crate::backup::Schedule { dir: dir.clone(), every, keep: self.backup_keep }))
+    }
 }
 
 /// GitHub's published secret-scanning public keys.

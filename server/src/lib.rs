@@ -2,6 +2,8 @@
 //! command line. Business rules live in the `tessera-core` crate, shared with the dashboard's server
 //! functions in `app`.
 
+pub mod backup;
+pub mod build_info;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -55,14 +55,24 @@ async fn run(cli: Cli) -> Result<(), Stop> {
         Some(Command::Org(command)) => cli::org(&cli.common, command).await,
         Some(Command::Tokens(command)) => cli::tokens(&cli.common, command).await,
         Some(Command::Audit(command)) => cli::audit(&cli.common, command).await,
+        Some(Command::Backup(args)) => cli::backup::backup(&cli.common, args).await,
+        Some(Command::Restore(args)) => cli::backup::restore(&cli.common, args).await,
         Some(Command::Api { url, headers, call }) => cli::api(&url, &headers, call).await,
     }
 }
 
 async fn serve(common: &tessera::config::CommonArgs, args: &tessera::config::ServeArgs) -> Result<(), String> {
     let config = ServerConfig::from_args(common, args).map_err(|e| e.to_string())?;
+    let schedule = args.backup_schedule()?;
     let data_dir = config.data_dir.clone();
     let app = Application::build(config, Clock::system()).await.map_err(|e| e.to_string())?;
+    if let Some(schedule) = schedule {
+        let db = app.core().db.clone();
+        if db.backend() != tessera_core::db::Backend::Sqlite {
+            return Err("--backup-dir backs up the embedded SQLite database; back up PostgreSQL with pg_dump (README, \"Backups\")".into());
+        }
+        tokio::spawn(tessera::backup::run_schedule(db, schedule));
+    }
     let url = format!("http://{}", app.local_addr());
     tracing::info!(%url, "Tessera is listening");
     // A closed standard output loses this line (and the log), not the server.

@@ -35,7 +35,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub database: DbOptions,
     pub listen: SocketAddr,
-    pub site_root: PathBuf,
+    /// The site's files from this directory; `None`: the copy inside the binary.
+    pub site_root: Option<PathBuf>,
     /// `TESSERA_SECRET_KEY`; without it the key file in the data directory is used.
     pub secret_key: Option<String>,
     pub web: WebSettings,
@@ -112,7 +113,7 @@ impl ServerConfig {
             data_dir,
             database: DbOptions::new(database_url),
             listen,
-            site_root: PathBuf::from("target/site"),
+            site_root: Some(PathBuf::from("target/site")),
             secret_key: None,
             web: WebSettings::local(listen),
             core: CoreSettings::default(),
@@ -162,6 +163,9 @@ pub enum StartupError {
 pub async fn open_database(options: &DbOptions) -> Result<Db, StartupError> {
     let wrap = |source| StartupError::Database { url: redact_url(&options.url), source };
     let db = Db::connect(options).await.map_err(wrap)?;
+    crate::backup::repair_edited_migrations(&db)
+        .await
+        .map_err(|e| wrap(DbError::Migrate(sqlx::migrate::MigrateError::Execute(e))))?;
     db.migrate().await.map_err(wrap)?;
     Ok(db)
 }
@@ -238,6 +242,33 @@ fn leptos_options(site_root: &Path, site_addr: SocketAddr) -> Result<LeptosOptio
         .build())
 }
 
+/// The site inside the binary. Leptos reads the content-hashed names from a file at render time: the
+/// embedded `hash.txt` is written to the data directory at start (`site-hashes.txt`), and named by its
+/// absolute path. A binary built without the site serves pages without their scripts and styles, and
+/// says so.
+fn embedded_site_options(data_dir: &Path, site_addr: SocketAddr) -> Result<LeptosOptions, StartupError> {
+    if !http::site::is_embedded() {
+        tracing::warn!(
+            "this binary was built without the site (scripts/build.sh builds the site before the server): pages are served without their scripts and styles; rebuild, or pass --site-root target/site"
+        );
+    }
+    let hashes = http::site::hashes();
+    let hash_file = data_dir.join("site-hashes.txt");
+    if let Some(hashes) = &hashes {
+        std::fs::write(&hash_file, hashes)
+            .map_err(|e| StartupError::Site(format!("could not write {}: {e}", hash_file.display())))?;
+    }
+    let hash_file = std::path::absolute(&hash_file).unwrap_or(hash_file);
+    Ok(LeptosOptions::builder()
+        .output_name(env!("LEPTOS_OUTPUT_NAME"))
+        .site_root("embedded")
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .hash_files(hashes.is_some())
+        .hash_file(hash_file.display().to_string().into())
+        .build())
+}
+
 pub struct Application {
     listener: TcpListener,
     router: http::Service,
@@ -300,7 +331,10 @@ impl Application {
         };
         let mut web = config.web.clone();
         web.listen = addr;
-        let leptos = leptos_options(&config.site_root, addr)?;
+        let leptos = match &config.site_root {
+            Some(root) => leptos_options(root, addr)?,
+            None => embedded_site_options(&config.data_dir, addr)?,
+        };
         let app_state = AppState::new(core, web.clone(), leptos, setup);
         let (id_label, secret_label) = web.header_labels();
         let openapi = http::api::openapi(&id_label, &secret_label);
@@ -318,6 +352,7 @@ impl Application {
             log: reqlog::RequestLog::new(format, log_enabled, log),
             unauthorized: http::api::auth::Unauthorized::new(&id_label, &secret_label),
             openapi: Arc::from(serde_json::to_string(&openapi).unwrap_or_default()),
+            embedded_site: config.site_root.is_none(),
             leaks: http::api::leaks::Intakes::new(&config.leaks),
         }));
         let router = http::router(state.clone());

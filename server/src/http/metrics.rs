@@ -78,6 +78,14 @@ impl Metrics {
         let verifier = &state.app.core.verifier;
         let inner = self.inner.lock();
         let mut out = String::new();
+        out.push_str("# HELP tessera_build_info The version and commit of this binary.\n");
+        out.push_str("# TYPE tessera_build_info gauge\n");
+        let _ = writeln!(
+            out,
+            "tessera_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+            crate::build_info::VERSION,
+            crate::build_info::COMMIT
+        );
         out.push_str("# HELP tessera_http_requests_total HTTP requests by route template, method and status.\n");
         out.push_str("# TYPE tessera_http_requests_total counter\n");
         for (route, stats) in &inner.routes {

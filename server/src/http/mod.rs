@@ -13,6 +13,7 @@ pub mod limiter;
 pub mod metrics;
 mod pages;
 pub mod reqlog;
+pub mod site;
 
 use app::state::AppState;
 use axum::{
@@ -46,6 +47,8 @@ pub struct HttpParts {
     pub openapi: Arc<str>,
     /// The leak intakes: GitHub's keys, the GitLab token, the per-address limits.
     pub leaks: api::leaks::Intakes,
+    /// The site's files come from the binary (no `--site-root`).
+    pub embedded_site: bool,
 }
 
 /// One `Arc`, cloned by the router for every request.
@@ -109,8 +112,12 @@ pub fn router(state: ServerState) -> Service {
         .route("/metrics", get(metrics::serve))
         .merge(api::router())
         .merge(pages::router(&state))
-        .route_layer(layers::MetricsLayer::new(&state))
-        .fallback_service(pages::static_files(&state))
-        .with_state(state);
+        .route_layer(layers::MetricsLayer::new(&state));
+    let routes = if state.embedded_site {
+        routes.fallback(pages::embedded_files)
+    } else {
+        routes.fallback_service(pages::static_files(&state))
+    }
+    .with_state(state);
     tower::Layer::layer(&gate, routes)
 }

@@ -57,6 +57,14 @@ pub fn static_files(state: &ServerState) -> ServeDir<axum::routing::MethodRouter
         .fallback(axum::routing::any(not_found_page).with_state(state.clone()))
 }
 
+/// The site inside the binary ([`super::site`]), with the same fallback.
+pub async fn embedded_files(State(state): State<ServerState>, request: Request) -> Response {
+    match super::site::respond(request.method(), request.uri().path(), request.headers()) {
+        Some(response) => response,
+        None => not_found_page(State(state), request).await,
+    }
+}
+
 /// Anything else: the app's "page not found".
 async fn not_found_page(State(state): State<ServerState>, request: Request) -> Response {
     let app = state.app.clone();

@@ -111,7 +111,7 @@ impl TestApp {
     pub async fn spawn_with_clock(db: TestDatabase, clock: Clock, configure: impl FnOnce(&mut ServerConfig)) -> Self {
         init_logging();
         let mut config = ServerConfig::local(db.data_dir.path().to_path_buf(), db.url.clone());
-        config.site_root = site_root();
+        config.site_root = Some(site_root());
         configure(&mut config);
         let application =
             Application::build_with_log(config, clock.clone(), Box::new(LogSink)).await.expect("server starts");
