@@ -150,7 +150,7 @@ test.describe('members', () => {
 
     await revokeButton.click();
     await dialog.getByRole('button', { name: 'Revoke tokens' }).click();
-    await expect(page.getByTestId('member-tokens-revoked')).toHaveText('1 token was revoked.');
+    await expect(page.getByTestId('member-tokens-revoked')).toHaveText('1 token of dev@example.com was revoked.');
     await expect(memberRow(page, 'dev@example.com')).toContainText('0 active tokens');
     await expect(memberRow(page, 'dev@example.com').getByRole('button', { name: /^Revoke tokens of / })).toHaveCount(0);
     expect((await whoami(dev, devToken)).status(), "the member's token stops working").toBe(401);

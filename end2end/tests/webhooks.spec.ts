@@ -163,7 +163,7 @@ test.describe('webhooks', () => {
     // Resend: the same message, the same webhook-id, signed again.
     const resend = delivered.getByRole('button', { name: `Resend token.created delivery ${messageId.slice(0, 8)}` });
     await resend.click();
-    await expect(page.getByTestId('delivery-resent')).toHaveText('The delivery was queued again, with the same webhook-id.');
+    await expect(page.getByTestId('delivery-resent')).toHaveText(`The token.created delivery ${messageId.slice(0, 8)} was queued again, with the same webhook-id.`);
     await expect.poll(() => hooks.received.length, { timeout: 10_000 }).toBe(2);
     const again = hooks.received[1];
     expectStandardDelivery(again, secret, 'token.created');
@@ -393,7 +393,7 @@ test.describe('webhooks', () => {
 
     await remove.click();
     await dialog.getByRole('button', { name: 'Remove endpoint' }).click();
-    await expect(page.getByTestId('webhook-removed')).toHaveText('The endpoint was removed. It gets no more deliveries.');
+    await expect(page.getByTestId('webhook-removed')).toHaveText(`Endpoint ${hooks.url()} removed. It gets no more deliveries.`);
     await expect(page.getByTestId('webhook-row')).toHaveCount(0);
     await expect(page.getByTestId('webhooks-empty')).toBeVisible();
     expect((await rpc<{ endpoints: unknown[] }>(page, 'webhooks/list')).endpoints).toEqual([]);

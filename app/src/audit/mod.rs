@@ -3,7 +3,7 @@
 
 mod page;
 
-pub use page::AuditPage;
+pub use page::{AuditArea, AuditPage};
 
 use crate::error::AppError;
 use leptos::prelude::*;

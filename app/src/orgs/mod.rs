@@ -1,7 +1,13 @@
-//! Settings → Members: the server functions (thin adapters over the core's members service) and the page.
+//! Settings → Members: the server functions (thin adapters over the core's members service), the page
+//! and its island.
 
+mod invite;
+mod island;
 mod page;
+mod rows;
+mod state;
 
+pub use island::MembersArea;
 pub use page::MembersPage;
 
 use crate::error::AppError;
@@ -43,6 +49,12 @@ impl fmt::Debug for Invited {
             .field("link", &"[redacted]")
             .finish()
     }
+}
+
+/// Roles `you` may give someone (owner only by owners).
+fn assignable(you: Role) -> Vec<Role> {
+    use tessera_core::domain::org::{action_for_member_change, allows};
+    Role::ALL.into_iter().filter(|r| allows(you, action_for_member_change(None, Some(*r)))).collect()
 }
 
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 
 mod page;
 
-pub use page::{MaxLifetimeField, PolicyPage};
+pub use page::{MaxLifetimeField, PolicyArea, PolicyPage};
 
 use crate::error::AppError;
 use leptos::prelude::*;

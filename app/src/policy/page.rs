@@ -1,12 +1,19 @@
-//! The token policy page. The maximum lifetime field says, as it is typed (with JavaScript), how many
-//! tokens the new value would refuse; the server says it again when the policy is saved.
+//! The token policy page. The server renders it with the policy, and the island ([`PolicyArea`]) saves
+//! it in place through `set_policy` (without JavaScript the form posts to that function's URL and the
+//! page comes back with the outcome). The maximum lifetime field says, as it is typed (with
+//! JavaScript), how many tokens the new value would refuse; the server says it again when it is saved.
 
 use super::{PolicyData, SetPolicy};
 use crate::{
+    error::AppError,
     forms::{kept_value, posted},
-    ui::{ErrorAlert, SettingsLayout, Time, field_error, form_error, with_organization},
+    ui::{
+        ActError, Acts, Field, Notice, Notices, SettingsLayout, SubmitButton, Time, field_error, on_submit,
+        with_organization,
+    },
 };
-use leptos::{prelude::*, server_fn::ServerFn};
+use leptos::{either::Either, prelude::*, server_fn::ServerFn};
+use serde::{Deserialize, Serialize};
 use tessera_core::domain::token::ExpiryDays;
 
 #[component]
@@ -18,10 +25,28 @@ pub fn PolicyPage() -> impl IntoView {
     }
 }
 
+/// The policy form's fields, given back after a refused post.
+const KEPT_FIELDS: [&str; 5] =
+    ["max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "expiry_warning_days", "api_rotation"];
+const SAVE: &str = "save";
+const FIELDS: &[&str] =
+    &["max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "expiry_warning_days"];
+
+/// Everything the island starts from, as the server renders it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Initial {
+    pub data: PolicyData,
+    /// The outcome of a save posted without JavaScript, and what was typed if it was refused.
+    pub saved: Option<Result<i64, AppError>>,
+    pub kept: Vec<(String, String)>,
+}
+
 #[component]
 fn Policy() -> impl IntoView {
     let data = Resource::new(|| (), |_| super::get_policy());
     let saved = posted::<SetPolicy>();
+    let kept: Vec<(String, String)> =
+        KEPT_FIELDS.iter().filter_map(|f| kept_value(f).map(|v| ((*f).to_owned(), v))).collect();
     view! {
         <div class="page-header">
             <div>
@@ -31,9 +56,12 @@ fn Policy() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
-                let saved = saved.clone();
+                let (saved, kept) = (saved.clone(), kept.clone());
                 data.get().map(move |result| match result {
-                    Ok(data) => view! { <PolicyForm data saved /> }.into_any(),
+                    Ok(data) => {
+                        let initial = serde_json::to_string(&Initial { data, saved, kept }).unwrap_or_default();
+                        view! { <PolicyArea initial /> }.into_any()
+                    }
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                 })
             }}
@@ -41,87 +69,116 @@ fn Policy() -> impl IntoView {
     }
 }
 
-#[component]
-fn PolicyForm(data: PolicyData, saved: Option<Result<i64, crate::error::AppError>>) -> impl IntoView {
-    let error = saved.clone().and_then(Result::err);
-    let affected = saved.and_then(Result::ok);
+fn saved_text(n: i64) -> String {
+    if n == 0 {
+        "The policy was saved.".to_owned()
+    } else {
+        let (s, verb, them) = if n == 1 { (" outlives", "is", "it") } else { ("s outlive", "are", "them") };
+        format!(
+            "The policy was saved. {n} token{s} the new maximum and {verb} refused from now on; rotate or replace {them}."
+        )
+    }
+}
+
+#[island]
+pub fn PolicyArea(initial: String) -> impl IntoView {
+    let Ok(Initial { data, saved, kept }) = serde_json::from_str::<Initial>(&initial) else {
+        return Either::Right(view! {
+            <div class="alert alert-error" role="alert">"This page could not be read. Reload it."</div>
+        });
+    };
+    let failure = saved.as_ref().and_then(|s| s.clone().err()).map(|e| (SAVE.to_owned(), e));
+    let notice = saved.and_then(Result::ok).map(|n| Notice::new("policy-saved", saved_text(n)));
+    let acts = Acts::new(failure, notice);
+    let updated_at = RwSignal::new(data.updated_at);
     let p = data.policy;
     let disabled = !data.can_edit;
     // After a refused save (without JavaScript), the form shows what was typed, beside the error.
-    let refused = error.is_some();
-    let typed = |name: &str, saved: String| if refused { kept_value(name).unwrap_or_default() } else { saved };
-    let max_days = kept_value("max_lifetime_days").and_then(|v| v.trim().parse().ok()).unwrap_or(p.max_lifetime.days());
-    let api_rotation = if refused { kept_value("api_rotation").is_some() } else { p.api_rotation };
-    view! {
-        {affected.map(|n| view! {
-            <div class="alert alert-success" role="status" data-testid="policy-saved">
-                {if n == 0 { "The policy was saved.".to_owned() } else {
-                    format!("The policy was saved. {n} token{} the new maximum and {} refused from now on; rotate or replace {}.",
-                        if n == 1 { " outlives" } else { "s outlive" }, if n == 1 { "is" } else { "are" }, if n == 1 { "it" } else { "them" })
-                }}
-            </div>
-        })}
+    let refused = !kept.is_empty();
+    let kept_of = move |name: &str| kept.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let typed = |name: &str, saved: String| if refused { kept_of(name).unwrap_or_default() } else { saved };
+    let max_days = kept_of("max_lifetime_days").and_then(|v| v.trim().parse().ok()).unwrap_or(p.max_lifetime.days());
+    let api_rotation = if refused { kept_of("api_rotation").is_some() } else { p.api_rotation };
+    let error = move |field: &'static str| Signal::derive(move || field_error(&acts.error(SAVE), field));
+    let save = move |form: crate::ui::FormFields| {
+        let call = super::set_policy(
+            form.get("max_lifetime_days"),
+            form.get("default_lifetime_days"),
+            form.get("revoke_unused_after_days"),
+            Some(form.get("api_rotation")).filter(|v| !v.is_empty()),
+            Some(form.get("expiry_warning_days")),
+        );
+        acts.run(SAVE.to_owned(), call, move |n| {
+            acts.say(Notice::new("policy-saved", saved_text(n)));
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = super::get_policy().await {
+                    updated_at.set(fresh.updated_at);
+                }
+            });
+        });
+    };
+    let warnings_hint = format!(
+        "Comma-separated, like 30, 7, 1, 0 (0: when it expires). Each is sent once per token, by email to its creator and as a token.expiring webhook event; a token created with less time left skips it.{}",
+        if data.email_enabled {
+            ""
+        } else {
+            " Email is not configured on this server, so only webhooks and the API Tokens page warn."
+        }
+    );
+    Either::Left(view! {
+        <Notices acts />
         {disabled.then(|| view! { <div class="alert alert-info" role="status">"Only owners can change the token policy."</div> })}
-        <ErrorAlert error=form_error(&error, &["max_lifetime_days", "default_lifetime_days", "revoke_unused_after_days", "expiry_warning_days"]) />
-        <form method="post" action=SetPolicy::PATH class="card" data-testid="policy-form">
+        <ActError acts key=SAVE fields=FIELDS />
+        <form method="post" action=SetPolicy::url() class="card" data-testid="policy-form" on:submit=on_submit(save)>
             <fieldset disabled=disabled class="plain">
                 <legend class="visually-hidden">"Token policy"</legend>
-                <MaxLifetimeField value=max_days error=field_error(&error, "max_lifetime_days") preview=data.can_edit />
-                <div class="field">
-                    <label for="default-lifetime">"Default lifetime (days)"</label>
-                    <input id="default-lifetime" name="default_lifetime_days" type="number" min=ExpiryDays::MIN max=ExpiryDays::MAX value=typed("default_lifetime_days", p.default_lifetime.days().to_string()) aria-describedby="default-lifetime-hint" />
-                    <span class="hint" id="default-lifetime-hint">"What the Create Token form proposes. At most the maximum."</span>
-                    {field_error(&error, "default_lifetime_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
-                </div>
-                <div class="field">
-                    <label for="unused-days">"Revoke tokens unused for (days)"</label>
-                    <input
-                        id="unused-days"
-                        name="revoke_unused_after_days"
-                        type="number"
-                        min=ExpiryDays::MIN
-                        max=ExpiryDays::MAX
-                        value=typed("revoke_unused_after_days", p.revoke_unused_after.map(|d| d.days().to_string()).unwrap_or_default())
-                        placeholder="Off"
-                        aria-describedby="unused-hint"
-                    />
-                    <span class="hint" id="unused-hint">"Empty: never. A token not used (since its creation or last use) for this long is revoked."</span>
-                    {field_error(&error, "revoke_unused_after_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
-                </div>
-                <div class="field">
-                    <label for="expiry-warnings">"Expiry warnings (days before expiry)"</label>
-                    <input
-                        id="expiry-warnings"
-                        name="expiry_warning_days"
-                        type="text"
-                        inputmode="numeric"
-                        value=typed("expiry_warning_days", p.expiry_warnings.to_string())
-                        placeholder="None"
-                        aria-describedby="expiry-warnings-hint"
-                        aria-invalid=field_error(&error, "expiry_warning_days").is_some().then_some("true")
-                    />
-                    <span class="hint" id="expiry-warnings-hint">
-                        "Comma-separated, like 30, 7, 1, 0 (0: when it expires). Each is sent once per token, by email to its creator and as a token.expiring webhook event; a token created with less time left skips it. "
-                        {(!data.email_enabled).then_some("Email is not configured on this server, so only webhooks and the API Tokens page warn.")}
-                    </span>
-                    {field_error(&error, "expiry_warning_days").map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
-                </div>
+                <MaxLifetimeField value=max_days error=error("max_lifetime_days") preview=data.can_edit />
+                <Field
+                    label="Default lifetime (days)"
+                    name="default_lifetime_days"
+                    id="default-lifetime"
+                    kind="number"
+                    range=(ExpiryDays::MIN, ExpiryDays::MAX)
+                    value=typed("default_lifetime_days", p.default_lifetime.days().to_string())
+                    hint="What the Create Token form proposes. At most the maximum."
+                    error=error("default_lifetime_days")
+                />
+                <Field
+                    label="Revoke tokens unused for (days)"
+                    name="revoke_unused_after_days"
+                    id="unused-days"
+                    kind="number"
+                    range=(ExpiryDays::MIN, ExpiryDays::MAX)
+                    value=typed("revoke_unused_after_days", p.revoke_unused_after.map(|d| d.days().to_string()).unwrap_or_default())
+                    placeholder="Off"
+                    hint="Empty: never. A token not used (since its creation or last use) for this long is revoked."
+                    error=error("revoke_unused_after_days")
+                />
+                <Field
+                    label="Expiry warnings (days before expiry)"
+                    name="expiry_warning_days"
+                    id="expiry-warnings"
+                    value=typed("expiry_warning_days", p.expiry_warnings.to_string())
+                    placeholder="None"
+                    hint=warnings_hint
+                    error=error("expiry_warning_days")
+                />
                 <div class="field checkbox">
                     <input id="api-rotation" name="api_rotation" type="checkbox" checked=api_rotation />
                     <label for="api-rotation">"Allow tokens to rotate through the API"</label>
                     <span class="hint">"Off: rotation only in this dashboard, by each token's creator. On: a token may also rotate itself (POST /api/v1/tokens/current/rotate), never another token, and its successor expires no later than it does."</span>
                 </div>
-                {data.updated_at.map(|at| view! { <p class="muted">"Last changed " <Time at with_time=true /> "."</p> })}
-                <button type="submit" class="primary" data-testid="save-policy">"Save policy"</button>
+                {move || updated_at.get().map(|at| view! { <p class="muted">"Last changed " <Time at with_time=true /> "."</p> })}
+                <SubmitButton label="Save policy" pending_label="Saving…" pending=acts.pending_signal(SAVE) class="primary" test_id="save-policy" />
             </fieldset>
         </form>
-    }
+    })
 }
 
 /// The maximum lifetime, and how many live tokens a new value would refuse (asked of the server as it
 /// is typed).
-#[island]
-pub fn MaxLifetimeField(value: i64, error: Option<String>, preview: bool) -> impl IntoView {
+#[component]
+pub fn MaxLifetimeField(value: i64, #[prop(into)] error: Signal<Option<String>>, preview: bool) -> impl IntoView {
     let (typed, set_typed) = signal(value.to_string());
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
@@ -145,8 +202,8 @@ pub fn MaxLifetimeField(value: i64, error: Option<String>, preview: bool) -> imp
                 max=ExpiryDays::MAX
                 value=value
                 required
-                aria-describedby="max-lifetime-hint max-lifetime-effect"
-                aria-invalid=error.is_some().then_some("true")
+                aria-describedby=move || if error.with(Option::is_some) { "max-lifetime-hint max-lifetime-effect max-lifetime-error" } else { "max-lifetime-hint max-lifetime-effect" }
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
                 on:input=move |ev| set_typed.set(event_target_value(&ev))
             />
             <span class="hint" id="max-lifetime-hint">
@@ -162,7 +219,7 @@ pub fn MaxLifetimeField(value: i64, error: Option<String>, preview: bool) -> imp
                     })}
                 </Suspense>
             </span>
-            {error.map(|e| view! { <span class="error-text" role="alert">{e}</span> })}
+            {move || error.get().map(|e| view! { <span class="error-text" id="max-lifetime-error">{e}</span> })}
         </div>
     }
 }

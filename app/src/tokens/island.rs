@@ -39,7 +39,7 @@ pub fn TokensArea(
         // A secret that came with the page (a form posted before the page hydrated) is also in the
         // island's serialised props; once hydrated they are read, and the attribute goes.
         if secret_in_props {
-            forget_props();
+            crate::ui::dom::forget_props("TokensArea");
         }
     });
     let header_button = move || {
@@ -104,19 +104,4 @@ fn notice(notice: Notice) -> impl IntoView {
         ),
     };
     view! { <div class="alert alert-success" data-testid=test_id>{text}</div> }
-}
-
-/// Removes this island's serialised props from the document.
-fn forget_props() {
-    #[cfg(feature = "hydrate")]
-    if let Ok(islands) = document().query_selector_all("leptos-island[data-props]") {
-        use wasm_bindgen::JsCast;
-        for i in 0..islands.length() {
-            if let Some(island) = islands.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-                && island.get_attribute("data-component").is_some_and(|c| c.starts_with("TokensArea"))
-            {
-                let _ = island.remove_attribute("data-props");
-            }
-        }
-    }
 }

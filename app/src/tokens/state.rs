@@ -7,7 +7,10 @@
 //! and the page's data read with the same JSON decoder as the server functions' answers.
 
 use super::{CreatedToken, RotatedToken, TokensPageData, names::display_name};
-use crate::{error::AppError, ui::submit::FormFields as Fields};
+use crate::{
+    error::AppError,
+    ui::{dom, submit::FormFields as Fields},
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use tessera_core::{domain::org::Role, time::Timestamp};
@@ -443,42 +446,5 @@ impl Ctx {
             let _ = window_event_listener_untyped("visibilitychange", again);
             let _ = window_event_listener_untyped("focus", again);
         }
-    }
-}
-
-/// The few things the island does to the document directly.
-mod dom {
-    /// Closes every open dialog (the action it asked for is done).
-    pub fn close_dialogs() {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Ok(open) = leptos::prelude::document().query_selector_all("dialog[open]") {
-                for i in 0..open.length() {
-                    if let Some(dialog) = open.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlDialogElement>().ok()) {
-                        dialog.close();
-                    }
-                }
-            }
-        }
-    }
-
-    /// Moves the focus to the first element found by one of `selectors` (tried in order), once the
-    /// page has been redrawn.
-    pub fn focus_first(selectors: &'static [&'static str]) {
-        #[cfg(feature = "hydrate")]
-        leptos::prelude::request_animation_frame(move || {
-            use wasm_bindgen::JsCast;
-            let document = leptos::prelude::document();
-            if let Some(element) = selectors
-                .iter()
-                .find_map(|s| document.query_selector(s).ok().flatten())
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = element.focus();
-            }
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = selectors;
     }
 }

@@ -3,7 +3,9 @@
 //! interactive pieces are the islands in [`islands`] and the pages' own islands, which use the same
 //! components.
 
+pub mod act;
 pub mod dialog;
+pub mod dom;
 pub mod field;
 pub mod islands;
 pub mod submit;
@@ -14,6 +16,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 use tessera_core::domain::org::{Action, allows};
 
+pub use act::{ActError, Acts, Notice, Notices};
 pub use dialog::{ConfirmDialog, Dialog, DialogTrigger};
 pub use field::Field;
 pub use islands::{CodeTabs, CopyButton, DialogButton, HydrationMarker};

@@ -60,11 +60,15 @@ pub fn SubmitButton(
     #[prop(into)] pending: Signal<bool>,
     #[prop(optional)] class: &'static str,
     #[prop(optional)] test_id: &'static str,
+    /// The accessible name, when the label alone is ambiguous ("Change role of x@example.com").
+    #[prop(optional, into)]
+    aria_label: Option<String>,
 ) -> impl IntoView {
     view! {
         <button
             type="submit"
             class=(!class.is_empty()).then_some(class)
+            aria-label=aria_label
             disabled=move || pending.get()
             data-testid=(!test_id.is_empty()).then_some(test_id)
         >

@@ -2,8 +2,12 @@
 //! with "resend", the signing secret shown once when an endpoint is added, and "Resume" for endpoints
 //! paused when the member who added them left. Admins and owners only.
 
+mod island;
 mod page;
+mod rows;
+mod state;
 
+pub use island::WebhooksArea;
 pub use page::WebhooksPage;
 
 use crate::error::AppError;
