@@ -4,8 +4,9 @@
 //! Pages render on the server, and every page works without JavaScript: each form posts to its server
 //! function's URL, and the server answers a browser's form post with a redirect back to the page, which
 //! shows the outcome once (see [`forms`]). Only the interactive parts are
-//! islands that hydrate in the browser: the tokens page's one island (its forms, reveal panel and lists,
-//! acting in place through the server functions), copy buttons, dialogs, the policy preview. Server
+//! islands that hydrate in the browser: one per settings page (tokens, members, webhooks, token policy,
+//! audit log: its forms, lists and dialogs, acting in place through the server functions, the way
+//! [`ui::act`] runs them), and copy buttons and dialogs elsewhere. Server
 //! functions are thin adapters: they find the request's context with [`request::serve`] and call the
 //! core's services, which hold every rule. Nothing that touches secrets or the database compiles into
 //! the WebAssembly bundle (the core's `server` feature is only on with `ssr`).

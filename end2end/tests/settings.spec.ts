@@ -269,6 +269,32 @@ test.describe('settings pages with JavaScript', () => {
     expect(errors).toEqual([]);
   });
 
+  test('webhooks: an endpoint paused when its admin left is resumed in place', async ({ page, browser, tessera }) => {
+    const errors = watchConsole(page);
+    await setUp(page);
+    const admin = await addMember(page, browser, tessera, 'admin@example.com', 'admin');
+    await addWebhook(admin, 'http://127.0.0.1:9/theirs');
+    const roster = await rpc<{ members: { email: string; user_id: string }[] }>(page, 'orgs/members');
+    await rpc(page, 'orgs/members/remove', { user_id: roster.members.find((m) => m.email === 'admin@example.com')!.user_id });
+    await admin.close();
+    await page.goto(WEBHOOKS_URL);
+    await hydrated(page);
+    const { navigations, posts } = record(page);
+    const row = page.getByTestId('webhook-row').filter({ hasText: '127.0.0.1:9/theirs' });
+    await expect(row.getByTestId('webhook-paused')).toBeVisible();
+    const resume = row.getByRole('button', { name: 'Resume http://127.0.0.1:9/theirs' });
+    const release = await hold(page, '/rpc/webhooks/resume');
+    await resume.click();
+    await expect(resume).toHaveText('Resuming…');
+    await expect(resume).toBeDisabled();
+    release();
+    await expect(status(page, 'Endpoint http://127.0.0.1:9/theirs resumed: new events are delivered to it again.')).toBeVisible();
+    await expect(row.getByTestId('webhook-paused')).toHaveCount(0);
+    expect(navigations).toEqual([]);
+    expect(posts).toEqual(expect.arrayContaining(['/rpc/webhooks/resume', '/rpc/webhooks/list']));
+    expect(errors).toEqual([]);
+  });
+
   test('audit: the filters update the list in place and the address, so a reload keeps them', async ({ page }) => {
     const errors = watchConsole(page, { allow: [/status of 422/] });
     await setUp(page);

@@ -104,7 +104,7 @@ const FIELDS: &[&str] = &["type", "token_id", "member_id"];
 
 #[island]
 pub fn AuditArea(initial: String) -> impl IntoView {
-    let Ok(Initial { data, filters }) = serde_json::from_str::<Initial>(&initial) else {
+    let Ok(Initial { data, filters }) = serde_json::from_slice::<Initial>(initial.as_bytes()) else {
         return Either::Right(view! {
             <div class="alert alert-error" role="alert">"This page could not be read. Reload it."</div>
         });
@@ -246,7 +246,7 @@ pub fn AuditArea(initial: String) -> impl IntoView {
 #[component]
 fn EventRow(e: AuditEntry) -> impl IntoView {
     let subject = e.subject_label.clone().unwrap_or_else(|| e.subject_id.clone());
-    let detail = serde_json::from_str::<serde_json::Value>(&e.detail)
+    let detail = serde_json::from_slice::<serde_json::Value>(e.detail.as_bytes())
         .ok()
         .and_then(|v| v.as_object().cloned())
         .filter(|o| !o.is_empty())

@@ -82,7 +82,7 @@ fn saved_text(n: i64) -> String {
 
 #[island]
 pub fn PolicyArea(initial: String) -> impl IntoView {
-    let Ok(Initial { data, saved, kept }) = serde_json::from_str::<Initial>(&initial) else {
+    let Ok(Initial { data, saved, kept }) = serde_json::from_slice::<Initial>(initial.as_bytes()) else {
         return Either::Right(view! {
             <div class="alert alert-error" role="alert">"This page could not be read. Reload it."</div>
         });

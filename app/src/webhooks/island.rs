@@ -15,7 +15,7 @@ pub fn WebhooksArea(
     /// Everything the island starts from ([`Initial`]), as JSON (read with the server functions' decoder).
     initial: String,
 ) -> impl IntoView {
-    let Ok(initial) = serde_json::from_str::<Initial>(&initial) else {
+    let Ok(initial) = serde_json::from_slice::<Initial>(initial.as_bytes()) else {
         return Either::Right(view! {
             <div class="alert alert-error" role="alert">"This page could not be read. Reload it."</div>
         });
