@@ -11,6 +11,7 @@
 //! the WebAssembly bundle (the core's `server` feature is only on with `ssr`).
 #![recursion_limit = "256"]
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod error;

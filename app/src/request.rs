@@ -64,6 +64,12 @@ impl Cx {
         self.request.identity()
     }
 
+    /// Sudo mode: for actions that create access, the session proved who it is recently, or the
+    /// `reauthentication_required` error that asks again.
+    pub fn sudo(&self) -> Result<(), Error> {
+        tessera_core::services::two_factor::require_recent(self.core(), self.identity()?)
+    }
+
     fn current() -> Result<Self, Error> {
         let state =
             use_context::<AppState>().ok_or_else(|| Error::internal("AppState missing from the Leptos context"))?;

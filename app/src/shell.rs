@@ -1,6 +1,6 @@
 //! The HTML document, the router (on the server: every navigation is a page load) and the page frame.
 
-use crate::{audit, auth, home::HomePage, orgs, policy, routes, tokens, ui, webhooks};
+use crate::{account, audit, auth, home::HomePage, orgs, policy, routes, tokens, ui, webhooks};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 /// Every page, by path: the tests visit each.
-pub const PAGES: [&str; 9] = [
+pub const PAGES: [&str; 12] = [
     routes::HOME_URL,
     routes::SETUP_URL,
     routes::LOGIN_URL,
@@ -20,6 +20,9 @@ pub const PAGES: [&str; 9] = [
     routes::AUDIT_URL,
     routes::POLICY_URL,
     routes::WEBHOOKS_URL,
+    routes::LOGIN_SECOND_STEP_URL,
+    routes::ACCOUNT_SECURITY_URL,
+    routes::CONFIRM_IDENTITY_URL,
 ];
 
 /// The document the server renders for every page.
@@ -70,6 +73,9 @@ pub fn App() -> impl IntoView {
                     <Route path=route!(HOME_URL, "/") view=HomePage ssr=SsrMode::Async />
                     <Route path=route!(SETUP_URL, "/setup") view=auth::SetupPage ssr=SsrMode::Async />
                     <Route path=route!(LOGIN_URL, "/login") view=auth::LoginPage ssr=SsrMode::Async />
+                    <Route path=route!(LOGIN_SECOND_STEP_URL, "/login/two-factor") view=auth::SecondStepPage ssr=SsrMode::Async />
+                    <Route path=route!(ACCOUNT_SECURITY_URL, "/app/account/security") view=account::SecurityPage ssr=SsrMode::Async />
+                    <Route path=route!(CONFIRM_IDENTITY_URL, "/app/account/confirm") view=account::ConfirmIdentityPage ssr=SsrMode::Async />
                     <Route path=route!(INVITE_URL, "/invite/:code") view=auth::InvitePage ssr=SsrMode::Async />
                     <Route path=route!(SIGNED_IN_AREA, "/app") view=ui::GoToSettings />
                     <Route path=route!(SETTINGS_URL, "/app/settings") view=ui::GoToSettings />

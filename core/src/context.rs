@@ -7,7 +7,7 @@ use crate::{
     db::Db,
     passwords::PasswordHasher,
     secret::TokenPrefix,
-    time::HOUR_MS,
+    time::{HOUR_MS, MINUTE_MS},
     verify::{Background, CacheMode, Verifier},
 };
 use std::sync::Arc;
@@ -21,6 +21,9 @@ pub struct CoreSettings {
     pub session_idle_ms: i64,
     /// ...and this long after sign-in, whatever happens.
     pub session_absolute_ms: i64,
+    /// Sudo mode: actions that create access ask again when the session last proved who it is longer
+    /// ago than this (`TESSERA_SUDO_MINUTES`).
+    pub sudo_ms: i64,
     /// Audit events older than this are pruned.
     pub audit_retention_days: u32,
     /// Email is configured (SMTP): notifications are queued, invitations are emailed.
@@ -38,6 +41,7 @@ impl Default for CoreSettings {
             token_prefix: TokenPrefix::default(),
             session_idle_ms: 24 * HOUR_MS,
             session_absolute_ms: 7 * 24 * HOUR_MS,
+            sudo_ms: 15 * MINUTE_MS,
             audit_retention_days: 400,
             email: false,
             links_base: "http://127.0.0.1:3000".to_owned(),

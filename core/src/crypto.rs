@@ -110,6 +110,46 @@ impl ServerKey {
     }
 }
 
+/// Authenticated encryption under a key derived from the server key for one purpose: `label` names the
+/// purpose (no two uses share a key, and no HMAC made with the server key elsewhere is one of these keys),
+/// `context` is authenticated with the sealed bytes (what they belong to: an account, a cookie's name),
+/// so a value sealed for one account or purpose never opens as another's. URL-safe base64 of nonce and
+/// ciphertext.
+pub fn seal(key: &ServerKey, label: &[u8], context: &[u8], plain: &[u8]) -> String {
+    use base64::Engine;
+    use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce, aead::Aead, aead::Payload};
+    let derived = Zeroizing::new(key.sign(label));
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(derived.as_ref()));
+    let nonce = random_bytes::<SEAL_NONCE_BYTES>();
+    let encrypted = cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: context })
+        .expect("ChaCha20-Poly1305 encrypts any message shorter than 256 GiB");
+    let mut bytes = Vec::with_capacity(SEAL_NONCE_BYTES + encrypted.len());
+    bytes.extend_from_slice(&nonce);
+    bytes.extend_from_slice(&encrypted);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The bytes [`seal`] sealed with the same label and context; `None` for anything else (tampered,
+/// truncated, another purpose or context, another server key).
+pub fn open(key: &ServerKey, label: &[u8], context: &[u8], sealed: &str) -> Option<Zeroizing<Vec<u8>>> {
+    use base64::Engine;
+    use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce, aead::Aead, aead::Payload};
+    if sealed.len() > 8192 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sealed).ok()?;
+    if bytes.len() < SEAL_NONCE_BYTES + 16 {
+        return None;
+    }
+    let derived = Zeroizing::new(key.sign(label));
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(derived.as_ref()));
+    let (nonce, encrypted) = bytes.split_at(SEAL_NONCE_BYTES);
+    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: encrypted, aad: context }).ok().map(Zeroizing::new)
+}
+
+const SEAL_NONCE_BYTES: usize = 12;
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
     #[error("the key file {0} is not 64 hexadecimal characters")]
@@ -151,6 +191,21 @@ mod tests {
     fn bad_keys_are_refused() {
         assert_eq!(ServerKey::from_hex("abc").unwrap_err(), BadKey);
         assert!(ServerKey::from_hex(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn sealed_values_open_only_for_their_purpose_context_and_key() {
+        let k = ServerKey::generate();
+        let sealed = seal(&k, b"label a", b"ctx", b"secret bytes");
+        assert_eq!(open(&k, b"label a", b"ctx", &sealed).unwrap().as_slice(), b"secret bytes");
+        assert!(open(&k, b"label b", b"ctx", &sealed).is_none());
+        assert!(open(&k, b"label a", b"other", &sealed).is_none());
+        assert!(open(&ServerKey::generate(), b"label a", b"ctx", &sealed).is_none());
+        let mut tampered = sealed.into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(open(&k, b"label a", b"ctx", &String::from_utf8(tampered).unwrap()).is_none());
+        assert!(open(&k, b"label a", b"ctx", "short").is_none());
     }
 
     #[test]

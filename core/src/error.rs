@@ -36,10 +36,13 @@ pub enum ErrorKind {
     Unavailable,
     /// Browser side only: the server could not be reached or its answer not understood.
     Network,
+    /// Sudo mode: the action creates or widens access, and the session last proved who it is too long
+    /// ago. Confirm the password (and the authentication code when 2FA is on), then retry.
+    ReauthenticationRequired,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::CrossSiteRequest,
@@ -52,12 +55,13 @@ impl ErrorKind {
         ErrorKind::Internal,
         ErrorKind::Unavailable,
         ErrorKind::Network,
+        ErrorKind::ReauthenticationRequired,
     ];
 
     pub fn status(self) -> u16 {
         match self {
             ErrorKind::Unauthorized => 401,
-            ErrorKind::Forbidden | ErrorKind::CrossSiteRequest => 403,
+            ErrorKind::Forbidden | ErrorKind::CrossSiteRequest | ErrorKind::ReauthenticationRequired => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::Conflict => 409,
@@ -85,6 +89,7 @@ impl ErrorKind {
             ErrorKind::Internal => "internal",
             ErrorKind::Network => "network",
             ErrorKind::Unavailable => "unavailable",
+            ErrorKind::ReauthenticationRequired => "reauthentication_required",
         }
     }
 
@@ -107,6 +112,9 @@ impl ErrorKind {
             }
             ErrorKind::Network => "Could not reach Tessera. Check your connection and try again.",
             ErrorKind::Unavailable => "Tessera is temporarily unavailable. Try again in a moment.",
+            ErrorKind::ReauthenticationRequired => {
+                "Confirm it is you: this action creates access, and you last signed in a while ago."
+            }
         }
     }
 }

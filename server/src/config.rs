@@ -250,6 +250,10 @@ pub struct ServeArgs {
     /// Hours after sign-in after which a browser session ends, active or not.
     #[arg(long, env = "TESSERA_SESSION_MAX_HOURS", default_value_t = 7 * 24)]
     pub session_max_hours: u32,
+    /// Sudo mode: minutes after the last sign-in (or confirmation) after which creating or rotating a
+    /// token, adding a webhook or inviting asks for the password (and 2FA code) again.
+    #[arg(long, env = "TESSERA_SUDO_MINUTES", default_value_t = 15)]
+    pub sudo_minutes: u32,
     #[command(flatten)]
     pub headers: HeaderArgs,
     /// Failed API authentications allowed per client address (IPv6: per /64), and per Token ID, per

@@ -82,6 +82,7 @@ impl ServerConfig {
         let mut core = core_settings(common)?;
         core.session_idle_ms = i64::from(serve.session_idle_minutes.max(1)) * MINUTE_MS;
         core.session_absolute_ms = i64::from(serve.session_max_hours.max(1)) * HOUR_MS;
+        core.sudo_ms = i64::from(serve.sudo_minutes.max(1)) * MINUTE_MS;
         let delivery = DeliveryConfig::from_args(&serve.notify)?;
         let public_origin = serve.public_origin()?;
         if let Some(origin) = &public_origin {

@@ -3,7 +3,7 @@
 
 mod pages;
 
-pub use pages::{InvitePage, LoginPage, SetupPage};
+pub use pages::{InvitePage, LoginPage, SecondStepPage, SetupPage};
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -42,6 +42,31 @@ pub async fn login(
         let device = crate::request::cookie(&cx.parts.headers, cookies::DEVICE_COOKIE)
             .and_then(|value| accounts::device_cookie_user(cx.core(), &value));
         let user_id = accounts::sign_in(cx.core(), input, &cx.request.origin, device).await?;
+        if tessera_core::services::two_factor::enabled(cx.core(), user_id).await? {
+            // The password alone opens nothing: a sealed pending sign-in that only the second step takes.
+            cookies::start_second_step(&cx, user_id, next.as_deref());
+            return Ok(());
+        }
+        cookies::sign_in_browser(&cx, user_id, None, next.as_deref()).await
+    })
+    .await
+}
+
+/// Sign-in's second step: the authentication code (or a recovery code) of the account whose password
+/// was just typed in this browser (its pending sign-in cookie); then the session.
+#[server(prefix = "/rpc", endpoint = "auth/second-factor")]
+pub async fn second_factor(
+    #[server(default)] code: String,
+    #[server(default)] recovery_code: String,
+) -> Result<(), AppError> {
+    use tessera_core::{error::Error, services::two_factor};
+    crate::request::serve(|cx| async move {
+        let expired =
+            || Error::unauthorized().with_message("Your sign-in has expired. Sign in again with your password.");
+        let (user_id, next) = cookies::pending_sign_in(&cx).ok_or_else(expired)?;
+        let factor = crate::account::factor(code, recovery_code);
+        two_factor::verify(cx.core(), user_id, factor, &cx.request.origin).await?;
+        crate::request::append_set_cookie(&cookies::clear_pending_cookie(&cx.state.web));
         cookies::sign_in_browser(&cx, user_id, None, next.as_deref()).await
     })
     .await

@@ -1,6 +1,6 @@
 //! First-run setup, sign-in and invitation pages: plain HTML forms that post to their server functions.
 
-use super::{AcceptInvitation, Login, Setup};
+use super::{AcceptInvitation, Login, SecondFactor, Setup};
 use crate::{
     forms::posted_error,
     ui::{ErrorAlert, Field, field_error, form_error},
@@ -83,6 +83,32 @@ pub fn LoginPage() -> impl IntoView {
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true />
                 <button type="submit" class="primary">"Sign in"</button>
             </form>
+        </section>
+    }
+}
+
+/// Sign-in's second step: the authentication code, or a recovery code.
+#[component]
+pub fn SecondStepPage() -> impl IntoView {
+    let error = posted_error::<SecondFactor>();
+    view! {
+        <Title text="Two-factor authentication" />
+        <section class="card card-narrow">
+            <h1>"Two-factor authentication"</h1>
+            <p class="muted">"Type the code your authenticator app shows for Tessera."</p>
+            <ErrorAlert error=form_error(&error, &["code", "recovery_code"]) />
+            <form method="post" action=SecondFactor::PATH data-testid="second-factor-form">
+                <Field label="Authentication code" name="code" autocomplete="one-time-code" required=true autofocus=true error=field_error(&error, "code") />
+                <button type="submit" class="primary">"Verify"</button>
+            </form>
+            <details data-testid="use-recovery-code">
+                <summary>"Use a recovery code"</summary>
+                <form method="post" action=SecondFactor::PATH data-testid="recovery-code-form">
+                    <Field label="Recovery code" name="recovery_code" autocomplete="off" required=true error=field_error(&error, "recovery_code") />
+                    <button type="submit">"Verify recovery code"</button>
+                </form>
+            </details>
+            <p><a href=crate::routes::LOGIN_URL>"Start again"</a></p>
         </section>
     }
 }

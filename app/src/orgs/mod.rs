@@ -86,6 +86,7 @@ pub async fn invite_member(
 ) -> Result<Invited, AppError> {
     use tessera_core::{domain::account::Email, error::Error, services::members};
     crate::request::serve_member(|cx, caller| async move {
+        cx.sudo()?;
         let email = Email::parse(&email).map_err(|m| Error::invalid("email", m))?;
         let invited = members::invite(cx.core(), &caller, &email, parse::role(&role)?).await?;
         let base = crate::request::public_base_url(&cx.state, &cx.parts);

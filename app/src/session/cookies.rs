@@ -37,6 +37,31 @@ pub fn session_of(web: &WebSettings, headers: &http::HeaderMap) -> Option<String
     cookie(headers, session_cookie_name(web)).filter(|v| !v.is_empty())
 }
 
+/// The pending sign-in's cookie: `__Host-` over HTTPS, like the session's.
+pub fn pending_cookie_name(web: &WebSettings) -> &'static str {
+    if web.is_https() { "__Host-tessera_pending_sign_in" } else { "tessera_pending_sign_in" }
+}
+
+pub fn clear_pending_cookie(web: &WebSettings) -> String {
+    format!("{}=; Max-Age=0{}", pending_cookie_name(web), attributes(web))
+}
+
+/// A correct password of an account with 2FA: no session, only the sealed pending sign-in (five minutes)
+/// that the second step takes; on to that step.
+pub fn start_second_step(cx: &Cx, user_id: UserId, next: Option<&str>) {
+    let web = &cx.state.web;
+    let value = tessera_core::services::two_factor::pending_value(cx.core(), user_id, next);
+    let max_age = tessera_core::services::two_factor::PENDING_LIFETIME_MS / 1_000;
+    append_set_cookie(&format!("{}={value}; Max-Age={max_age}{}", pending_cookie_name(web), attributes(web)));
+    crate::request::redirect(tessera_core::domain::links::LOGIN_SECOND_STEP_URL);
+}
+
+/// The account (and where to go next) of this browser's pending sign-in, if genuine and not expired.
+pub fn pending_sign_in(cx: &Cx) -> Option<(UserId, Option<String>)> {
+    let value = cookie(&cx.parts.headers, pending_cookie_name(&cx.state.web)).filter(|v| !v.is_empty())?;
+    tessera_core::services::two_factor::open_pending(cx.core(), &value)
+}
+
 /// A new session for this browser (a new id every time, so a planted id is useless), then on to `next`.
 pub async fn sign_in_browser(cx: &Cx, user_id: UserId, org_id: Option<OrgId>, next: Option<&str>) -> Result<(), Error> {
     // A session id the browser already had is ended, so it can't be reused after sign-in.

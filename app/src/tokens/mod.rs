@@ -149,6 +149,7 @@ pub async fn create_token(
 ) -> Result<CreatedToken, AppError> {
     use tessera_core::services::tokens;
     crate::request::serve_member(|cx, caller| async move {
+        cx.sudo()?;
         let input = tokens::CreateInput::parse(&name, &expires_in_days, &custom_days)?;
         let created = tokens::create(cx.core(), &caller, input).await?;
         Ok(adapt::created(&cx, created))
@@ -170,6 +171,7 @@ pub async fn rotate_token(
         services::tokens,
     };
     crate::request::serve_member(|cx, caller| async move {
+        cx.sudo()?;
         let id = adapt::token_id(&id)?;
         let grace = GracePeriod::parse(Some(&grace)).map_err(|m| Error::invalid("grace", m))?;
         let days = match expires_in_days.trim() {

@@ -125,6 +125,7 @@ pub fn SettingsLayout(title: &'static str, children: Children) -> impl IntoView 
                     <li><NavLink href=crate::routes::POLICY_URL label="Token policy" /></li>
                     {may(Action::ManageWebhooks).then(|| view! { <li><NavLink href=crate::routes::WEBHOOKS_URL label="Webhooks" /></li> })}
                     {may(Action::ViewAudit).then(|| view! { <li><NavLink href=crate::routes::AUDIT_URL label="Audit log" /></li> })}
+                    <li><NavLink href=crate::routes::ACCOUNT_SECURITY_URL label="Account security" /></li>
                 </ul>
             </nav>
             <div class="settings-content">{children()}</div>

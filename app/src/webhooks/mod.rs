@@ -100,6 +100,7 @@ pub async fn add_webhook(
 ) -> Result<AddedWebhook, AppError> {
     use tessera_core::services::webhooks;
     crate::request::serve_member(|cx, caller| async move {
+        cx.sudo()?;
         let events = chosen_events(token_events.is_some(), member_events.is_some(), policy_events.is_some(), &events);
         let registered = webhooks::register(cx.core(), &caller, &url, &events).await?;
         Ok(AddedWebhook { entry: registered.entry, secret: registered.secret.expose().to_owned() })

@@ -19,3 +19,9 @@ pub const MEMBERS_URL: &str = "/app/settings/members";
 pub const POLICY_URL: &str = "/app/settings/policy";
 pub const WEBHOOKS_URL: &str = "/app/settings/webhooks";
 pub const AUDIT_URL: &str = "/app/settings/audit";
+/// Account security: two-factor authentication and recovery codes (the person's own, in no organization).
+pub const ACCOUNT_SECURITY_URL: &str = "/app/account/security";
+/// Sign-in's second step: the authentication code (or a recovery code) after a correct password.
+pub const LOGIN_SECOND_STEP_URL: &str = "/login/two-factor";
+/// Sudo mode without JavaScript: confirm who you are, then back to the page you were on.
+pub const CONFIRM_IDENTITY_URL: &str = "/app/account/confirm";

@@ -15,4 +15,5 @@ pub mod notify;
 pub mod policy;
 pub mod sessions;
 pub mod tokens;
+pub mod two_factor;
 pub mod webhooks;

@@ -180,6 +180,39 @@ async fn queue(
     insert_letter(conn, Some(org_id), topic, &Letter::Mail(mail), now).await
 }
 
+/// An email about the person's own account (two-factor authentication turned on or off, a recovery code
+/// used, recovery codes regenerated), to that person only, within the alerts' per-recipient limit.
+pub(crate) async fn account_alert(
+    conn: &mut AnyConnection,
+    core: &Core,
+    user: UserId,
+    topic: &str,
+    subject: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if !core.settings.email {
+        return Ok(());
+    }
+    let Some(to) = store::users::email_of(&mut *conn, user).await? else {
+        return Ok(());
+    };
+    let recipient = to.to_lowercase();
+    if recipient_full(conn, &recipient, kind_of(topic), now).await?.is_some() {
+        tracing::warn!(%topic, "email limit reached: an account alert is not sent");
+        return Ok(());
+    }
+    store::email_log::insert(&mut *conn, &recipient, kind_of(topic), None, now).await?;
+    let text = format!(
+        "{body}\n\nWhen: {at}\nManage your account's security at {url}.\n\n\u{2014} Tessera. You get this email \
+         because it is about your own account.\n",
+        at = now.date_time(),
+        url = link(&core.settings.links_base, crate::domain::links::ACCOUNT_SECURITY_URL),
+    );
+    let mail = Mail { to: vec![to], subject: subject.to_owned(), text };
+    insert_letter(conn, None, topic, &Letter::Mail(mail), now).await
+}
+
 async fn insert_letter(
     conn: &mut AnyConnection,
     org_id: Option<OrgId>,

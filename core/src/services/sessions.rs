@@ -9,7 +9,7 @@ use crate::{
     identity::Member,
     ids::{OrgId, UserId},
     store,
-    time::MINUTE_MS,
+    time::{MINUTE_MS, Timestamp},
     views::OrgSummary,
 };
 use std::fmt;
@@ -55,6 +55,8 @@ pub struct Identity {
     pub orgs: Vec<OrgSummary>,
     /// The session's chosen organization, or the first one the person still belongs to.
     pub current: Option<Member>,
+    /// When the person last proved who they are in this session: sudo mode asks again after a while.
+    pub authenticated_at: Timestamp,
 }
 
 /// Starts a session.
@@ -98,7 +100,19 @@ pub async fn resolve(core: &Core, cookie_value: &str) -> Result<Option<Identity>
             org_name: org.name.clone(),
             role: org.role,
         });
-    Ok(Some(Identity { key, user_id: session.user_id, email: session.email, orgs, current }))
+    Ok(Some(Identity {
+        key,
+        user_id: session.user_id,
+        email: session.email,
+        orgs,
+        current,
+        authenticated_at: session.authenticated_at,
+    }))
+}
+
+/// The person proved who they are again in this session (sudo mode).
+pub async fn mark_authenticated(core: &Core, key: &SessionKey) -> Result<(), Error> {
+    Ok(store::two_factor::set_session_authenticated(core.db.pool(), &key.0, core.clock.now()).await?)
 }
 
 /// Ends a session everywhere (the row is gone, so every instance refuses it).

@@ -20,6 +20,7 @@ pub mod policies;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 pub mod webhooks;
 

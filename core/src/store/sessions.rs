@@ -13,6 +13,8 @@ pub struct SessionRow {
     pub email: String,
     pub current_org_id: Option<OrgId>,
     pub last_seen_at: Timestamp,
+    /// When the person last proved who they are in this session (sign-in, or a sudo confirmation).
+    pub authenticated_at: Timestamp,
 }
 
 pub struct NewSession<'a> {
@@ -46,7 +48,8 @@ pub async fn find_live<'c>(
     seen_after: Timestamp,
 ) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as(
-        "SELECT s.user_id, u.email, s.current_org_id, s.last_seen_at FROM sessions s \
+        "SELECT s.user_id, u.email, s.current_org_id, s.last_seen_at, \
+         COALESCE(s.authenticated_at, s.created_at) AS authenticated_at FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
     )

@@ -207,6 +207,18 @@ where
         }
         (None, None) => (TOKENS_URL.to_owned(), TOKENS_URL.to_owned()),
     };
+    // Sudo mode: the confirmation page first, which then returns to the form's page (whose flash keeps
+    // what was typed).
+    let reauthenticate =
+        !ok && answer.status == StatusCode::FORBIDDEN && json.contains("\"reauthentication_required\"");
+    let target = match reauthenticate {
+        true => format!(
+            "{}?{}",
+            app::routes::CONFIRM_IDENTITY_URL,
+            serde_urlencoded::to_string([("back", target.as_str())]).unwrap_or_default()
+        ),
+        false => target,
+    };
     let mut response = see_other(&target, cookies);
     // A session that ended: the page asks to sign in again, with nothing to carry.
     if answer.status == StatusCode::UNAUTHORIZED && page.starts_with(SIGNED_IN_AREA) {
@@ -307,6 +319,9 @@ fn shown_only_on(fn_path: &str) -> Option<&'static str> {
         (AddWebhook::PATH, WEBHOOKS_URL),
         // The invitation link (when email is off) is the credential of the person invited.
         (InviteMember::PATH, MEMBERS_URL),
+        // Recovery codes, shown once.
+        (app::account::ConfirmTotp::PATH, app::routes::ACCOUNT_SECURITY_URL),
+        (app::account::RegenerateRecoveryCodes::PATH, app::routes::ACCOUNT_SECURITY_URL),
     ]
     .into_iter()
     .find(|(path, _)| *path == fn_path)

@@ -112,6 +112,9 @@ impl TestApp {
         init_logging();
         let mut config = ServerConfig::local(db.data_dir.path().to_path_buf(), db.url.clone());
         config.site_root = site_root();
+        // Tests move the clock by days between actions; sudo mode has its own tests (two_factor.rs),
+        // which set the window back.
+        config.core.sudo_ms = 10 * 365 * tessera_core::time::DAY_MS;
         configure(&mut config);
         let application =
             Application::build_with_log(config, clock.clone(), Box::new(LogSink)).await.expect("server starts");

@@ -17,4 +17,5 @@ mod scale_out;
 mod startup_errors;
 mod support;
 mod tokens;
+mod two_factor;
 mod web_security;
