@@ -11,6 +11,7 @@ FORBIDDEN=(
   argon2 password-hash blake2 hmac sha2 subtle zeroize crc32fast
   axum leptos_axum hyper tokio tower tower-http reqwest
   rustls ring openssl openssl-sys tracing-subscriber
+  totp-rs qrcode chacha20poly1305 sha1 base32
 )
 
 if [ "${1:-}" = "--self-test" ]; then
