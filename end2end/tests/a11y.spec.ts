@@ -144,6 +144,24 @@ const STATES: State[] = [
   },
   { name: 'audit log', who: 'owner', open: go(AUDIT_URL), ready: (p) => p.getByTestId('audit-row').first() },
   { name: 'policy', who: 'owner', open: go(POLICY_URL), ready: (p) => p.getByTestId('save-policy') },
+  {
+    name: 'account security',
+    who: 'solo',
+    open: go('/app/account/security'),
+    ready: (p) => p.getByRole('heading', { name: 'Account security', level: 1 }),
+  },
+  {
+    name: 'confirm it is you',
+    who: 'solo',
+    open: go('/app/account/confirm'),
+    ready: (p) => p.getByRole('heading', { name: 'Confirm it is you' }),
+  },
+  {
+    name: 'sign-in second step',
+    who: 'anonymous',
+    open: go('/login/two-factor'),
+    ready: (p) => p.getByRole('heading', { name: 'Two-factor authentication' }),
+  },
   { name: 'webhooks, empty', who: 'solo', open: go(WEBHOOKS_URL), ready: (p) => p.getByTestId('webhooks-empty') },
   {
     name: 'webhooks with endpoints and deliveries',
